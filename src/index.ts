@@ -1,0 +1,9 @@
+/**
+ * poolgc: a static byte pool for DeviceScript with first-fit allocation,
+ * precise references, an incremental mark-sweep collector and a memory map
+ * over serial. Import from here in your own DeviceScript project.
+ */
+export { Pool } from "./poolgc/pool"
+export type { Handle, PoolOptions, PoolStats, RecordKind } from "./poolgc/pool"
+export { PoolError, MemoryError, HandleError, ArgumentError } from "./poolgc/errors"
+export { BLOCK, TYPE_LETTERS, TYPE_NAMES } from "./poolgc/layout"

@@ -1,0 +1,179 @@
+/**
+ * The first-fit allocator: finds, claims and releases runs of blocks in the
+ * allocation table (ATB) at byte HEADER_BYTES of the pool. 2 bits a block,
+ * block b in bits 2*(b&3) of ATB byte b>>2, codes AT_FREE/HEAD/TAIL/MARK.
+ *
+ * Invariants kept here:
+ * - H_FREE is the number of AT_FREE blocks.
+ * - No free block lies below H_HINT (so a search may start there).
+ * - H_MINFREE <= H_FREE at all times.
+ *
+ * The search reads the ATB a byte (4 blocks) at a time through FIT, a
+ * 256-entry table, so a fully fragmented 32 KiB pool is searched in 512
+ * steps rather than 2048: the VM charges per operation, not per block.
+ */
+import {
+    AT_FREE,
+    AT_TAIL,
+    HEADER_BYTES,
+    H_FREE,
+    H_HINT,
+    H_MINFREE,
+    H_NBLOCKS,
+} from "./layout"
+
+/** Byte offset of the allocation table in every pool. */
+export const ATB = HEADER_BYTES
+
+/**
+ * FIT[v] describes the 4 blocks of ATB byte v: bits 0-2 the free blocks at its
+ * low end (lead, 0..4), bits 3-5 the free blocks at its high end (trail), bits
+ * 6-7 its longest free run (capped at 3).
+ */
+export const FIT = Buffer.alloc(256)
+for (let v = 0; v < 256; v++) {
+    let lead = 0
+    while (lead < 4 && ((v >> (lead << 1)) & 3) === AT_FREE) lead++
+    let trail = 0
+    while (trail < 4 && ((v >> ((3 - trail) << 1)) & 3) === AT_FREE) trail++
+    let best = 0
+    let run = 0
+    for (let k = 0; k < 4; k++) {
+        if (((v >> (k << 1)) & 3) === AT_FREE) {
+            run++
+            if (run > best) best = run
+        } else run = 0
+    }
+    FIT[v] = lead | (trail << 3) | ((best > 3 ? 3 : best) << 6)
+}
+
+/** The 2-bit ATB code of block `blk`. */
+export function codeOf(buf: Buffer, blk: number): number {
+    return (buf[ATB + (blk >> 2)] >> ((blk & 3) << 1)) & 3
+}
+
+/** Sets the 2-bit ATB code of block `blk`. */
+export function setCode(buf: Buffer, blk: number, code: number): void {
+    const i = ATB + (blk >> 2)
+    const sh = (blk & 3) << 1
+    buf[i] = (buf[i] & ~(3 << sh)) | (code << sh)
+}
+
+/**
+ * First fit: the lowest block starting a run of `n` free blocks at or above
+ * H_HINT, or -1. Never returns a block that is not AT_FREE, so the space of
+ * an unreachable object ("phantom") is never used before the collector frees it.
+ */
+export function findRun(buf: Buffer, n: number): number {
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const hint = buf.getAt(H_HINT, "u16")
+    if (hint >= nb) return -1
+    const end = ATB + (nb >> 2)
+    let i = ATB + (hint >> 2)
+    // blocks of the first byte below the hint count as used (code 01)
+    let v = buf[i] | (0x55 & ((1 << ((hint & 3) << 1)) - 1))
+    let run = 0
+    while (true) {
+        if (v === 0) {
+            run += 4
+            if (run >= n) return ((i - ATB) << 2) + 4 - run
+        } else {
+            const t = FIT[v]
+            if (run + (t & 7) >= n) return ((i - ATB) << 2) - run
+            if (t >> 6 >= n) {
+                // a run inside this byte is long enough: find it block by block
+                let r = 0
+                for (let k = 0; k < 4; k++) {
+                    if (((v >> (k << 1)) & 3) === AT_FREE) {
+                        if (++r >= n) return ((i - ATB) << 2) + k + 1 - r
+                    } else r = 0
+                }
+            }
+            run = (t >> 3) & 7
+        }
+        if (++i >= end) return -1
+        v = buf[i]
+    }
+}
+
+/** Writes `code` for block s, then AT_TAIL for blocks s+1 .. s+n-1. */
+function writeRun(buf: Buffer, s: number, n: number, code: number, tail: number, tailByte: number) {
+    setCode(buf, s, code)
+    let b = s + 1
+    const end = s + n
+    while (b < end && (b & 3) !== 0) setCode(buf, b++, tail)
+    const whole = (end - b) >> 2
+    if (whole > 0) {
+        buf.fillAt(ATB + (b >> 2), whole, tailByte)
+        b += whole << 2
+    }
+    while (b < end) setCode(buf, b++, tail)
+}
+
+/**
+ * Marks the free run [s, s+n) allocated with head code `head` (AT_HEAD, or
+ * AT_MARK for an object born during a collection) and updates the free count,
+ * the low-water mark and the hint.
+ */
+export function claimRun(buf: Buffer, s: number, n: number, head: number): void {
+    writeRun(buf, s, n, head, AT_TAIL, 0xaa)
+    const free = buf.getAt(H_FREE, "u16") - n
+    buf.setAt(H_FREE, "u16", free)
+    if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
+    // nothing free lies in [hint, s+n) when the run started at the hint
+    if (buf.getAt(H_HINT, "u16") === s) buf.setAt(H_HINT, "u16", s + n)
+}
+
+/** Returns the run [s, s+n) to the free blocks. */
+export function releaseRun(buf: Buffer, s: number, n: number): void {
+    writeRun(buf, s, n, AT_FREE, AT_FREE, 0)
+    buf.setAt(H_FREE, "u16", buf.getAt(H_FREE, "u16") + n)
+    if (s < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", s)
+}
+
+/**
+ * Free-space figures from one pass over the ATB: out[0] largest free run,
+ * out[1] number of free runs, out[2] free blocks (all in blocks).
+ */
+export function freeRuns(buf: Buffer, out: number[]): void {
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const end = ATB + (nb >> 2)
+    let largest = 0
+    let runs = 0
+    let free = 0
+    let run = 0
+    for (let i = ATB; i < end; i++) {
+        const v = buf[i]
+        if (v === 0) {
+            run += 4
+            continue
+        }
+        if (((v | (v >> 1)) & 0x55) === 0x55) {
+            // no free block in this byte: close the open run
+            if (run > 0) {
+                runs++
+                free += run
+                if (run > largest) largest = run
+                run = 0
+            }
+            continue
+        }
+        for (let k = 0; k < 8; k += 2) {
+            if (((v >> k) & 3) === AT_FREE) run++
+            else if (run > 0) {
+                runs++
+                free += run
+                if (run > largest) largest = run
+                run = 0
+            }
+        }
+    }
+    if (run > 0) {
+        runs++
+        free += run
+        if (run > largest) largest = run
+    }
+    out[0] = largest
+    out[1] = runs
+    out[2] = free
+}

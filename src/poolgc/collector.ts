@@ -1,0 +1,284 @@
+/**
+ * The collector: incremental mark-sweep over the pool, in MicroPython's
+ * manner (ATB mark bits, an explicit bounded mark stack, rescans after an
+ * overflow) but able to stop after any bounded amount of work and resume,
+ * because the DeviceScript VM panics when a fiber runs 128K operations
+ * without suspending.
+ *
+ * Phases (H_PHASE): IDLE -> MARK -> SWEEP -> IDLE.
+ * - startCycle() marks every root (named roots, the root stack) and enters MARK.
+ * - MARK pops (block, next ref index) pairs from the mark stack and marks the
+ *   children, at most SCAN_CHUNK references at a time, so one huge list cannot
+ *   overrun a step. When a push finds the stack full, F_OVERFLOW is set; once
+ *   the stack is empty, a rescan pass (F_RESCAN, H_CURSOR) walks the ATB and
+ *   pushes every marked head that holds references, until a pass ends with no
+ *   new overflow.
+ * - SWEEP walks the ATB from H_CURSOR: unmarked heads are freed (with their
+ *   handle slot), marked heads become plain heads again.
+ *
+ * The program may run between steps. Correctness then rests on three rules,
+ * kept by pool.ts:
+ * 1. Write barrier: every reference the program stores (into an object or a
+ *    root) goes through shade(), which marks the target if a cycle is running
+ *    (Dijkstra's insertion barrier). So no reachable object stays white.
+ * 2. Objects allocated during MARK, or during SWEEP at or above the cursor,
+ *    are born marked (AT_MARK); they start with no references.
+ * 3. An object freed during MARK is first removed from the mark stack.
+ *
+ * Work units: 1 per object popped, per reference examined, per ATB byte
+ * swept or rescanned, 2 per object freed. A unit costs the VM ~20-60 ops.
+ */
+import { ATB, releaseRun } from "./allocator"
+import {
+    AT_HEAD,
+    AT_MARK,
+    F_OVERFLOW,
+    F_RESCAN,
+    H_COLLECTIONS,
+    H_CURSOR,
+    H_DATA,
+    H_FLAGS,
+    H_FREES,
+    H_HCAP,
+    H_HHINT,
+    H_HTAB,
+    H_LIVE,
+    H_MCAP,
+    H_MSP,
+    H_MSTACK,
+    H_NAMED,
+    H_NBLOCKS,
+    H_NCAP,
+    H_PHASE,
+    H_SINCE,
+    H_SP,
+    H_STACK,
+    H_WORK,
+    O_GEN,
+    O_LEN,
+    O_SLOT,
+    PHASE_IDLE,
+    PHASE_MARK,
+    PHASE_SWEEP,
+    SLOT_FREE,
+    T_LIST,
+} from "./layout"
+
+/** References scanned from one object before it goes back on the mark stack. */
+export const SCAN_CHUNK = 32
+
+/**
+ * Marks the object named by handle `h` if it is live and unmarked, and queues
+ * it for scanning if it holds references. Stale or null handles are ignored
+ * (a root may outlive an explicitly released object). Used for roots at the
+ * start of a cycle and as the write barrier during MARK and SWEEP.
+ */
+export function shade(buf: Buffer, h: number): void {
+    const phase = buf[H_PHASE]
+    if (phase === PHASE_IDLE || h <= 0) return
+    const slot = h & 0xfff
+    if (slot >= buf.getAt(H_HCAP, "u16")) return
+    const e = buf.getAt(buf.getAt(H_HTAB, "u16") + (slot << 1), "u16")
+    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) return
+    if (phase === PHASE_SWEEP && e < buf.getAt(H_CURSOR, "u16")) return // already swept
+    const ai = ATB + (e >> 2)
+    const sh = (e & 3) << 1
+    if (((buf[ai] >> sh) & 3) !== AT_HEAD) return
+    buf[ai] |= AT_MARK << sh
+    if (phase === PHASE_MARK && buf[e << 4] >= T_LIST) pushMark(buf, e, 0)
+}
+
+/** Pushes (blk, index) on the mark stack, or records an overflow. */
+export function pushMark(buf: Buffer, blk: number, index: number): void {
+    const msp = buf.getAt(H_MSP, "u16")
+    if (msp >= buf.getAt(H_MCAP, "u16")) {
+        buf[H_FLAGS] |= F_OVERFLOW
+        return
+    }
+    const at = buf.getAt(H_MSTACK, "u16") + (msp << 2)
+    buf.setAt(at, "u16", blk)
+    buf.setAt(at + 2, "u16", index)
+    buf.setAt(H_MSP, "u16", msp + 1)
+}
+
+/** Drops every mark-stack entry for block `blk` (it is being freed during MARK). */
+export function unqueue(buf: Buffer, blk: number): void {
+    const base = buf.getAt(H_MSTACK, "u16")
+    const msp = buf.getAt(H_MSP, "u16")
+    for (let i = 0; i < msp; i++) if (buf.getAt(base + (i << 2), "u16") === blk) buf.setAt(base + (i << 2), "u16", 0)
+}
+
+/** Begins a collection: marks every root and enters MARK. No-op if one is running. */
+export function startCycle(buf: Buffer): void {
+    if (buf[H_PHASE] !== PHASE_IDLE) return
+    buf[H_PHASE] = PHASE_MARK
+    buf[H_FLAGS] &= ~(F_OVERFLOW | F_RESCAN)
+    buf.setAt(H_MSP, "u16", 0)
+    buf.setAt(H_WORK, "u32", 0)
+    const named = buf.getAt(H_NAMED, "u16")
+    const ncap = buf.getAt(H_NCAP, "u16")
+    for (let i = 0; i < ncap; i++) {
+        const h = buf.getAt(named + (i << 2), "u32")
+        if (h !== 0) shade(buf, h)
+    }
+    const stack = buf.getAt(H_STACK, "u16")
+    const sp = buf.getAt(H_SP, "u16")
+    for (let i = 0; i < sp; i++) {
+        const h = buf.getAt(stack + (i << 2), "u32")
+        if (h !== 0) shade(buf, h)
+    }
+}
+
+/**
+ * Runs the collection in progress for at most about `budget` work units.
+ * Returns true when no collection is in progress any more (it finished, or
+ * none was running). The hot loops below read the pool directly: a function
+ * call costs the VM about four Buffer accesses.
+ */
+export function step(buf: Buffer, budget: number): boolean {
+    let phase = buf[H_PHASE]
+    if (phase === PHASE_IDLE) return true
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const htab = buf.getAt(H_HTAB, "u16")
+    const hcap = buf.getAt(H_HCAP, "u16")
+    const mstack = buf.getAt(H_MSTACK, "u16")
+    const mcap = buf.getAt(H_MCAP, "u16")
+    let work = 0
+    while (work < budget) {
+        if (phase === PHASE_MARK) {
+            let msp = buf.getAt(H_MSP, "u16")
+            if (msp > 0) {
+                // ---- scan one chunk of one object's references ----
+                msp--
+                const at = mstack + (msp << 2)
+                const blk = buf.getAt(at, "u16")
+                const from = buf.getAt(at + 2, "u16")
+                work++
+                if (blk === 0) {
+                    buf.setAt(H_MSP, "u16", msp)
+                    continue
+                }
+                const off = blk << 4
+                let refs: number
+                let count: number
+                if (buf[off] === T_LIST) {
+                    refs = off + 12
+                    count = buf.getAt(off + 8, "u32")
+                } else {
+                    refs = off + 8
+                    count = buf.getAt(off + O_LEN, "u16") >> 2
+                }
+                let to = from + SCAN_CHUNK
+                if (to < count) {
+                    // come back for the rest after the children of this chunk
+                    buf.setAt(at + 2, "u16", to)
+                    msp++
+                } else to = count
+                for (let k = from; k < to; k++) {
+                    const h = buf.getAt(refs + (k << 2), "u32")
+                    if (h === 0) continue
+                    const slot = h & 0xfff
+                    if (slot >= hcap) continue
+                    const e = buf.getAt(htab + (slot << 1), "u16")
+                    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) continue
+                    const ai = ATB + (e >> 2)
+                    const sh = (e & 3) << 1
+                    if (((buf[ai] >> sh) & 3) !== AT_HEAD) continue
+                    buf[ai] |= AT_MARK << sh
+                    if (buf[e << 4] >= T_LIST) {
+                        if (msp < mcap) {
+                            const p = mstack + (msp << 2)
+                            buf.setAt(p, "u16", e)
+                            buf.setAt(p + 2, "u16", 0)
+                            msp++
+                        } else buf[H_FLAGS] |= F_OVERFLOW
+                    }
+                }
+                work += to - from
+                buf.setAt(H_MSP, "u16", msp)
+            } else if (buf[H_FLAGS] & F_RESCAN) {
+                // ---- rescan pass: find the next marked head that holds references ----
+                let b = buf.getAt(H_CURSOR, "u16")
+                let found = 0
+                while (b < nb && work < budget) {
+                    const v = buf[ATB + (b >> 2)]
+                    work++
+                    if ((v & (v >> 1) & 0x55) === 0) {
+                        b = (b | 3) + 1 // no marked head in this byte
+                        continue
+                    }
+                    const stop = (b | 3) + 1
+                    while (b < stop) {
+                        if (((v >> ((b & 3) << 1)) & 3) === AT_MARK && buf[b << 4] >= T_LIST) {
+                            found = b
+                            break
+                        }
+                        b++
+                    }
+                    if (found) break
+                }
+                if (found) {
+                    buf.setAt(H_CURSOR, "u16", found + 1)
+                    const p = mstack + (msp << 2) // the stack is empty here
+                    buf.setAt(p, "u16", found)
+                    buf.setAt(p + 2, "u16", 0)
+                    buf.setAt(H_MSP, "u16", 1)
+                } else if (b >= nb) {
+                    if (buf[H_FLAGS] & F_OVERFLOW) {
+                        // something overflowed during this pass: another pass
+                        buf[H_FLAGS] &= ~F_OVERFLOW
+                        buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+                    } else buf[H_FLAGS] &= ~F_RESCAN
+                } else buf.setAt(H_CURSOR, "u16", b)
+            } else if (buf[H_FLAGS] & F_OVERFLOW) {
+                buf[H_FLAGS] = (buf[H_FLAGS] & ~F_OVERFLOW) | F_RESCAN
+                buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+            } else {
+                // marking is complete
+                phase = PHASE_SWEEP
+                buf[H_PHASE] = phase
+                buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+            }
+        } else if (phase === PHASE_SWEEP) {
+            // ---- sweep: one ATB byte, or up to the next unmarked head in it ----
+            let b = buf.getAt(H_CURSOR, "u16")
+            if (b >= nb) {
+                phase = PHASE_IDLE
+                buf[H_PHASE] = phase
+                buf.setAt(H_COLLECTIONS, "u32", buf.getAt(H_COLLECTIONS, "u32") + 1)
+                buf.setAt(H_SINCE, "u32", 0)
+                break
+            }
+            const i = ATB + (b >> 2)
+            const v = buf[i]
+            work++
+            // positions at or above the cursor within this byte
+            const pos = 0xff & (0xff << ((b & 3) << 1))
+            const heads = v & ~(v >> 1) & 0x55 & pos
+            if (heads === 0) {
+                // only free, tail or marked: marked heads become plain heads
+                buf[i] = v ^ ((v & (v >> 1) & 0x55 & pos) << 1)
+                buf.setAt(H_CURSOR, "u16", (b | 3) + 1)
+                continue
+            }
+            // the lowest unmarked head at or above the cursor
+            let k = b & 3
+            while (((heads >> (k << 1)) & 3) === 0) k++
+            const below = pos & ((1 << (k << 1)) - 1)
+            buf[i] = v ^ ((v & (v >> 1) & 0x55 & below) << 1)
+            const dead = (b & ~3) + k
+            const off = dead << 4
+            const n = (buf.getAt(off + O_LEN, "u16") + 8 + 15) >> 4
+            const slot = buf.getAt(off + O_SLOT, "u16")
+            buf.setAt(htab + (slot << 1), "u16", SLOT_FREE | buf.getAt(off + O_GEN, "u16"))
+            if (slot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", slot)
+            releaseRun(buf, dead, n)
+            buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") - 1)
+            buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
+            buf.setAt(H_CURSOR, "u16", dead + n)
+            work++
+        } else break
+    }
+    buf.setAt(H_WORK, "u32", buf.getAt(H_WORK, "u32") + work)
+    return phase === PHASE_IDLE
+}

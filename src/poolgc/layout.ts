@@ -1,0 +1,131 @@
+/**
+ * The byte layout of a poolgc pool. Everything the allocator and collector know
+ * lives inside the one pool Buffer, at the offsets defined here, so the pool's
+ * bytes are the whole truth: two pools with the same bytes are the same heap.
+ *
+ * ```
+ * byte 0          pool header (HEADER_BYTES, fields H_*)
+ * ATB             allocation table, 2 bits a block (MicroPython's layout)
+ * handle table    u16 a handle slot
+ * named roots     u32 handle a slot
+ * root stack      u32 handle a slot (scoped temporaries)
+ * mark stack      u16 block index a slot
+ * dataStart*16 .. objects, each starting with an 8-byte object header
+ * ```
+ * The metadata area is itself marked as one allocated run in the ATB, so the
+ * map shows it and the allocator can never hand it out.
+ */
+
+/** Bytes in a block, the unit of allocation (as MicroPython on 32-bit MCUs). */
+export const BLOCK = 16
+/** log2(BLOCK). */
+export const BLOCK_SHIFT = 4
+/** Blocks shown in one row of the memory map. */
+export const ROW_BLOCKS = 64
+
+/** Smallest and largest supported pool sizes, in bytes. */
+export const MIN_POOL = 1024
+export const MAX_POOL = 32768
+/** Pool sizes must be a multiple of this (4 blocks: one whole ATB byte). */
+export const POOL_GRANULE = 64
+
+/** "PGC1", little-endian: marks an initialised pool. */
+export const MAGIC = 0x31434750
+
+// ---- pool header fields (byte offsets) ----
+export const H_MAGIC = 0 // u32
+export const H_NBLOCKS = 4 // u16 blocks in the pool, metadata included
+export const H_DATA = 6 // u16 first block that can hold an object
+export const H_ATB = 8 // u16 byte offset of the allocation table
+export const H_HTAB = 10 // u16 byte offset of the handle table
+export const H_HCAP = 12 // u16 handle slots
+export const H_NAMED = 14 // u16 byte offset of the named-root slots
+export const H_NCAP = 16 // u16 named-root slots
+export const H_STACK = 18 // u16 byte offset of the root stack
+export const H_SCAP = 20 // u16 root stack slots
+export const H_SP = 22 // u16 root stack pointer (entries in use)
+export const H_MSTACK = 24 // u16 byte offset of the mark stack
+export const H_MCAP = 26 // u16 mark stack slots
+export const H_MSP = 28 // u16 mark stack pointer
+export const H_HINT = 30 // u16 first-fit hint: no free block lies below it
+export const H_FREE = 32 // u16 free blocks
+export const H_MINFREE = 34 // u16 lowest H_FREE ever seen (low-water mark)
+export const H_HHINT = 36 // u16 handle hint: no free slot lies below it
+export const H_LIVE = 38 // u16 objects allocated and not yet freed
+export const H_PHASE = 40 // u8 collector phase (PHASE_*)
+export const H_FLAGS = 41 // u8 F_* bits
+export const H_CURSOR = 42 // u16 sweep / rescan cursor (a block index)
+export const H_THRESH = 44 // u32 bytes allocated that trigger a collection, 0 = off
+export const H_SINCE = 48 // u32 bytes allocated since the last collection ended
+export const H_COLLECTIONS = 52 // u32 completed collections
+export const H_ALLOCS = 56 // u32 objects allocated, ever
+export const H_FREES = 60 // u32 objects freed, ever (swept or released)
+export const H_DUMPS = 64 // u32 memory-map dumps written (the dump number)
+export const H_DEPTH = 68 // u16 scopes open
+export const H_WORK = 72 // u32 work units of the collection in progress / last one
+/** Size of the pool header; later fields go below this. */
+export const HEADER_BYTES = 128
+
+// ---- allocation table codes (2 bits a block, block b at bits 2*(b&3) of byte b>>2) ----
+export const AT_FREE = 0
+export const AT_HEAD = 1
+export const AT_TAIL = 2
+/** A head the collector has marked reachable. */
+export const AT_MARK = 3
+
+// ---- collector phases ----
+export const PHASE_IDLE = 0
+export const PHASE_MARK = 1
+export const PHASE_SWEEP = 2
+
+// ---- H_FLAGS bits ----
+/** Automatic collection on allocation failure / threshold is enabled. */
+export const F_AUTO = 1
+/** The mark stack overflowed: some marked heads still need their children scanned. */
+export const F_OVERFLOW = 2
+/** A rescan pass over the heap (after an overflow) is in progress, at H_CURSOR. */
+export const F_RESCAN = 4
+
+// ---- handle table ----
+/** A handle slot entry with this bit set is free; its low 15 bits keep the last generation. */
+export const SLOT_FREE = 0x8000
+/** A handle is (generation << HANDLE_SHIFT) | slot. Handle 0 is null. */
+export const HANDLE_SHIFT = 12
+export const HANDLE_SLOT_MASK = 0xfff
+/** Most handle slots a pool can have. */
+export const MAX_HANDLES = 4096
+/** Generations run 1..MAX_GEN and wrap back to 1. */
+export const MAX_GEN = 0x7fff
+
+// ---- object header (8 bytes at the start of the head block) ----
+export const O_TYPE = 0 // u8 object type (T_*)
+export const O_AUX = 1 // u8 per type: record kind id, 0 otherwise
+export const O_SLOT = 2 // u16 handle slot that owns this object
+export const O_GEN = 4 // u16 generation of that handle
+export const O_LEN = 6 // u16 payload bytes after the header
+export const OBJ_HEADER = 8
+
+// ---- object types. Types >= T_LIST hold references and are scanned by the collector. ----
+export const T_BYTES = 1
+export const T_STRING = 2
+export const T_NUMBER = 3
+export const T_BITMAP = 4
+export const T_LIST = 5
+export const T_RECORD = 6
+export const T_MAX = 6
+
+/** Letter for each type in the memory map, indexed by type code ("?" = corrupt). */
+export const TYPE_LETTERS = "?ASFPLR"
+/** Names for each type, indexed by type code. */
+export const TYPE_NAMES = ["?", "bytes", "string", "number", "bitmap", "list", "record"]
+
+/** Bitmap payload: u16 width, u16 height, u8 bits per pixel, u8 0, u16 stride; pixels from BM_DATA. */
+export const BM_WIDTH = 0
+export const BM_HEIGHT = 2
+export const BM_BPP = 4
+export const BM_STRIDE = 6
+export const BM_DATA = 8
+
+/** List payload: u32 count, then capacity u32 handles. */
+export const LIST_COUNT = 0
+export const LIST_ITEMS = 4

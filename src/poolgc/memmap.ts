@@ -1,0 +1,192 @@
+/**
+ * The memory map writer: `micropython.mem_info(1)` for a poolgc pool, framed
+ * so a reader on the far end of a lossy serial link can tell a whole dump from
+ * a damaged one. The format is specified in docs/serial-format.md; in short,
+ * every line is `@<dump>:<line> <text>`, the texts are MicroPython's summary
+ * and 64-blocks-a-row map, and the last line is
+ * `@<dump>:<n> end lines=<n> crc=<fnv1a32 of the n texts, each + "\n">`.
+ *
+ * All of a dump is computed before the first line is printed, so it is one
+ * consistent snapshot even if a collection runs in another fiber meanwhile.
+ */
+import { ATB, FIT } from "./allocator"
+import {
+    AT_FREE,
+    AT_TAIL,
+    BLOCK,
+    F_AUTO,
+    H_COLLECTIONS,
+    H_DATA,
+    H_DUMPS,
+    H_FLAGS,
+    H_FREE,
+    H_LIVE,
+    H_MINFREE,
+    H_NBLOCKS,
+    H_PHASE,
+    H_THRESH,
+    H_WORK,
+    OBJ_HEADER,
+    O_LEN,
+    ROW_BLOCKS,
+    TYPE_LETTERS,
+    T_MAX,
+} from "./layout"
+
+const HEX = "0123456789abcdef"
+const PHASES = ["idle", "mark", "sweep"]
+/** Map characters: index = type code; "M" is pool metadata, "." free, "=" tail. */
+const LETTERS = Buffer.from(TYPE_LETTERS)
+const DOT = 46
+const EQ = 61
+const META = 77
+const UNKNOWN = 63
+
+/** `n` as `digits` lower-case hex digits (DeviceScript has no toString(16)). */
+export function hex(n: number, digits: number): string {
+    let s = ""
+    for (let i = digits - 1; i >= 0; i--) s += HEX[(n >>> (i << 2)) & 15]
+    return s
+}
+
+/** FNV-1a, 32 bits, of the string's char codes (all map text is ASCII), continuing from `h`. */
+export function fnv1a(h: number, s: string): number {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+    return h
+}
+
+/** FNV-1a offset basis. */
+export const FNV_START = 0x811c9dc5 | 0
+
+/**
+ * One map row: the characters for blocks [b, end), read from the ATB four
+ * blocks at a time where a whole byte is free or tail.
+ */
+function row(buf: Buffer, out: Buffer, b: number, end: number, data: number): string {
+    let k = 0
+    while (b < end) {
+        if ((b & 3) === 0 && b + 4 <= end && b >= data) {
+            const v = buf[ATB + (b >> 2)]
+            if (v === 0 || v === 0xaa) {
+                out.fillAt(k, 4, v === 0 ? DOT : EQ)
+                k += 4
+                b += 4
+                continue
+            }
+        }
+        const code = (buf[ATB + (b >> 2)] >> ((b & 3) << 1)) & 3
+        let c: number
+        if (b < data) c = META
+        else if (code === AT_FREE) c = DOT
+        else if (code === AT_TAIL) c = EQ
+        else {
+            const t = buf[b << 4]
+            c = t >= 1 && t <= T_MAX ? LETTERS[t] : UNKNOWN
+        }
+        out[k++] = c
+        b++
+    }
+    return out.slice(0, k).toString()
+}
+
+/**
+ * The lines of one dump, with their frame, ready to print. Increments the
+ * pool's dump counter. `pauseMs` is the last collection's pause (kept outside
+ * the pool because clocks differ between the VM and Node).
+ */
+export function mapLines(buf: Buffer, verbose: boolean, pauseMs: number): string[] {
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const data = buf.getAt(H_DATA, "u16")
+    const dump = buf.getAt(H_DUMPS, "u32") + 1
+    buf.setAt(H_DUMPS, "u32", dump)
+
+    // one walk over the objects and free runs, as MicroPython's gc_info()
+    let ones = 0
+    let twos = 0
+    let maxObj = 0
+    let maxFree = 0
+    let runs = 0
+    let run = 0
+    let b = data
+    while (b < nb) {
+        const code = (buf[ATB + (b >> 2)] >> ((b & 3) << 1)) & 3
+        if (code === AT_FREE) {
+            if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
+                run += 4
+                b += 4
+            } else {
+                run++
+                b++
+            }
+            continue
+        }
+        if (run > 0) {
+            runs++
+            if (run > maxFree) maxFree = run
+            run = 0
+        }
+        if (code === AT_TAIL) {
+            b++ // only a corrupt pool has a tail here
+            continue
+        }
+        const n = (buf.getAt((b << 4) + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+        if (n === 1) ones++
+        else if (n === 2) twos++
+        if (n > maxObj) maxObj = n
+        b += n
+    }
+    if (run > 0) {
+        runs++
+        if (run > maxFree) maxFree = run
+    }
+
+    const free = buf.getAt(H_FREE, "u16") << 4
+    const total = nb << 4
+    const texts: string[] = []
+    texts.push("GC: total: " + total + ", used: " + (total - free) + ", free: " + free)
+    texts.push(" No. of 1-blocks: " + ones + ", 2-blocks: " + twos + ", max blk sz: " + maxObj + ", max free sz: " + maxFree)
+    texts.push(
+        " objects: " + buf.getAt(H_LIVE, "u16") + ", meta: " + (data << 4) + ", free runs: " + runs + ", largest free: " + (maxFree << 4) + ", min free: " + (buf.getAt(H_MINFREE, "u16") << 4)
+    )
+    const auto = buf[H_FLAGS] & F_AUTO ? "on" : "off"
+    texts.push(
+        " collections: " + buf.getAt(H_COLLECTIONS, "u32") + ", pause: " + Math.round(pauseMs) + " ms, work: " + buf.getAt(H_WORK, "u32") + ", phase: " + PHASES[buf[H_PHASE]] + ", auto: " + auto + ", threshold: " + buf.getAt(H_THRESH, "u32")
+    )
+    if (verbose) {
+        texts.push("GC memory layout; from 0:")
+        const out = Buffer.alloc(ROW_BLOCKS)
+        for (let r = 0; r < nb; r += ROW_BLOCKS) {
+            // fold two or more rows that are entirely free, as MicroPython does
+            let f = r
+            if (r >= data) {
+                while (f < nb) {
+                    const v = buf[ATB + (f >> 2)]
+                    if (v !== 0) {
+                        f += FIT[v] & 7
+                        break
+                    }
+                    f += 4
+                }
+                if (f > nb) f = nb
+            }
+            const freeRows = ((f - r) / ROW_BLOCKS) | 0
+            if (freeRows >= 2) {
+                texts.push("       (" + freeRows + " lines all free)")
+                r += (freeRows - 1) * ROW_BLOCKS
+                continue
+            }
+            const end = r + ROW_BLOCKS < nb ? r + ROW_BLOCKS : nb
+            texts.push(hex(r << 4, 5) + ": " + row(buf, out, r, end, data))
+        }
+    }
+
+    const lines: string[] = []
+    let crc = FNV_START
+    for (let i = 0; i < texts.length; i++) {
+        crc = fnv1a(crc, texts[i])
+        crc = Math.imul(crc ^ 10, 16777619)
+        lines.push("@" + dump + ":" + i + " " + texts[i])
+    }
+    lines.push("@" + dump + ":" + texts.length + " end lines=" + texts.length + " crc=" + hex(crc, 8))
+    return lines
+}

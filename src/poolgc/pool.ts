@@ -1,0 +1,867 @@
+/**
+ * The Pool: one Buffer allocated once, holding typed objects that refer to
+ * each other through handles, with explicit roots, an allocator and an
+ * incremental collector. This file is the public API; the algorithms live in
+ * allocator.ts (placement) and collector.ts (mark and sweep), the byte layout
+ * in layout.ts, the serial map in memmap.ts.
+ *
+ * Handles: a handle is (generation << 12) | slot. The handle table maps a slot
+ * to its object's head block; the object header repeats slot and generation.
+ * A handle is valid only while its slot is live and the generations agree, so
+ * a handle to a freed object, or one made up, can never reach another
+ * object's bytes: it throws HandleError.
+ *
+ * Roots: named roots (setRoot/getRoot/delRoot, the `del`) for long-lived
+ * values, and a root stack for temporaries: between enter() and leave(), every
+ * new object is pushed on the root stack, so it survives collections until the
+ * scope closes. An object that is neither rooted nor referenced from a rooted
+ * object is garbage at the next collection.
+ */
+import { ATB, claimRun, findRun, freeRuns, releaseRun } from "./allocator"
+import { pushMark, shade, startCycle, step, unqueue } from "./collector"
+import { ArgumentError, HandleError, MemoryError } from "./errors"
+import { mapLines } from "./memmap"
+import {
+    AT_HEAD,
+    AT_MARK,
+    BLOCK,
+    BM_BPP,
+    BM_DATA,
+    BM_HEIGHT,
+    BM_STRIDE,
+    BM_WIDTH,
+    F_AUTO,
+    HANDLE_SHIFT,
+    HEADER_BYTES,
+    H_ALLOCS,
+    H_COLLECTIONS,
+    H_CURSOR,
+    H_DATA,
+    H_DEPTH,
+    H_FLAGS,
+    H_FREE,
+    H_FREES,
+    H_HCAP,
+    H_HHINT,
+    H_HINT,
+    H_HTAB,
+    H_LIVE,
+    H_MAGIC,
+    H_MCAP,
+    H_MINFREE,
+    H_MSTACK,
+    H_NAMED,
+    H_NBLOCKS,
+    H_NCAP,
+    H_PHASE,
+    H_SCAP,
+    H_SINCE,
+    H_SP,
+    H_STACK,
+    H_THRESH,
+    H_WORK,
+    LIST_COUNT,
+    LIST_ITEMS,
+    MAGIC,
+    MAX_GEN,
+    MAX_HANDLES,
+    MAX_POOL,
+    MIN_POOL,
+    OBJ_HEADER,
+    O_AUX,
+    O_GEN,
+    O_LEN,
+    O_SLOT,
+    O_TYPE,
+    PHASE_IDLE,
+    PHASE_MARK,
+    PHASE_SWEEP,
+    POOL_GRANULE,
+    SLOT_FREE,
+    TYPE_NAMES,
+    T_BITMAP,
+    T_BYTES,
+    T_LIST,
+    T_NUMBER,
+    T_RECORD,
+    T_STRING,
+} from "./layout"
+import { now, nextSlice } from "../platform"
+
+/** A reference to a pool object. 0 is the null handle. */
+export type Handle = number
+
+/** Settings for a new pool. Every field is optional. */
+export interface PoolOptions {
+    /** Pool size in bytes: a multiple of 64 from 1024 to 32768. Default 16384. */
+    size?: number
+    /** Handle slots, i.e. the most objects alive at once (<= 4096). Default: one per 8 blocks (128 at 16 KiB). */
+    handles?: number
+    /** Named-root slots (<= 64). Default 16. */
+    namedRoots?: number
+    /** Root-stack slots for scoped temporaries (<= 256). Default 32. */
+    rootStack?: number
+    /** Mark-stack entries (4..256); deeper graphs still work, through rescans. Default 32. */
+    markStack?: number
+    /**
+     * Work units a synchronous collection may spend at once, in allocation or
+     * collect(); keeps every call under the VM's 128K-operation slice.
+     * Default 1500, measured to use under half a slice (see README).
+     */
+    budget?: number
+}
+
+/** A record type: a name and its reference fields, in order. */
+export interface RecordKind {
+    /** Kind id stored in each record's header (1..255). */
+    id: number
+    name: string
+    fields: string[]
+}
+
+/** The figures `stats()` returns. Sizes in bytes. */
+export interface PoolStats {
+    /** Pool size. */
+    total: number
+    /** Bytes in allocated blocks, pool metadata included. */
+    used: number
+    /** Bytes in free blocks. */
+    free: number
+    /** Largest free run: the largest object that fits without collecting. */
+    largestFree: number
+    /** Number of separate free runs. */
+    freeRuns: number
+    /** Lowest `free` since the pool was created. */
+    minFree: number
+    /** Bytes of pool metadata (header, tables, stacks). */
+    meta: number
+    /** Objects allocated and not yet freed. */
+    live: number
+    /** Completed collections. */
+    collections: number
+    /** Objects ever allocated / freed. */
+    allocs: number
+    frees: number
+    /** Milliseconds the last collection took (0 for a synchronous one on the VM, whose clock stands still). */
+    lastPauseMs: number
+    /** Work units of the last (or current) collection: a clock-free measure of its cost. */
+    lastWork: number
+    /** "idle", "mark" or "sweep". */
+    phase: string
+}
+
+const PHASE_NAMES = ["idle", "mark", "sweep"]
+
+function isInt(v: number): boolean {
+    return typeof v === "number" && (v | 0) === v
+}
+
+function intArg(v: number, what: string, lo: number, hi: number): number {
+    if (!isInt(v) || v < lo || v > hi) throw new ArgumentError(what + " must be an integer from " + lo + " to " + hi + ", got " + v)
+    return v
+}
+
+/**
+ * A managed memory pool. Create one at start-up; every object lives inside it.
+ *
+ * ```ts
+ * const pool = new Pool({ size: 16384 })
+ * const bmp = pool.bitmap(32, 32, 8)
+ * pool.setRoot("blinka", bmp)
+ * pool.delRoot("blinka")   // now a phantom
+ * pool.collect()           // and now free
+ * ```
+ */
+export class Pool {
+    /** The pool's bytes: header, tables and objects. Read it, never write it. */
+    readonly buf: Buffer
+    /** Pool size in bytes. */
+    readonly size: number
+    private readonly nblocks: number
+    private readonly data: number
+    private readonly htab: number
+    private readonly hcap: number
+    private readonly budget: number
+    private readonly rootNames: string[] = []
+    private readonly kinds: RecordKind[] = []
+    private pauseMs = 0
+    private asyncRunning = false
+
+    constructor(options?: PoolOptions) {
+        const o = options || {}
+        const size = o.size === undefined ? 16384 : o.size
+        if (!isInt(size) || size < MIN_POOL || size > MAX_POOL || size % POOL_GRANULE !== 0)
+            throw new ArgumentError("pool size must be a multiple of 64 from 1024 to 32768, got " + size)
+        const nb = size >> 4
+        const hcap = o.handles === undefined ? nb >> 3 : intArg(o.handles, "handles", 1, MAX_HANDLES)
+        const ncap = o.namedRoots === undefined ? 16 : intArg(o.namedRoots, "namedRoots", 1, 64)
+        const scap = o.rootStack === undefined ? 32 : intArg(o.rootStack, "rootStack", 1, 256)
+        const mcap = o.markStack === undefined ? 32 : intArg(o.markStack, "markStack", 4, 256)
+        this.budget = o.budget === undefined ? 1500 : intArg(o.budget, "budget", 16, 1000000)
+
+        const htab = ATB + (nb >> 2)
+        const named = htab + hcap * 2
+        const stack = named + ncap * 4
+        const mstack = stack + scap * 4
+        // metadata rounded up to whole ATB bytes so the sweep starts byte-aligned
+        const data = (((mstack + mcap * 4 + BLOCK - 1) >> 4) + 3) & ~3
+        if (data + 1 > nb) throw new ArgumentError("pool of " + size + " bytes is too small for its tables (" + data * BLOCK + " bytes)")
+
+        const buf = Buffer.alloc(size)
+        this.buf = buf
+        this.size = size
+        this.nblocks = nb
+        this.data = data
+        this.htab = htab
+        this.hcap = hcap
+        buf.setAt(H_MAGIC, "u32", MAGIC)
+        buf.setAt(H_NBLOCKS, "u16", nb)
+        buf.setAt(H_DATA, "u16", data)
+        buf.setAt(8, "u16", ATB)
+        buf.setAt(H_HTAB, "u16", htab)
+        buf.setAt(H_HCAP, "u16", hcap)
+        buf.setAt(H_NAMED, "u16", named)
+        buf.setAt(H_NCAP, "u16", ncap)
+        buf.setAt(H_STACK, "u16", stack)
+        buf.setAt(H_SCAP, "u16", scap)
+        buf.setAt(H_MSTACK, "u16", mstack)
+        buf.setAt(H_MCAP, "u16", mcap)
+        buf[H_FLAGS] = F_AUTO
+        // all handle slots free, last generation 0
+        for (let s = 0; s < hcap; s++) buf.setAt(htab + s * 2, "u16", SLOT_FREE)
+        // the metadata is one allocated run: it is never handed out and the map shows it
+        buf.setAt(H_FREE, "u16", nb)
+        buf.setAt(H_HINT, "u16", 0)
+        claimRun(buf, 0, data, AT_HEAD)
+        buf.setAt(H_MINFREE, "u16", nb - data)
+    }
+
+    // ------------------------------------------------------------------
+    // allocation
+
+    /** Raw bytes, zero-filled. */
+    bytes(length: number): Handle {
+        intArg(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        return this.alloc(T_BYTES, 0, length)
+    }
+
+    /** A bitmap of `width` x `height` pixels of `bpp` bits (1, 2, 4 or 8), all 0. */
+    bitmap(width: number, height: number, bpp: number): Handle {
+        intArg(width, "bitmap width", 1, 4096)
+        intArg(height, "bitmap height", 1, 4096)
+        if (bpp !== 1 && bpp !== 2 && bpp !== 4 && bpp !== 8) throw new ArgumentError("bitmap bits per pixel must be 1, 2, 4 or 8, got " + bpp)
+        const stride = (width * bpp + 7) >> 3
+        const len = BM_DATA + stride * height
+        if (len > 0xffff - OBJ_HEADER) throw new ArgumentError("bitmap of " + width + "x" + height + "x" + bpp + " is too large")
+        const h = this.alloc(T_BITMAP, 0, len)
+        const p = this.head(h) + OBJ_HEADER
+        const buf = this.buf
+        buf.setAt(p + BM_WIDTH, "u16", width)
+        buf.setAt(p + BM_HEIGHT, "u16", height)
+        buf[p + BM_BPP] = bpp
+        buf.setAt(p + BM_STRIDE, "u16", stride)
+        return h
+    }
+
+    /** A number (a 64-bit float, MicroPython's boxed float). */
+    number(value: number): Handle {
+        if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
+        const h = this.alloc(T_NUMBER, 0, 8)
+        this.buf.setAt(this.head(h) + OBJ_HEADER, "f64", value)
+        return h
+    }
+
+    /** A string, stored as UTF-8. */
+    string(text: string): Handle {
+        if (typeof text !== "string") throw new ArgumentError("string value must be a string, got " + text)
+        const bytes = Buffer.from(text)
+        if (bytes.length > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + bytes.length + " bytes is too long")
+        const h = this.alloc(T_STRING, 0, bytes.length)
+        this.buf.blitAt(this.head(h) + OBJ_HEADER, bytes, 0, bytes.length)
+        return h
+    }
+
+    /** An empty list of references with room for `capacity` items; push() grows it. */
+    list(capacity: number): Handle {
+        intArg(capacity, "list capacity", 0, (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2)
+        return this.alloc(T_LIST, 0, LIST_ITEMS + capacity * 4)
+    }
+
+    /** Declares a record kind with named reference fields. Up to 255 kinds a pool. */
+    defineRecord(name: string, fields: string[]): RecordKind {
+        if (typeof name !== "string" || name.length === 0) throw new ArgumentError("record kind needs a name")
+        if (!fields || fields.length < 1 || fields.length > 255) throw new ArgumentError("record kind " + name + " needs 1 to 255 fields")
+        for (let i = 0; i < fields.length; i++) {
+            if (typeof fields[i] !== "string" || fields.indexOf(fields[i]) !== i)
+                throw new ArgumentError("record kind " + name + ": field names must be distinct strings")
+        }
+        if (this.kinds.length >= 255) throw new ArgumentError("too many record kinds (255)")
+        const kind: RecordKind = { id: this.kinds.length + 1, name: name, fields: fields.slice(0) }
+        this.kinds.push(kind)
+        return kind
+    }
+
+    /** A record of `kind`, all fields null. */
+    record(kind: RecordKind): Handle {
+        if (!kind || this.kinds[kind.id - 1] !== kind) throw new ArgumentError("record kind was not defined by this pool")
+        return this.alloc(T_RECORD, kind.id, kind.fields.length * 4)
+    }
+
+    /**
+     * Allocates an object: first fit; when nothing fits (or the threshold is
+     * reached) the collector runs for at most the budget, then the search runs
+     * once more; then MemoryError. Nothing changes when it throws.
+     */
+    private alloc(type: number, aux: number, len: number): Handle {
+        const buf = this.buf
+        const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
+        const depth = buf.getAt(H_DEPTH, "u16")
+        if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
+            throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
+        if (n > this.nblocks - this.data)
+            throw new MemoryError("memory allocation failed, allocating " + len + " bytes: larger than the pool (" + (this.nblocks - this.data) * BLOCK + " bytes for objects)")
+        const auto = (buf[H_FLAGS] & F_AUTO) !== 0
+        if (auto) {
+            const thresh = buf.getAt(H_THRESH, "u32")
+            if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) startCycle(buf)
+            // a collection in progress advances with every allocation
+            if (buf[H_PHASE] !== PHASE_IDLE) this.runStep(this.budget)
+        }
+        let blk = findRun(buf, n)
+        let slot = blk < 0 ? -1 : this.findSlot()
+        if ((blk < 0 || slot < 0) && auto) {
+            startCycle(buf)
+            this.runStep(this.budget)
+            blk = findRun(buf, n)
+            slot = blk < 0 ? -1 : this.findSlot()
+        }
+        if (blk < 0 || slot < 0) throw this.outOfMemory(len, n, blk >= 0)
+
+        // born marked while a collection could still free it
+        const phase = buf[H_PHASE]
+        const black = phase === PHASE_MARK || (phase === PHASE_SWEEP && blk >= buf.getAt(H_CURSOR, "u16"))
+        claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
+        const off = blk << 4
+        buf.fillAt(off, n << 4, 0)
+        const e = this.htab + (slot << 1)
+        const last = buf.getAt(e, "u16") & MAX_GEN
+        const gen = last >= MAX_GEN ? 1 : last + 1
+        buf.setAt(e, "u16", blk)
+        buf.setAt(H_HHINT, "u16", slot + 1)
+        buf[off + O_TYPE] = type
+        buf[off + O_AUX] = aux
+        buf.setAt(off + O_SLOT, "u16", slot)
+        buf.setAt(off + O_GEN, "u16", gen)
+        buf.setAt(off + O_LEN, "u16", len)
+        buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") + 1)
+        buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
+        buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
+        const h = (gen << HANDLE_SHIFT) | slot
+        if (depth > 0) this.pushRoot(h)
+        return h
+    }
+
+    /** The first free handle slot at or above the hint, or -1. */
+    private findSlot(): number {
+        const buf = this.buf
+        for (let s = buf.getAt(H_HHINT, "u16"); s < this.hcap; s++) {
+            if (buf.getAt(this.htab + (s << 1), "u16") & SLOT_FREE) return s
+        }
+        return -1
+    }
+
+    private outOfMemory(len: number, n: number, blocksFound: boolean): MemoryError {
+        const fr = [0, 0, 0]
+        freeRuns(this.buf, fr)
+        const phase = this.buf[H_PHASE]
+        let msg = blocksFound
+            ? "memory allocation failed: all " + this.hcap + " handles in use (raise the handles option)"
+            : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + fr[2] * BLOCK + " bytes free, largest free run " + fr[0] * BLOCK + " bytes"
+        if (phase !== PHASE_IDLE) msg += "; a collection is still in progress: await collectAsync() and retry"
+        else if (!(this.buf[H_FLAGS] & F_AUTO)) msg += "; automatic collection is disabled"
+        return new MemoryError(msg)
+    }
+
+    /** Explicitly frees an object now (MicroPython's gc.free / m_free). Its handles become stale. */
+    free(h: Handle): void {
+        const off = this.head(h)
+        const buf = this.buf
+        const blk = off >> 4
+        if (buf[H_PHASE] === PHASE_MARK) unqueue(buf, blk)
+        const slot = h & 0xfff
+        buf.setAt(this.htab + (slot << 1), "u16", SLOT_FREE | buf.getAt(off + O_GEN, "u16"))
+        if (slot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", slot)
+        releaseRun(buf, blk, (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4)
+        buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") - 1)
+        buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
+    }
+
+    // ------------------------------------------------------------------
+    // handles
+
+    /**
+     * Byte offset of the live object named by `h`; throws HandleError for a
+     * null, made-up or stale handle. Every access goes through here.
+     */
+    private head(h: Handle): number {
+        if (!isInt(h) || h <= 0) throw new HandleError("not a handle: " + h)
+        const slot = h & 0xfff
+        if (slot >= this.hcap) throw new HandleError("not a handle of this pool: " + h)
+        const e = this.buf.getAt(this.htab + (slot << 1), "u16")
+        if (e & SLOT_FREE || this.buf.getAt((e << 4) + O_GEN, "u16") !== h >> HANDLE_SHIFT)
+            throw new HandleError("stale handle " + h + ": its object was freed")
+        return e << 4
+    }
+
+    /** Offset of `h`'s object after checking its type. */
+    private typed(h: Handle, type: number): number {
+        const off = this.head(h)
+        const t = this.buf[off]
+        if (t !== type) throw new HandleError("expected a " + TYPE_NAMES[type] + ", handle " + h + " is a " + TYPE_NAMES[t])
+        return off
+    }
+
+    /** True if `h` names a live object. */
+    isLive(h: Handle): boolean {
+        try {
+            this.head(h)
+            return true
+        } catch (e) {
+            return false
+        }
+    }
+
+    /** The object's type: "bytes", "bitmap", "number", "string", "list" or "record". */
+    typeOf(h: Handle): string {
+        return TYPE_NAMES[this.buf[this.head(h)]]
+    }
+
+    /** Byte offset of the object's head block in the pool (what the map shows). */
+    offsetOf(h: Handle): number {
+        return this.head(h)
+    }
+
+    /** Blocks the object occupies, header included. */
+    blocksOf(h: Handle): number {
+        return (this.buf.getAt(this.head(h) + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+    }
+
+    /** Payload bytes of the object (after its 8-byte header). */
+    sizeOf(h: Handle): number {
+        return this.buf.getAt(this.head(h) + O_LEN, "u16")
+    }
+
+    // ------------------------------------------------------------------
+    // object contents
+
+    /** Byte `i` of a bytes object. */
+    getByte(h: Handle, i: number): number {
+        const off = this.typed(h, T_BYTES)
+        intArg(i, "byte index", 0, this.buf.getAt(off + O_LEN, "u16") - 1)
+        return this.buf[off + OBJ_HEADER + i]
+    }
+
+    /** Sets byte `i` of a bytes object to `v` (0..255). */
+    setByte(h: Handle, i: number, v: number): void {
+        const off = this.typed(h, T_BYTES)
+        intArg(i, "byte index", 0, this.buf.getAt(off + O_LEN, "u16") - 1)
+        intArg(v, "byte value", 0, 255)
+        this.buf[off + OBJ_HEADER + i] = v
+    }
+
+    /** A copy of a bytes or string object's payload. */
+    readBytes(h: Handle): Buffer {
+        const off = this.head(h)
+        const t = this.buf[off]
+        if (t !== T_BYTES && t !== T_STRING) throw new HandleError("expected bytes or a string, handle " + h + " is a " + TYPE_NAMES[t])
+        const len = this.buf.getAt(off + O_LEN, "u16")
+        return this.buf.slice(off + OBJ_HEADER, off + OBJ_HEADER + len)
+    }
+
+    /** Copies `src` into a bytes object at `at`; it must fit. */
+    writeBytes(h: Handle, at: number, src: Buffer): void {
+        const off = this.typed(h, T_BYTES)
+        const len = this.buf.getAt(off + O_LEN, "u16")
+        intArg(at, "write offset", 0, len)
+        if (!src || src.length > len - at) throw new ArgumentError("writeBytes: " + (src ? src.length : 0) + " bytes at " + at + " do not fit in " + len)
+        this.buf.blitAt(off + OBJ_HEADER + at, src, 0, src.length)
+    }
+
+    /** The value of a number object. */
+    getNumber(h: Handle): number {
+        return this.buf.getAt(this.typed(h, T_NUMBER) + OBJ_HEADER, "f64")
+    }
+
+    /** Changes the value of a number object. */
+    setNumber(h: Handle, value: number): void {
+        const off = this.typed(h, T_NUMBER)
+        if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
+        this.buf.setAt(off + OBJ_HEADER, "f64", value)
+    }
+
+    /** The text of a string object. */
+    getString(h: Handle): string {
+        const off = this.typed(h, T_STRING)
+        const len = this.buf.getAt(off + O_LEN, "u16")
+        return this.buf.slice(off + OBJ_HEADER, off + OBJ_HEADER + len).toString()
+    }
+
+    /** [width, height, bpp] of a bitmap. */
+    bitmapSize(h: Handle): number[] {
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        return [this.buf.getAt(p + BM_WIDTH, "u16"), this.buf.getAt(p + BM_HEIGHT, "u16"), this.buf[p + BM_BPP]]
+    }
+
+    /** Byte offset and bit shift of pixel (x, y); checks the bounds. */
+    private pixel(h: Handle, x: number, y: number): number[] {
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        const buf = this.buf
+        intArg(x, "pixel x", 0, buf.getAt(p + BM_WIDTH, "u16") - 1)
+        intArg(y, "pixel y", 0, buf.getAt(p + BM_HEIGHT, "u16") - 1)
+        const bpp = buf[p + BM_BPP]
+        const bit = x * bpp
+        return [p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3), bit & 7, bpp]
+    }
+
+    /** The colour index of pixel (x, y). */
+    getPixel(h: Handle, x: number, y: number): number {
+        const px = this.pixel(h, x, y)
+        return (this.buf[px[0]] >> px[1]) & ((1 << px[2]) - 1)
+    }
+
+    /** Sets pixel (x, y) to colour index `c` (0 .. 2^bpp - 1). */
+    setPixel(h: Handle, x: number, y: number, c: number): void {
+        const px = this.pixel(h, x, y)
+        const mask = (1 << px[2]) - 1
+        intArg(c, "pixel colour", 0, mask)
+        const buf = this.buf
+        buf[px[0]] = (buf[px[0]] & ~(mask << px[1])) | (c << px[1])
+    }
+
+    /** Fills a bitmap with colour index `c`. */
+    fillBitmap(h: Handle, c: number): void {
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        const buf = this.buf
+        const bpp = buf[p + BM_BPP]
+        intArg(c, "pixel colour", 0, (1 << bpp) - 1)
+        let byte = c
+        for (let b = bpp; b < 8; b <<= 1) byte |= byte << b
+        buf.fillAt(p + BM_DATA, buf.getAt(p + BM_STRIDE, "u16") * buf.getAt(p + BM_HEIGHT, "u16"), byte & 0xff)
+    }
+
+    /** Items in a list. */
+    length(h: Handle): number {
+        return this.buf.getAt(this.typed(h, T_LIST) + OBJ_HEADER + LIST_COUNT, "u32")
+    }
+
+    /** Item `i` of a list (0 for null). */
+    get(h: Handle, i: number): Handle {
+        const off = this.typed(h, T_LIST) + OBJ_HEADER
+        intArg(i, "list index", 0, this.buf.getAt(off + LIST_COUNT, "u32") - 1)
+        return this.buf.getAt(off + LIST_ITEMS + (i << 2), "u32")
+    }
+
+    /** Sets item `i` of a list to `v` (a live handle or 0). */
+    set(h: Handle, i: number, v: Handle): void {
+        const off = this.typed(h, T_LIST) + OBJ_HEADER
+        intArg(i, "list index", 0, this.buf.getAt(off + LIST_COUNT, "u32") - 1)
+        this.storeRef(off + LIST_ITEMS + (i << 2), v)
+    }
+
+    /**
+     * Appends `v` to a list, moving the list to a run twice as large when it
+     * is full (its handle stays the same). Returns the new length.
+     */
+    push(h: Handle, v: Handle): number {
+        if (v !== 0) this.head(v)
+        let off = this.typed(h, T_LIST)
+        const buf = this.buf
+        const count = buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32")
+        const cap = (buf.getAt(off + O_LEN, "u16") - LIST_ITEMS) >> 2
+        if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2)
+        this.storeRef(off + OBJ_HEADER + LIST_ITEMS + (count << 2), v)
+        buf.setAt(off + OBJ_HEADER + LIST_COUNT, "u32", count + 1)
+        return count + 1
+    }
+
+    /** Removes and returns the last item of a list. */
+    pop(h: Handle): Handle {
+        const off = this.typed(h, T_LIST) + OBJ_HEADER
+        const count = this.buf.getAt(off + LIST_COUNT, "u32")
+        if (count === 0) throw new ArgumentError("pop from an empty list")
+        const v = this.buf.getAt(off + LIST_ITEMS + ((count - 1) << 2), "u32")
+        this.buf.setAt(off + LIST_ITEMS + ((count - 1) << 2), "u32", 0)
+        this.buf.setAt(off + LIST_COUNT, "u32", count - 1)
+        return v
+    }
+
+    /** Moves list `h` to a new run with room for `cap` items; returns its new offset. */
+    private growList(h: Handle, cap: number): number {
+        const max = (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2
+        if (cap > max) cap = max
+        const buf = this.buf
+        const old = this.head(h)
+        const oldLen = buf.getAt(old + O_LEN, "u16")
+        if ((oldLen - LIST_ITEMS) >> 2 >= cap) throw new MemoryError("list is at its largest (" + max + " items)")
+        // the new run is a plain allocation; it briefly holds a second handle slot
+        const tmp = this.alloc(T_LIST, 0, LIST_ITEMS + cap * 4)
+        const from = this.head(h) // a collection inside alloc() never moves objects, but re-read anyway
+        const to = this.head(tmp)
+        buf.blitAt(to + OBJ_HEADER, buf, from + OBJ_HEADER, oldLen)
+        // swap: the list's slot now points at the new run, the temporary slot at the old one
+        const slot = h & 0xfff
+        const tslot = tmp & 0xfff
+        buf.setAt(this.htab + (slot << 1), "u16", to >> 4)
+        buf.setAt(this.htab + (tslot << 1), "u16", from >> 4)
+        buf.setAt(to + O_SLOT, "u16", slot)
+        buf.setAt(to + O_GEN, "u16", h >> HANDLE_SHIFT)
+        buf.setAt(from + O_SLOT, "u16", tslot)
+        buf.setAt(from + O_GEN, "u16", tmp >> HANDLE_SHIFT)
+        if (buf.getAt(H_DEPTH, "u16") > 0) {
+            // drop tmp's auto-root: it was the last push
+            const sp = buf.getAt(H_SP, "u16") - 1
+            buf.setAt(buf.getAt(H_STACK, "u16") + (sp << 2), "u32", 0)
+            buf.setAt(H_SP, "u16", sp)
+        }
+        // the moved list keeps its references: during MARK it must be scanned again
+        if (buf[H_PHASE] === PHASE_MARK && ((buf[ATB + ((to >> 4) >> 2)] >> (((to >> 4) & 3) << 1)) & 3) === AT_MARK) pushMark(buf, to >> 4, 0)
+        this.free(tmp)
+        return to
+    }
+
+    /** Reference field `name` of a record (0 for null). */
+    getField(h: Handle, name: string): Handle {
+        const off = this.typed(h, T_RECORD)
+        return this.buf.getAt(off + OBJ_HEADER + (this.fieldIndex(off, name) << 2), "u32")
+    }
+
+    /** Sets reference field `name` of a record to `v` (a live handle or 0). */
+    setField(h: Handle, name: string, v: Handle): void {
+        const off = this.typed(h, T_RECORD)
+        this.storeRef(off + OBJ_HEADER + (this.fieldIndex(off, name) << 2), v)
+    }
+
+    /** The record kind of a record. */
+    kindOf(h: Handle): RecordKind {
+        return this.kinds[this.buf[this.typed(h, T_RECORD) + O_AUX] - 1]
+    }
+
+    private fieldIndex(off: number, name: string): number {
+        const kind = this.kinds[this.buf[off + O_AUX] - 1]
+        const i = kind.fields.indexOf(name)
+        if (i < 0) throw new ArgumentError("record " + kind.name + " has no field " + name)
+        return i
+    }
+
+    /** Stores a reference through the write barrier. */
+    private storeRef(at: number, v: Handle): void {
+        if (v !== 0) this.head(v)
+        this.buf.setAt(at, "u32", v)
+        if (v !== 0) shade(this.buf, v)
+    }
+
+    // ------------------------------------------------------------------
+    // roots
+
+    /** Makes `h` a named root: it and everything it references stay alive. */
+    setRoot(name: string, h: Handle): void {
+        if (typeof name !== "string" || name.length === 0) throw new ArgumentError("root name must be a non-empty string")
+        this.head(h)
+        let i = this.rootNames.indexOf(name)
+        if (i < 0) {
+            i = this.rootNames.indexOf(null)
+            if (i < 0) i = this.rootNames.length
+            if (i >= this.buf.getAt(H_NCAP, "u16")) throw new MemoryError("all " + i + " named roots are in use (raise namedRoots)")
+            this.rootNames[i] = name
+        }
+        this.buf.setAt(this.buf.getAt(H_NAMED, "u16") + (i << 2), "u32", h)
+        shade(this.buf, h)
+    }
+
+    /** The handle held by named root `name`. */
+    getRoot(name: string): Handle {
+        const i = this.rootNames.indexOf(name)
+        if (i < 0) throw new ArgumentError("no root named " + name)
+        return this.buf.getAt(this.buf.getAt(H_NAMED, "u16") + (i << 2), "u32")
+    }
+
+    /** True if a root named `name` is set. */
+    hasRoot(name: string): boolean {
+        return this.rootNames.indexOf(name) >= 0
+    }
+
+    /** Removes named root `name` (Python's `del`): its object may become a phantom. */
+    delRoot(name: string): void {
+        const i = this.rootNames.indexOf(name)
+        if (i < 0) throw new ArgumentError("no root named " + name)
+        this.rootNames[i] = null
+        this.buf.setAt(this.buf.getAt(H_NAMED, "u16") + (i << 2), "u32", 0)
+    }
+
+    /**
+     * Opens a scope: until the matching leave(), every new object is kept on
+     * the root stack. Returns the mark to pass to leave().
+     */
+    enter(): number {
+        const buf = this.buf
+        buf.setAt(H_DEPTH, "u16", buf.getAt(H_DEPTH, "u16") + 1)
+        return buf.getAt(H_SP, "u16")
+    }
+
+    /** Closes the scope opened by the enter() that returned `mark`, unrooting its temporaries. */
+    leave(mark: number): void {
+        const buf = this.buf
+        const depth = buf.getAt(H_DEPTH, "u16")
+        if (depth === 0) throw new ArgumentError("leave() without enter()")
+        intArg(mark, "scope mark", 0, buf.getAt(H_SP, "u16"))
+        buf.fillAt(buf.getAt(H_STACK, "u16") + (mark << 2), (buf.getAt(H_SP, "u16") - mark) << 2, 0)
+        buf.setAt(H_SP, "u16", mark)
+        buf.setAt(H_DEPTH, "u16", depth - 1)
+    }
+
+    /** Roots `h` on the root stack until the current scope closes. Returns `h`. */
+    keep(h: Handle): Handle {
+        this.head(h)
+        const buf = this.buf
+        if (buf.getAt(H_DEPTH, "u16") === 0) throw new ArgumentError("keep() needs an open scope: call enter() first")
+        if (buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16")) throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries)")
+        this.pushRoot(h)
+        return h
+    }
+
+    private pushRoot(h: Handle): void {
+        const buf = this.buf
+        const sp = buf.getAt(H_SP, "u16")
+        buf.setAt(buf.getAt(H_STACK, "u16") + (sp << 2), "u32", h)
+        buf.setAt(H_SP, "u16", sp + 1)
+        shade(buf, h)
+    }
+
+    // ------------------------------------------------------------------
+    // collection
+
+    private runStep(budget: number): boolean {
+        const t0 = now()
+        const done = step(this.buf, budget)
+        if (done) this.pauseMs = now() - t0
+        return done
+    }
+
+    /**
+     * Collects now (MicroPython's gc.collect()): marks from the roots and frees
+     * every unreachable object. Runs for at most the pool's budget so it never
+     * trips the VM's step limit; returns true when the collection completed,
+     * false when it is still in progress (call again, or await collectAsync()).
+     */
+    collect(): boolean {
+        if (this.asyncRunning) return false
+        startCycle(this.buf)
+        return this.runStep(this.budget)
+    }
+
+    /**
+     * Collects completely, suspending between slices of at most the budget so
+     * other fibers run and the VM's step counter restarts. Always completes.
+     */
+    async collectAsync(): Promise<void> {
+        if (this.asyncRunning) {
+            while (this.asyncRunning) await nextSlice()
+            return
+        }
+        this.asyncRunning = true
+        try {
+            const t0 = now()
+            startCycle(this.buf)
+            while (!step(this.buf, this.budget)) await nextSlice()
+            this.pauseMs = now() - t0
+        } finally {
+            this.asyncRunning = false
+        }
+    }
+
+    /** Advances a collection in progress by at most `budget` work units; true when none is in progress. */
+    collectStep(budget: number): boolean {
+        intArg(budget, "budget", 1, 1000000)
+        return this.runStep(budget)
+    }
+
+    /** Re-enables automatic collection (gc.enable()). */
+    enable(): void {
+        this.buf[H_FLAGS] |= F_AUTO
+    }
+
+    /** Disables automatic collection; collect() still works (gc.disable()). */
+    disable(): void {
+        this.buf[H_FLAGS] &= ~F_AUTO
+    }
+
+    /** True when automatic collection is on. */
+    isEnabled(): boolean {
+        return (this.buf[H_FLAGS] & F_AUTO) !== 0
+    }
+
+    /**
+     * gc.threshold: with `bytes` > 0, a collection starts at the first
+     * allocation after that many bytes were allocated since the last one; 0
+     * turns it off (the default). Without an argument, returns the setting.
+     */
+    threshold(bytes?: number): number {
+        if (bytes !== undefined) this.buf.setAt(H_THRESH, "u32", intArg(bytes, "threshold", 0, MAX_POOL))
+        return this.buf.getAt(H_THRESH, "u32")
+    }
+
+    /** Bytes free (gc.mem_free()). */
+    memFree(): number {
+        return this.buf.getAt(H_FREE, "u16") << 4
+    }
+
+    /** Bytes allocated, pool metadata included (gc.mem_alloc()). */
+    memAlloc(): number {
+        return this.size - this.memFree()
+    }
+
+    /** Every statistic in one object. Walks the allocation table once. */
+    stats(): PoolStats {
+        const buf = this.buf
+        const fr = [0, 0, 0]
+        freeRuns(buf, fr)
+        const free = buf.getAt(H_FREE, "u16") << 4
+        return {
+            total: this.size,
+            used: this.size - free,
+            free: free,
+            largestFree: fr[0] << 4,
+            freeRuns: fr[1],
+            minFree: buf.getAt(H_MINFREE, "u16") << 4,
+            meta: this.data << 4,
+            live: buf.getAt(H_LIVE, "u16"),
+            collections: buf.getAt(H_COLLECTIONS, "u32"),
+            allocs: buf.getAt(H_ALLOCS, "u32"),
+            frees: buf.getAt(H_FREES, "u32"),
+            lastPauseMs: this.pauseMs,
+            lastWork: buf.getAt(H_WORK, "u32"),
+            phase: PHASE_NAMES[buf[H_PHASE]],
+        }
+    }
+
+    /**
+     * Prints the summary and, if `verbose`, the block map over the console
+     * (serial on a board, stdout in the simulator), as
+     * `micropython.mem_info(1)` does, framed as docs/serial-format.md says.
+     */
+    memInfo(verbose?: boolean): void {
+        const lines = this.mapLines(verbose)
+        for (let i = 0; i < lines.length; i++) console.log(lines[i])
+    }
+
+    /** The lines memInfo() prints, without printing them. Counts as a dump. */
+    mapLines(verbose?: boolean): string[] {
+        return mapLines(this.buf, !!verbose, this.pauseMs)
+    }
+
+    /** Name of the record kind with id `id` (for the map writer and tools). */
+    kindName(id: number): string {
+        const k = this.kinds[id - 1]
+        return k ? k.name : "?"
+    }
+}
