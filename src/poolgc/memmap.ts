@@ -59,37 +59,6 @@ export function fnv1a(h: number, s: string): number {
 export const FNV_START = 0x811c9dc5 | 0
 
 /**
- * One map row: the characters for blocks [b, end), read from the ATB four
- * blocks at a time where a whole byte is free or tail.
- */
-function row(buf: Buffer, out: Buffer, b: number, end: number, data: number): string {
-    let k = 0
-    while (b < end) {
-        if ((b & 3) === 0 && b + 4 <= end && b >= data) {
-            const v = buf[ATB + (b >> 2)]
-            if (v === 0 || v === 0xaa) {
-                out.fillAt(k, 4, v === 0 ? DOT : EQ)
-                k += 4
-                b += 4
-                continue
-            }
-        }
-        const code = (buf[ATB + (b >> 2)] >> ((b & 3) << 1)) & 3
-        let c: number
-        if (b < data) c = META
-        else if (code === AT_FREE) c = DOT
-        else if (code === AT_TAIL) c = EQ
-        else {
-            const t = buf[b << 4]
-            c = t >= 1 && t <= T_MAX ? LETTERS[t] : UNKNOWN
-        }
-        out[k++] = c
-        b++
-    }
-    return out.slice(0, k).toString()
-}
-
-/**
  * The lines of one dump, with their frame, ready to print. Increments the
  * pool's dump counter. `pauseMs` is the last collection's pause (kept outside
  * the pool because clocks differ between the VM and Node).
@@ -100,7 +69,11 @@ export function mapLines(buf: Buffer, verbose: boolean, pauseMs: number): string
     const dump = buf.getAt(H_DUMPS, "u32") + 1
     buf.setAt(H_DUMPS, "u32", dump)
 
-    // one walk over the objects and free runs, as MicroPython's gc_info()
+    // One walk over objects and free runs fills in the map characters and
+    // MicroPython's gc_info() figures. It visits each object once (tails
+    // are filled in with one fillAt) and each all-free ATB byte once.
+    const chars = Buffer.alloc(nb)
+    chars.fillAt(0, data, META)
     let ones = 0
     let twos = 0
     let maxObj = 0
@@ -109,15 +82,17 @@ export function mapLines(buf: Buffer, verbose: boolean, pauseMs: number): string
     let run = 0
     let b = data
     while (b < nb) {
-        const code = (buf[ATB + (b >> 2)] >> ((b & 3) << 1)) & 3
+        const v = buf[ATB + (b >> 2)]
+        if (v === 0 && (b & 3) === 0) {
+            chars.fillAt(b, 4, DOT)
+            run += 4
+            b += 4
+            continue
+        }
+        const code = (v >> ((b & 3) << 1)) & 3
         if (code === AT_FREE) {
-            if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
-                run += 4
-                b += 4
-            } else {
-                run++
-                b++
-            }
+            chars[b++] = DOT
+            run++
             continue
         }
         if (run > 0) {
@@ -126,10 +101,14 @@ export function mapLines(buf: Buffer, verbose: boolean, pauseMs: number): string
             run = 0
         }
         if (code === AT_TAIL) {
-            b++ // only a corrupt pool has a tail here
+            chars[b++] = EQ // a tail with no head: only a corrupt pool has one
             continue
         }
-        const n = (buf.getAt((b << 4) + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+        const off = b << 4
+        const t = buf[off]
+        const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+        chars[b] = t >= 1 && t <= T_MAX ? LETTERS[t] : UNKNOWN
+        if (n > 1) chars.fillAt(b + 1, n - 1, EQ)
         if (n === 1) ones++
         else if (n === 2) twos++
         if (n > maxObj) maxObj = n
@@ -154,7 +133,6 @@ export function mapLines(buf: Buffer, verbose: boolean, pauseMs: number): string
     )
     if (verbose) {
         texts.push("GC memory layout; from 0:")
-        const out = Buffer.alloc(ROW_BLOCKS)
         for (let r = 0; r < nb; r += ROW_BLOCKS) {
             // fold two or more rows that are entirely free, as MicroPython does
             let f = r
@@ -176,7 +154,7 @@ export function mapLines(buf: Buffer, verbose: boolean, pauseMs: number): string
                 continue
             }
             const end = r + ROW_BLOCKS < nb ? r + ROW_BLOCKS : nb
-            texts.push(hex(r << 4, 5) + ": " + row(buf, out, r, end, data))
+            texts.push(hex(r << 4, 5) + ": " + chars.slice(r, end).toString())
         }
     }
 
