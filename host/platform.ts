@@ -3,13 +3,37 @@
  *
  * Importing it gives Node's Buffer the four DeviceScript Buffer methods that
  * poolgc uses, with the VM's semantics (read from the DeviceScript runtime's
- * `devs_buffer_op`, `jd_numfmt_write_*`, `fillAt` and `blitAt`, and checked
- * against the real VM by `test/seam.test.ts`):
+ * `devs_buffer_op`, `devs_value_to_int`, `devs_value_from_double`,
+ * `jd_numfmt_write_*`, `fillAt` and `blitAt`, and checked against the real VM,
+ * byte for byte, by `test/seam.test.ts`):
+ * - Numbers are what the VM can hold: NaN is the canonical NaN (payload and sign
+ *   dropped), -0 and subnormal doubles are 0. `getAt` results and `setAt` values
+ *   are normalised so.
+ * - Offsets, lengths and `fillAt`'s byte go through the VM's `devs_value_to_int`:
+ *   JS ToInt32, except NaN -> 0 and +-Infinity -> 1 (!); offsets and lengths are
+ *   then unsigned, so a negative one is huge.
  * - `getAt(off, fmt)` reads little-endian; past the end it returns `undefined`.
- * - `setAt(off, fmt, v)` past the end throws RangeError. Integers saturate to
- *   the format's range (u32 to 0..2^31-1 for integers), other numbers are
- *   clamped and rounded half up (`trunc(v + 0.5)`).
- * - `fillAt(off, len, v)` / `blitAt(dst, src, srcOff, len)` clip silently.
+ * - `setAt(off, fmt, v)` past the end throws RangeError("buffer store out of
+ *   range"). Integers saturate to the format's range (u32: an int32 to 0..2^31-1,
+ *   a larger number up to 2^32-1); other numbers are clamped and rounded half up (`trunc(v + 0.5)`,
+ *   so -1.7 -> -1); NaN becomes INT_MIN before the clamp (i8 -128, i16 -32768,
+ *   i32 -2^31, unsigned 0). f32/f64 store the (normalised) value.
+ * - `fillAt(off, len, v)` / `blitAt(dst, src, srcOff, len)` clip silently
+ *   (a string source is copied as UTF-8).
+ *
+ * Where the VM misbehaves, this shim throws instead of imitating it, so Node tests
+ * catch code that would go wrong on a device:
+ * - `getAt`/`setAt` at an offset of -size..-1 (as int32): the VM's bounds check
+ *   `offset + size > length` wraps around in uint32, and it reads the bytes just
+ *   before the buffer / writes there and corrupts its heap (measured: the next GC
+ *   crashes the simulator). Here: RangeError("buffer offset wraps around").
+ * - `blitAt` within the same memory to a HIGHER offset with overlap: the VM uses
+ *   memcpy (measured: forward byte propagation below 512 bytes, memmove from 512
+ *   up; devices' memcpy may differ again). Here: RangeError. An overlapping copy
+ *   to a lower offset is a forward memcpy, which gives the memmove result (as Node).
+ * Not covered (native indexing, not shimmable): the VM truncates `buf[1.5]` to
+ * `buf[1]` (Node: undefined), throws RangeError on `buf[length] = x` (Node ignores
+ * it) and stores +-Infinity via `buf[i] = v` as 1 (Node: 0).
  */
 
 /** Which side of the seam this is. */
@@ -38,6 +62,8 @@ const FORMATS: Record<string, Fmt> = {
 }
 const INT_MIN = -0x80000000
 const INT_MAX = 0x7fffffff
+/** Doubles below this magnitude are subnormal; the VM turns them into 0. */
+const MIN_NORMAL = 2.2250738585072014e-308
 
 function format(fmt: string): Fmt {
     const f = FORMATS[fmt]
@@ -45,13 +71,35 @@ function format(fmt: string): Fmt {
     return f
 }
 
+/** A number as the VM can hold it (`devs_value_from_double`): one NaN, no -0, no subnormals. */
+function vmNumber(v: number): number {
+    const n = Number(v)
+    if (Number.isNaN(n)) return NaN
+    if (Math.abs(n) < MIN_NORMAL) return 0
+    return n
+}
+
+/** The VM's `devs_value_to_int`: ToInt32, but NaN -> 0 and +-Infinity -> 1 (they are "specials"). */
+function vmToInt(v: number): number {
+    const n = Number(v)
+    if (Number.isNaN(n)) return 0
+    if (n === Infinity || n === -Infinity) return 1
+    return n | 0
+}
+
 /** The VM passes offsets and lengths as C unsigned ints. */
 function u32arg(v: number): number {
-    return Math.trunc(Number(v)) >>> 0
+    return vmToInt(v) >>> 0
+}
+
+/** An offset the VM's uint32 bounds check lets through into the bytes before the buffer. */
+function checkWrap(off: number, f: Fmt) {
+    if (off + f.size > 0xffffffff)
+        throw new RangeError(`buffer offset wraps around (${off | 0}); the VM would touch bytes outside the buffer`)
 }
 
 function isTaggedInt(v: number): boolean {
-    return Number.isInteger(v) && v >= INT_MIN && v <= INT_MAX && !Object.is(v, -0)
+    return Number.isInteger(v) && v >= INT_MIN && v <= INT_MAX
 }
 
 /** jacdac-c clamp_double: the bounds themselves are not rounded, values inside get +0.5. */
@@ -61,9 +109,9 @@ function clampDouble(v: number, lo: number, hi: number): number {
     return v + 0.5
 }
 
-/** C's double -> int32 conversion (truncation; NaN becomes INT_MIN as in WASM's saturating convert). */
+/** C's double -> int32 as this WASM build does it (measured): truncation, NaN -> INT_MIN. */
 function toI32(v: number): number {
-    if (Number.isNaN(v)) return 0
+    if (Number.isNaN(v)) return INT_MIN
     return Math.trunc(v) | 0
 }
 
@@ -84,6 +132,7 @@ function writeInt(buf: Buffer, off: number, f: Fmt, q: number) {
 function getAt(this: Buffer, offset: number, fmt: string): number {
     const f = format(fmt)
     const off = u32arg(offset)
+    checkWrap(off, f)
     if (off + f.size > this.length) return undefined
     switch (fmt) {
         case "u8":
@@ -99,17 +148,18 @@ function getAt(this: Buffer, offset: number, fmt: string): number {
         case "i32":
             return this.readInt32LE(off)
         case "f32":
-            return this.readFloatLE(off)
+            return vmNumber(this.readFloatLE(off))
         default:
-            return this.readDoubleLE(off)
+            return vmNumber(this.readDoubleLE(off))
     }
 }
 
 function setAt(this: Buffer, offset: number, fmt: string, value: number): void {
     const f = format(fmt)
     const off = u32arg(offset)
+    checkWrap(off, f)
     if (off + f.size > this.length) throw new RangeError("buffer store out of range")
-    const q = Number(value)
+    const q = vmNumber(value)
     if (f.kind === "f") {
         if (f.size === 4) this.writeFloatLE(q, off)
         else this.writeDoubleLE(q, off)
@@ -118,6 +168,7 @@ function setAt(this: Buffer, offset: number, fmt: string, value: number): void {
     if (isTaggedInt(q)) {
         writeInt(this, off, f, q)
     } else if (fmt === "u32") {
+        // a double into uint32_t: NaN (NaN + 0.5) converts to 0
         const c = clampDouble(q, 0, 0xffffffff)
         this.writeUInt32LE(Number.isNaN(c) ? 0 : Math.trunc(c) >>> 0, off)
     } else {
@@ -130,7 +181,7 @@ function fillAt(this: Buffer, offset: number, length: number, value: number): vo
     let len = u32arg(length)
     if (off >= this.length) return
     if (this.length - off < len) len = this.length - off
-    this.fill(toI32(Number(value)) & 0xff, off, off + len)
+    this.fill(vmToInt(value) & 0xff, off, off + len)
 }
 
 function blitAt(this: Buffer, offset: number, src: Buffer | string, srcOffset: number, length: number): void {
@@ -142,6 +193,12 @@ function blitAt(this: Buffer, offset: number, src: Buffer | string, srcOffset: n
     if (from.length - so < len) len = from.length - so
     if (dst >= this.length) return
     if (this.length - dst < len) len = this.length - dst
+    if (len > 0 && from.buffer === this.buffer) {
+        const a = from.byteOffset + so // source start in the shared memory
+        const b = this.byteOffset + dst // destination start
+        if (b > a && b < a + len)
+            throw new RangeError("blitAt: overlapping copy to a higher offset; the VM's memcpy result is undefined")
+    }
     from.copy(this, dst, so, so + len)
 }
 

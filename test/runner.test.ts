@@ -1,0 +1,114 @@
+/**
+ * host/devs-runner.mjs must report failures as failures and never hang.
+ * Each devs run costs ~1.5-2.5 s, so the fixtures (test/vm/fixtures/) are few and tiny.
+ */
+import net from "node:net"
+import { describe, expect, test } from "vitest"
+import { runSim, runTestMode } from "../host/devs-runner.mjs"
+
+const F = "test/vm/fixtures"
+
+/** The rejection of `p`, failing if it resolves. */
+async function rejection(p: Promise<unknown>): Promise<any> {
+    try {
+        await p
+    } catch (e) {
+        return e
+    }
+    throw new Error("expected a rejection")
+}
+
+/** ms of `calls 20000 ms <n> ...` in a run's lines. */
+function callsMs(lines: string[]): number {
+    const m = lines.map(l => /^calls 20000 ms (\d+)/.exec(l)).find(Boolean)
+    if (!m) throw new Error(`no timing line in:\n${lines.join("\n")}`)
+    return Number(m[1])
+}
+
+async function portIsFree(): Promise<boolean> {
+    const s = net.createServer()
+    return new Promise(resolve => {
+        s.once("error", () => resolve(false))
+        s.listen(8082, "127.0.0.1", () => s.close(() => resolve(true)))
+    })
+}
+
+describe("runSim (normal mode)", () => {
+    test("resolves at the `until` line, calling onLine for each program line", async () => {
+        const seen: string[] = []
+        const r = await runSim(`${F}/calls.vm.ts`, { until: /^done$/, timeoutMs: 30000, onLine: l => seen.push(l) })
+        expect(r.code).toBe(0)
+        expect(r.lines.at(-1)).toBe("done")
+        expect(seen).toEqual(r.lines)
+        expect(await portIsFree()).toBe(true)
+    })
+
+    test("an endless loop is a panic (InfiniteLoop, 60001), not a hang", async () => {
+        const t0 = Date.now()
+        const e = await rejection(runSim(`${F}/spin.vm.ts`, { until: /^done$/, timeoutMs: 30000 }))
+        expect(e.reason).toBe("panic")
+        expect(e.panicCode).toBe(60001)
+        expect(e.lines).toContain("Exception: InfiniteLoop")
+        expect(Date.now() - t0).toBeLessThan(20000)
+    })
+
+    test("recursion past the call-depth limit is a panic (StackOverflow, 60006)", async () => {
+        const e = await rejection(runSim(`${F}/deep.vm.ts`, { until: /^depth/, timeoutMs: 30000 }))
+        expect(e.reason).toBe("panic")
+        expect(e.panicCode).toBe(60006)
+        expect(e.lines).toContain("Exception: StackOverflow")
+    })
+
+    test("a program that stops (ds.restart()) before `until` is reported, not waited for", async () => {
+        const e = await rejection(runSim(`${F}/calls.vm.ts`, { until: /^never$/, timeoutMs: 30000 }))
+        expect(e.reason).toBe("restart")
+        expect(e.lines).toContain("RESTART requested")
+    })
+
+    test("a compile error ends the run (the CLI exits)", async () => {
+        const e = await rejection(runSim(`${F}/bad.vm.ts`, { until: /^never$/, timeoutMs: 30000 }))
+        expect(e.reason).toBe("exit")
+        expect(e.exitCode).toBe(1)
+        expect(e.message).toContain("please use ===")
+    })
+
+    test("a program that idles without matching `until` times out", async () => {
+        const e = await rejection(runSim(`${F}/done.vm.ts`, { until: /^never$/, timeoutMs: 6000 }))
+        expect(e.reason).toBe("timeout")
+        expect(e.lines).toContain("done")
+        expect(await portIsFree()).toBe(true)
+    })
+
+    test("port 8082 already taken: a clear error, nothing spawned", async () => {
+        const blocker = net.createServer()
+        await new Promise<void>(resolve => blocker.listen(8082, "127.0.0.1", resolve))
+        try {
+            const e = await rejection(runSim(`${F}/done.vm.ts`, { until: /^done$/ }))
+            expect(e.reason).toBe("spawn")
+            expect(e.message).toMatch(/127\.0\.0\.1:8082 is already in use/)
+        } finally {
+            await new Promise(resolve => blocker.close(resolve))
+        }
+    })
+})
+
+describe("runTestMode", () => {
+    test("an unhandled exception fails the run (exit 1, PANIC 60005)", async () => {
+        const r = await runTestMode(`${F}/throw.vm.ts`, { timeoutMs: 20000 })
+        expect(r.code).toBe(1)
+        expect(r.lines).toContain("Exception: RangeError")
+        expect(r.stdout).toMatch(/^PANIC 60005$/m)
+        expect(r.stdout).toMatch(/^test failed$/m)
+    })
+
+    test("passes after ds.restart(), and is GC-stress mode: calls far slower than runSim", async () => {
+        const t = await runTestMode(`${F}/calls.vm.ts`, { timeoutMs: 60000 })
+        expect(t.code, t.stdout + t.stderr).toBe(0)
+        expect(t.lines).toContain("done")
+        const s = await runSim(`${F}/calls.vm.ts`, { until: /^done$/, timeoutMs: 30000 })
+        const testMs = callsMs(t.lines)
+        const simMs = callsMs(s.lines)
+        // measured: 644-680 ms vs 38-45 ms (~15x); 4x leaves room for a loaded host
+        expect(testMs, `test mode ${testMs} ms, normal mode ${simMs} ms`).toBeGreaterThan(4 * Math.max(simMs, 1))
+    })
+})

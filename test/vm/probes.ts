@@ -1,0 +1,118 @@
+/**
+ * Worst-case operations for the step-limit checks. `prepare(name)` builds the
+ * heap shape (suspending as needed) and returns the operation to measure,
+ * which must then run in one slice without tripping the VM's step limit.
+ * Shared by test/vm/steplimit.vm.ts and tools/step-probe.mjs.
+ */
+import { Pool, PoolOptions } from "../../src/index"
+import { buildChain, buildFan, everyBlockOptions, Pause } from "./shapes"
+
+/** The largest supported pool. */
+export const LARGEST = 32768
+
+/** Names of every probe, in the order the step-limit test runs them. */
+export const PROBES = [
+    "empty",
+    "alloc-fail-fragmented",
+    "alloc-last-fragmented",
+    "collect-chain",
+    "collect-fan",
+    "sweep-all-dead",
+    "meminfo-every-block",
+    "meminfo-fragmented",
+    "stats-fragmented",
+    "push-grow-large",
+]
+
+function withBudget(o: PoolOptions, budget: number): PoolOptions {
+    if (budget !== undefined) o.budget = budget
+    return o
+}
+
+async function finish(pool: Pool, pause: Pause) {
+    // complete any collection the build left, so the probe starts from rest
+    while (!pool.collectStep(500)) await pause()
+}
+
+/**
+ * Builds the shape for probe `name` and returns its operation. A probe name
+ * may end in ":<budget>" to give its pool that work budget.
+ */
+export async function prepare(probe: string, pause: Pause): Promise<() => void> {
+    const colon = probe.indexOf(":")
+    const name = colon < 0 ? probe : probe.slice(0, colon)
+    const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
+    if (name === "empty") return () => {}
+    if (name === "alloc-fail-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
+        const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
+        await buildChain(pool, true, pause)
+        await pause()
+        pool.collectStep(1) // start a cycle, then finish it in slices
+        await finish(pool, pause)
+        if (name === "alloc-fail-fragmented")
+            return () => {
+                try {
+                    pool.bytes(24) // 2 blocks: no free run that long anywhere
+                } catch (e) {}
+            }
+        if (name === "alloc-last-fragmented") {
+            // fill every hole but the last, so the search walks the whole table
+            const keep = pool.list(0)
+            pool.setRoot("keep", keep)
+            const st = pool.stats()
+            let holes = st.freeRuns
+            while (holes > 2) {
+                if (holes % 4 === 0) await pause()
+                pool.push(keep, pool.number(holes))
+                holes--
+            }
+            return () => {
+                pool.number(1)
+            }
+        }
+        if (name === "stats-fragmented") return () => {
+            pool.stats()
+        }
+        return () => pool.memInfo(true)
+    }
+    if (name === "collect-chain" || name === "meminfo-every-block" || name === "sweep-all-dead") {
+        const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
+        await buildChain(pool, false, pause)
+        await pause()
+        if (name === "meminfo-every-block") return () => pool.memInfo(true)
+        if (name === "sweep-all-dead") {
+            pool.delRoot("chain")
+            return () => {
+                pool.collect()
+            }
+        }
+        return () => {
+            pool.collect()
+        }
+    }
+    if (name === "collect-fan") {
+        const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
+        await buildFan(pool, pause)
+        await pause()
+        return () => {
+            pool.collect()
+        }
+    }
+    if (name === "push-grow-large") {
+        const pool = new Pool(withBudget({ size: LARGEST }, budget))
+        const l = pool.list(0)
+        pool.setRoot("l", l)
+        const x = pool.number(1)
+        for (let i = 0; i < 3000; i++) {
+            if (i % 100 === 0) await pause()
+            pool.push(l, x)
+        }
+        // fill to capacity so the next push must move 3000+ references
+        while (pool.sizeOf(l) > 4 + pool.length(l) * 4) pool.push(l, x)
+        await pause()
+        return () => {
+            pool.push(l, x)
+        }
+    }
+    throw new Error("unknown probe " + name)
+}
