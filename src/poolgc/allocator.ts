@@ -27,8 +27,10 @@ export const ATB = HEADER_BYTES
 
 /**
  * FIT[v] describes the 4 blocks of ATB byte v: bits 0-2 the free blocks at its
- * low end (lead, 0..4), bits 3-5 the free blocks at its high end (trail), bits
- * 6-7 its longest free run (capped at 3).
+ * low end (lead, 0..4), bits 3-5 the free blocks at its high end (trail,
+ * 0..4), bits 6-7 the length of the free run touching neither end (inner,
+ * 0..2; a byte has at most one). For v != 0 the three runs are distinct, and
+ * they are all the free runs of the byte.
  */
 export const FIT = Buffer.alloc(256)
 for (let v = 0; v < 256; v++) {
@@ -36,15 +38,9 @@ for (let v = 0; v < 256; v++) {
     while (lead < 4 && ((v >> (lead << 1)) & 3) === AT_FREE) lead++
     let trail = 0
     while (trail < 4 && ((v >> ((3 - trail) << 1)) & 3) === AT_FREE) trail++
-    let best = 0
-    let run = 0
-    for (let k = 0; k < 4; k++) {
-        if (((v >> (k << 1)) & 3) === AT_FREE) {
-            run++
-            if (run > best) best = run
-        } else run = 0
-    }
-    FIT[v] = lead | (trail << 3) | ((best > 3 ? 3 : best) << 6)
+    let inner = 0
+    if (lead < 4) for (let k = lead + 1; k < 3 - trail + 1 && k < 3; k++) if (((v >> (k << 1)) & 3) === AT_FREE) inner++
+    FIT[v] = lead | (trail << 3) | (inner << 6)
 }
 
 /** The 2-bit ATB code of block `blk`. */
@@ -80,15 +76,8 @@ export function findRun(buf: Buffer, n: number): number {
         } else {
             const t = FIT[v]
             if (run + (t & 7) >= n) return ((i - ATB) << 2) - run
-            if (t >> 6 >= n) {
-                // a run inside this byte is long enough: find it block by block
-                let r = 0
-                for (let k = 0; k < 4; k++) {
-                    if (((v >> (k << 1)) & 3) === AT_FREE) {
-                        if (++r >= n) return ((i - ATB) << 2) + k + 1 - r
-                    } else r = 0
-                }
-            }
+            // the inner run starts at block 1 of the byte if that one is free, else at 2
+            if (t >> 6 >= n) return ((i - ATB) << 2) + (((v >> 2) & 3) === AT_FREE ? 1 : 2)
             run = (t >> 3) & 7
         }
         if (++i >= end) return -1
@@ -132,12 +121,12 @@ export function releaseRun(buf: Buffer, s: number, n: number): void {
 }
 
 /**
- * Free-space figures from one pass over the ATB: out[0] largest free run,
- * out[1] number of free runs, out[2] free blocks (all in blocks).
+ * Free-space figures from one pass over the ATB, a byte at a time through
+ * FIT: out[0] largest free run, out[1] number of free runs, out[2] free
+ * blocks (all in blocks).
  */
 export function freeRuns(buf: Buffer, out: number[]): void {
-    const nb = buf.getAt(H_NBLOCKS, "u16")
-    const end = ATB + (nb >> 2)
+    const end = ATB + (buf.getAt(H_NBLOCKS, "u16") >> 2)
     let largest = 0
     let runs = 0
     let free = 0
@@ -148,25 +137,20 @@ export function freeRuns(buf: Buffer, out: number[]): void {
             run += 4
             continue
         }
-        if (((v | (v >> 1)) & 0x55) === 0x55) {
-            // no free block in this byte: close the open run
-            if (run > 0) {
-                runs++
-                free += run
-                if (run > largest) largest = run
-                run = 0
-            }
-            continue
+        const t = FIT[v]
+        run += t & 7 // the open run ends inside this byte
+        if (run > 0) {
+            runs++
+            free += run
+            if (run > largest) largest = run
         }
-        for (let k = 0; k < 8; k += 2) {
-            if (((v >> k) & 3) === AT_FREE) run++
-            else if (run > 0) {
-                runs++
-                free += run
-                if (run > largest) largest = run
-                run = 0
-            }
+        const inner = t >> 6
+        if (inner > 0) {
+            runs++
+            free += inner
+            if (inner > largest) largest = inner
         }
+        run = (t >> 3) & 7
     }
     if (run > 0) {
         runs++

@@ -595,6 +595,21 @@ export class Pool {
         return v
     }
 
+    /** Removes item `i` of a list, moving the later items down, and returns it (Python's `pop(i)`). */
+    removeAt(h: Handle, i: number): Handle {
+        const off = this.typed(h, T_LIST) + OBJ_HEADER
+        const buf = this.buf
+        const count = buf.getAt(off + LIST_COUNT, "u32")
+        intArg(i, "list index", 0, count - 1)
+        const at = off + LIST_ITEMS + (i << 2)
+        const v = buf.getAt(at, "u32")
+        // an overlapping copy towards lower offsets is safe on the VM and in Node
+        buf.blitAt(at, buf, at + 4, (count - 1 - i) << 2)
+        buf.setAt(off + LIST_ITEMS + ((count - 1) << 2), "u32", 0)
+        buf.setAt(off + LIST_COUNT, "u32", count - 1)
+        return v
+    }
+
     /** Moves list `h` to a new run with room for `cap` items; returns its new offset. */
     private growList(h: Handle, cap: number): number {
         const max = (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2

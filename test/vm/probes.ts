@@ -43,12 +43,26 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
-    if (name === "alloc-fail-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
+    if (name === "alloc-fail-fragmented" || name === "alloc-fail-noauto" || name === "find-fragmented" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
         const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
         await buildChain(pool, true, pause)
         await pause()
         pool.collectStep(1) // start a cycle, then finish it in slices
         await finish(pool, pause)
+        if (name === "alloc-fail-noauto")
+            return () => {
+                pool.disable()
+                try {
+                    pool.bytes(24)
+                } catch (e) {}
+            }
+        if (name === "find-fragmented") return () => {
+            pool.disable()
+            pool.isLive(1)
+        }
+        if (name === "step-fragmented") return () => {
+            pool.collectStep(budget || 400)
+        }
         if (name === "alloc-fail-fragmented")
             return () => {
                 try {
