@@ -13,8 +13,10 @@ export const LARGEST = 32768
 /** Names of every probe, in the order the step-limit test runs them. */
 export const PROBES = [
     "empty",
+    "alloc-fail-noauto",
     "alloc-fail-fragmented",
     "alloc-last-fragmented",
+    "step-fragmented",
     "collect-chain",
     "collect-fan",
     "sweep-all-dead",
@@ -43,43 +45,42 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
-    if (name === "alloc-fail-fragmented" || name === "alloc-fail-noauto" || name === "find-fragmented" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
+    if (name === "alloc-fail-fragmented" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
         const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
         await buildChain(pool, true, pause)
         await pause()
         pool.collectStep(1) // start a cycle, then finish it in slices
         await finish(pool, pause)
+        // nothing fits: larger than the largest hole
+        const big = pool.stats().largestFree
         if (name === "alloc-fail-noauto")
             return () => {
                 pool.disable()
                 try {
-                    pool.bytes(24)
+                    pool.bytes(big)
                 } catch (e) {}
             }
-        if (name === "find-fragmented") return () => {
-            pool.disable()
-            pool.isLive(1)
-        }
         if (name === "step-fragmented") return () => {
             pool.collectStep(budget || 400)
         }
         if (name === "alloc-fail-fragmented")
             return () => {
                 try {
-                    pool.bytes(24) // 2 blocks: no free run that long anywhere
+                    pool.bytes(big)
                 } catch (e) {}
             }
         if (name === "alloc-last-fragmented") {
-            // fill every hole but the last, so the search walks the whole table
-            const keep = pool.list(0)
-            pool.setRoot("keep", keep)
-            const st = pool.stats()
-            let holes = st.freeRuns
-            while (holes > 2) {
-                if (holes % 4 === 0) await pause()
-                pool.push(keep, pool.number(holes))
+            // fill every hole but the last, so the search walks the whole table:
+            // the numbers hang off the chain's spare fields
+            let holes = pool.stats().freeRuns
+            let rec = pool.getRoot("chain")
+            while (holes > 1 && rec !== 0) {
+                if (holes % 8 === 0) await pause()
+                pool.setField(rec, "other", pool.number(holes))
+                rec = pool.getField(rec, "next")
                 holes--
             }
+            await pause()
             return () => {
                 pool.number(1)
             }
