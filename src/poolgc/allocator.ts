@@ -18,6 +18,7 @@ import {
     HEADER_BYTES,
     H_FREE,
     H_HINT,
+    H_LARGEST,
     H_MINFREE,
     H_NBLOCKS,
 } from "./layout"
@@ -59,30 +60,44 @@ export function setCode(buf: Buffer, blk: number, code: number): void {
  * First fit: the lowest block starting a run of `n` free blocks at or above
  * H_HINT, or -1. Never returns a block that is not AT_FREE, so the space of
  * an unreachable object ("phantom") is never used before the collector frees it.
+ * A search that fails has seen every free block (none lies below the hint),
+ * so it leaves the largest free run in H_LARGEST for the error message.
  */
 export function findRun(buf: Buffer, n: number): number {
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const hint = buf.getAt(H_HINT, "u16")
-    if (hint >= nb) return -1
     const end = ATB + (nb >> 2)
     let i = ATB + (hint >> 2)
-    // blocks of the first byte below the hint count as used (code 01)
-    let v = buf[i] | (0x55 & ((1 << ((hint & 3) << 1)) - 1))
-    let run = 0
-    while (true) {
-        if (v === 0) {
-            run += 4
-            if (run >= n) return ((i - ATB) << 2) + 4 - run
-        } else {
-            const t = FIT[v]
-            if (run + (t & 7) >= n) return ((i - ATB) << 2) - run
-            // the inner run starts at block 1 of the byte if that one is free, else at 2
-            if (t >> 6 >= n) return ((i - ATB) << 2) + (((v >> 2) & 3) === AT_FREE ? 1 : 2)
-            run = (t >> 3) & 7
+    let best = 0
+    if (i < end) {
+        // blocks of the first byte below the hint count as used (code 01)
+        let v = buf[i] | (0x55 & ((1 << ((hint & 3) << 1)) - 1))
+        let run = 0
+        const inner = n << 6 // FIT[v] >= inner <=> the byte's inner run has n blocks
+        while (true) {
+            if (v === 0) {
+                run += 4
+                if (run >= n) return ((i - ATB) << 2) + 4 - run
+            } else {
+                const t = FIT[v]
+                const lead = t & 7
+                run += lead
+                if (run >= n) return ((i - ATB) << 2) + lead - run
+                if (run > best) best = run
+                // the inner run starts at block 1 of the byte if that one is free, else at 2
+                if (t >= inner) return ((i - ATB) << 2) + (((v >> 2) & 3) === AT_FREE ? 1 : 2)
+                if (best < 2 && t >> 6 > best) best = t >> 6
+                run = (t >> 3) & 7
+            }
+            if (++i >= end) {
+                if (run > best) best = run
+                break
+            }
+            v = buf[i]
         }
-        if (++i >= end) return -1
-        v = buf[i]
     }
+    buf.setAt(H_LARGEST, "u16", best)
+    return -1
 }
 
 /** Writes `code` for block s, then AT_TAIL for blocks s+1 .. s+n-1. */

@@ -63,6 +63,7 @@ export const H_FREES = 60 // u32 objects freed, ever (swept or released)
 export const H_DUMPS = 64 // u32 memory-map dumps written (the dump number)
 export const H_DEPTH = 68 // u16 scopes open
 export const H_WORK = 72 // u32 work units of the collection in progress / last one
+export const H_LARGEST = 76 // u16 largest free run (blocks) seen by the last failed search
 /** Size of the pool header; later fields go below this. */
 export const HEADER_BYTES = 128
 

@@ -45,6 +45,7 @@ import {
     H_HHINT,
     H_HINT,
     H_HTAB,
+    H_LARGEST,
     H_LIVE,
     H_MAGIC,
     H_MCAP,
@@ -106,7 +107,7 @@ export interface PoolOptions {
     /**
      * Work units a synchronous collection may spend at once, in allocation or
      * collect(); keeps every call under the VM's 128K-operation slice.
-     * Default 400, measured to cost at most ~46K VM operations (see README).
+     * Default 300 (see README for what that costs on the VM).
      */
     budget?: number
 }
@@ -197,7 +198,7 @@ export class Pool {
         const ncap = o.namedRoots === undefined ? 16 : intArg(o.namedRoots, "namedRoots", 1, 64)
         const scap = o.rootStack === undefined ? 32 : intArg(o.rootStack, "rootStack", 1, 256)
         const mcap = o.markStack === undefined ? 32 : intArg(o.markStack, "markStack", 4, 256)
-        this.budget = o.budget === undefined ? 400 : intArg(o.budget, "budget", 16, 1000000)
+        this.budget = o.budget === undefined ? 300 : intArg(o.budget, "budget", 16, 1000000)
 
         const htab = ATB + (nb >> 2)
         const named = htab + hcap * 2
@@ -330,10 +331,15 @@ export class Pool {
         let blk = findRun(buf, n)
         let slot = blk < 0 ? -1 : this.findSlot()
         if ((blk < 0 || slot < 0) && auto) {
+            const free = buf.getAt(H_FREE, "u16")
+            const live = buf.getAt(H_LIVE, "u16")
             startCycle(buf)
             this.runStep(this.budget)
-            blk = findRun(buf, n)
-            slot = blk < 0 ? -1 : this.findSlot()
+            // search again only if the collection freed something
+            if (buf.getAt(H_LIVE, "u16") < live) {
+                if (buf.getAt(H_FREE, "u16") > free || blk < 0) blk = findRun(buf, n)
+                slot = blk < 0 ? -1 : this.findSlot()
+            }
         }
         if (blk < 0 || slot < 0) throw this.outOfMemory(len, n, blk >= 0)
 
@@ -370,13 +376,13 @@ export class Pool {
         return -1
     }
 
+    /** The MemoryError for a failed allocation; the last failed search left the largest free run. */
     private outOfMemory(len: number, n: number, blocksFound: boolean): MemoryError {
-        const fr = [0, 0, 0]
-        freeRuns(this.buf, fr)
-        const phase = this.buf[H_PHASE]
+        const buf = this.buf
+        const phase = buf[H_PHASE]
         let msg = blocksFound
             ? "memory allocation failed: all " + this.hcap + " handles in use (raise the handles option)"
-            : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + fr[2] * BLOCK + " bytes free, largest free run " + fr[0] * BLOCK + " bytes"
+            : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + buf.getAt(H_FREE, "u16") * BLOCK + " bytes free, largest free run " + buf.getAt(H_LARGEST, "u16") * BLOCK + " bytes"
         if (phase !== PHASE_IDLE) msg += "; a collection is still in progress: await collectAsync() and retry"
         else if (!(this.buf[H_FLAGS] & F_AUTO)) msg += "; automatic collection is disabled"
         return new MemoryError(msg)

@@ -75,7 +75,7 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
             let holes = pool.stats().freeRuns
             let rec = pool.getRoot("chain")
             while (holes > 1 && rec !== 0) {
-                if (holes % 8 === 0) await pause()
+                if (holes % 2 === 0) await pause()
                 pool.setField(rec, "other", pool.number(holes))
                 rec = pool.getField(rec, "next")
                 holes--
