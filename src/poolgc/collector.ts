@@ -25,9 +25,10 @@
  *    are born marked (AT_MARK); they start with no references.
  * 3. An object freed during MARK is first removed from the mark stack.
  *
- * Work units: 1 per object popped, per reference examined, per ATB byte
- * swept or rescanned, 2 per object freed. Measured on the VM (tools/
- * step-probe.mjs), a unit costs at most ~115 VM operations.
+ * Work units, each meant to cost the VM about 25 operations at most: 1 per
+ * ATB byte swept or rescanned, 2 per object popped from the mark stack, 2 per
+ * reference examined, 4 per object freed. tools/step-probe.mjs measures what
+ * a budget really costs (README).
  */
 import { ATB } from "./allocator"
 import {
@@ -162,7 +163,7 @@ export function step(buf: Buffer, budget: number): boolean {
                 const at = mstack + (msp << 2)
                 const blk = buf.getAt(at, "u16")
                 const from = buf.getAt(at + 2, "u16")
-                work++
+                work += 2
                 if (blk === 0) {
                     buf.setAt(H_MSP, "u16", msp)
                     continue
@@ -203,7 +204,7 @@ export function step(buf: Buffer, budget: number): boolean {
                         } else buf[H_FLAGS] |= F_OVERFLOW
                     }
                 }
-                work += to - from
+                work += (to - from) << 1
                 buf.setAt(H_MSP, "u16", msp)
             } else if (buf[H_FLAGS] & F_RESCAN) {
                 // ---- rescan pass: find the next marked head that holds references ----
@@ -258,13 +259,28 @@ export function step(buf: Buffer, budget: number): boolean {
                 buf.setAt(H_SINCE, "u32", 0)
                 break
             }
+            if ((b & 3) === 0) {
+                // fast path: whole bytes without an unmarked head (free, tails, marked
+                // heads); marked heads (11) become plain heads (01)
+                let j = ATB + (b >> 2)
+                const end = ATB + (nb >> 2)
+                while (j < end && work < budget) {
+                    const v = buf[j]
+                    const marked = v & (v >> 1) & 0x55
+                    if ((v & 0x55) !== marked) break
+                    if (marked !== 0) buf[j] = v ^ (marked << 1)
+                    j++
+                    work++
+                }
+                b = (j - ATB) << 2
+                if (j >= end || work >= budget) continue
+            }
             const i = ATB + (b >> 2)
             let v = buf[i]
             work++
             // positions at or above the cursor within this byte
             const pos = 0xff & (0xff << ((b & 3) << 1))
             if ((v & ~(v >> 1) & 0x55 & pos) === 0) {
-                // no unmarked head: marked heads (11) become plain heads (01)
                 buf[i] = v ^ ((v & (v >> 1) & 0x55 & pos) << 1)
                 b = (b | 3) + 1
                 continue
@@ -288,7 +304,7 @@ export function step(buf: Buffer, budget: number): boolean {
                     if (blk < minBlk) minBlk = blk
                     freedBlocks += n
                     freedObjs++
-                    work += 2
+                    work += 4
                     const inByte = 4 - k < n ? 4 - k : n
                     v &= ~(((1 << (inByte << 1)) - 1) << sh)
                     k += inByte

@@ -107,7 +107,7 @@ export interface PoolOptions {
     /**
      * Work units a synchronous collection may spend at once, in allocation or
      * collect(); keeps every call under the VM's 128K-operation slice.
-     * Default 300 (see README for what that costs on the VM).
+     * Default 1200 (see README for what that costs on the VM).
      */
     budget?: number
 }
@@ -198,7 +198,7 @@ export class Pool {
         const ncap = o.namedRoots === undefined ? 16 : intArg(o.namedRoots, "namedRoots", 1, 64)
         const scap = o.rootStack === undefined ? 32 : intArg(o.rootStack, "rootStack", 1, 256)
         const mcap = o.markStack === undefined ? 32 : intArg(o.markStack, "markStack", 4, 256)
-        this.budget = o.budget === undefined ? 300 : intArg(o.budget, "budget", 16, 1000000)
+        this.budget = o.budget === undefined ? 1200 : intArg(o.budget, "budget", 16, 1000000)
 
         const htab = ATB + (nb >> 2)
         const named = htab + hcap * 2
