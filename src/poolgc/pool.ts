@@ -311,9 +311,11 @@ export class Pool {
     /**
      * Allocates an object: first fit; when nothing fits (or the threshold is
      * reached) the collector runs for at most the budget, then the search runs
-     * once more; then MemoryError. Nothing changes when it throws.
+     * once more; then MemoryError. Nothing changes when it throws. `pin`, if
+     * given, and `pin2`, survive any collection this allocation runs (push()
+     * passes the list it is growing and the item it is adding).
      */
-    private alloc(type: number, aux: number, len: number): Handle {
+    private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle): Handle {
         const buf = this.buf
         const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
         const depth = buf.getAt(H_DEPTH, "u16")
@@ -326,7 +328,11 @@ export class Pool {
             const thresh = buf.getAt(H_THRESH, "u32")
             if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) startCycle(buf)
             // a collection in progress advances with every allocation
-            if (buf[H_PHASE] !== PHASE_IDLE) this.runStep(this.budget)
+            if (buf[H_PHASE] !== PHASE_IDLE) {
+                if (pin) shade(buf, pin)
+                if (pin2) shade(buf, pin2)
+                this.runStep(this.budget)
+            }
         }
         let blk = findRun(buf, n)
         let slot = blk < 0 ? -1 : this.findSlot()
@@ -334,6 +340,8 @@ export class Pool {
             const free = buf.getAt(H_FREE, "u16")
             const live = buf.getAt(H_LIVE, "u16")
             startCycle(buf)
+            if (pin) shade(buf, pin)
+            if (pin2) shade(buf, pin2)
             this.runStep(this.budget)
             // search again only if the collection freed something
             if (buf.getAt(H_LIVE, "u16") < live) {
@@ -416,6 +424,12 @@ export class Pool {
         const e = this.buf.getAt(this.htab + (slot << 1), "u16")
         if (e & SLOT_FREE || this.buf.getAt((e << 4) + O_GEN, "u16") !== h >> HANDLE_SHIFT)
             throw new HandleError("stale handle " + h + ": its object was freed")
+        // During a sweep, an unmarked head not yet swept is garbage already: it was
+        // unreachable when marking ended, and so is everything it references, which
+        // the sweep may have freed. Reviving it would revive a damaged graph.
+        const buf = this.buf
+        if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD)
+            throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
         return e << 4
     }
 
@@ -584,7 +598,7 @@ export class Pool {
         const buf = this.buf
         const count = buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32")
         const cap = (buf.getAt(off + O_LEN, "u16") - LIST_ITEMS) >> 2
-        if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2)
+        if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2, v)
         this.storeRef(off + OBJ_HEADER + LIST_ITEMS + (count << 2), v)
         buf.setAt(off + OBJ_HEADER + LIST_COUNT, "u32", count + 1)
         return count + 1
@@ -617,7 +631,7 @@ export class Pool {
     }
 
     /** Moves list `h` to a new run with room for `cap` items; returns its new offset. */
-    private growList(h: Handle, cap: number): number {
+    private growList(h: Handle, cap: number, item: Handle): number {
         const max = (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2
         if (cap > max) cap = max
         const buf = this.buf
@@ -625,8 +639,8 @@ export class Pool {
         const oldLen = buf.getAt(old + O_LEN, "u16")
         if ((oldLen - LIST_ITEMS) >> 2 >= cap) throw new MemoryError("list is at its largest (" + max + " items)")
         // the new run is a plain allocation; it briefly holds a second handle slot
-        const tmp = this.alloc(T_LIST, 0, LIST_ITEMS + cap * 4)
-        const from = this.head(h) // a collection inside alloc() never moves objects, but re-read anyway
+        const tmp = this.alloc(T_LIST, 0, LIST_ITEMS + cap * 4, h, item)
+        const from = this.head(h) // pinned: still live, and collections never move objects
         const to = this.head(tmp)
         buf.blitAt(to + OBJ_HEADER, buf, from + OBJ_HEADER, oldLen)
         // swap: the list's slot now points at the new run, the temporary slot at the old one

@@ -105,7 +105,7 @@ describe("poolgc on the VM", () => {
         pool.setRoot("top", top)
         const all: number[] = []
         for (let i = 0; i < 40; i++) {
-            if (i % 10 === 0) await ds.sleep(0)
+            if (i % 2 === 0) await ds.sleep(0)
             const r = pool.record(K)
             pool.push(top, r)
             const c = pool.record(K)
