@@ -28,7 +28,7 @@ function say(text: string) {
 
 async function story() {
     say("the guide's story, on a " + pool.size + "-byte pool")
-    pool.memInfo(true)
+    await pool.memInfo(true)
     await ds.sleep(0)
 
     // The Blinka bitmap, shown through a TileGrid in a Group on the display.
@@ -42,33 +42,33 @@ async function story() {
     pool.push(items, grid)
     pool.setRoot("display", group)
     say("1. Blinka's bitmap (P) is allocated at " + pool.offsetOf(blinka) + ", in a TileGrid (R) in a Group (R, L)")
-    pool.memInfo(true)
+    await pool.memInfo(true)
     await ds.sleep(0)
 
     const score = pool.number(50)
     pool.setRoot("score", score)
     say("2. the score, 50, (F) goes just after it, at " + pool.offsetOf(score))
-    pool.memInfo(true)
+    await pool.memInfo(true)
     await ds.sleep(0)
 
     // Game over: nothing references the graphics any more.
     pool.delRoot("blinka")
     pool.delRoot("display")
     say("3. game over: the bitmap is dereferenced; it is a phantom, still in the map")
-    pool.memInfo(true)
+    await pool.memInfo(true)
     await ds.sleep(0)
 
     const time = pool.number(10 * 60 + 55)
     pool.setRoot("time", time)
     say("4. the play time, 10 min 55 s, goes past the phantom, after the score, at " + pool.offsetOf(time))
-    pool.memInfo(true)
+    await pool.memInfo(true)
     await ds.sleep(0)
 
     pool.collect()
     const best = pool.string("best: 50 in 10:55")
     pool.setRoot("best", best)
     say("5. after collect() the next object (S) goes where the bitmap was, at " + pool.offsetOf(best))
-    pool.memInfo(true)
+    await pool.memInfo(true)
     await ds.sleep(0)
 }
 
@@ -111,7 +111,7 @@ async function game(rounds: number) {
         if (n % MAP_EVERY === 0) {
             const st = pool.stats()
             say("round " + n + ": " + st.live + " objects, " + st.free + " bytes free, largest run " + st.largestFree + ", " + st.collections + " collections, " + failures + " MemoryErrors")
-            pool.memInfo(true)
+            await pool.memInfo(true)
         }
         await ds.sleep(ds.isSimulator() ? 0 : 250)
     }

@@ -12,6 +12,13 @@ function crcOf(texts: string[]): string {
     return h.toString(16).padStart(8, "0")
 }
 
+/** The lines memInfo prints, collected. */
+async function dumpLines(pool: Pool, verbose: boolean): Promise<string[]> {
+    const lines: string[] = []
+    await pool.memInfo(verbose, line => lines.push(line))
+    return lines
+}
+
 /** Splits a dump into its texts and checks its frame. */
 function parse(lines: string[]) {
     const m0 = /^@(\d+):0 /.exec(lines[0])!
@@ -30,16 +37,16 @@ function parse(lines: string[]) {
 }
 
 describe("the memory map", () => {
-    test("framed dumps: numbered, counted, checksummed, every line under 150 characters", () => {
+    test("framed dumps: numbered, counted, checksummed, every line under 150 characters", async () => {
         const pool = new Pool({ size: 32768 })
-        const a = parse(pool.mapLines(false))
-        const b = parse(pool.mapLines(true))
+        const a = parse(await dumpLines(pool, false))
+        const b = parse(await dumpLines(pool, true))
         expect(b.dump).toBe(a.dump + 1)
         expect(a.texts.length).toBe(4)
-        for (const l of pool.mapLines(true)) expect(l.length).toBeLessThan(150)
+        for (const l of await dumpLines(pool, true)) expect(l.length).toBeLessThan(150)
     })
 
-    test("rows of 64 blocks: M metadata, . free, = tail, a letter per type; free rows folded", () => {
+    test("rows of 64 blocks: M metadata, . free, = tail, a letter per type; free rows folded", async () => {
         const pool = new Pool({ size: 8192 })
         const meta = pool.stats().meta / 16
         const K = pool.defineRecord("R", ["a"])
@@ -48,7 +55,7 @@ describe("the memory map", () => {
         pool.number(2)
         pool.free(gap)
         const last = pool.bytes(3000) // pushes the map into row 5
-        const { texts } = parse(pool.mapLines(true))
+        const { texts } = parse(await dumpLines(pool, true))
         expect(texts[4]).toBe("GC memory layout; from 0:")
         const rows = texts.slice(5)
         const chars = rows.filter(r => /^[0-9a-f]{5}: /.test(r)).map(r => r.slice(7)).join("")
@@ -64,22 +71,22 @@ describe("the memory map", () => {
         expect(objs.every(h => pool.isLive(h))).toBe(true)
     })
 
-    test("the summary matches stats()", () => {
+    test("the summary matches stats()", async () => {
         const pool = new Pool({ size: 4096 })
         pool.bytes(100)
         pool.number(1)
         const st = pool.stats()
-        const { texts } = parse(pool.mapLines(false))
+        const { texts } = parse(await dumpLines(pool, false))
         expect(texts[0]).toBe("GC: total: 4096, used: " + st.used + ", free: " + st.free)
         expect(texts[1]).toBe(" No. of 1-blocks: 1, 2-blocks: 0, max blk sz: 7, max free sz: " + st.largestFree / 16)
         expect(texts[2]).toBe(" objects: 2, meta: " + st.meta + ", free runs: 1, largest free: " + st.largestFree + ", min free: " + st.minFree)
         expect(texts[3]).toMatch(/^ collections: 0, pause: 0 ms, work: 0, phase: idle, auto: on, threshold: 0$/)
     })
 
-    test("memInfo prints the dump over the console", () => {
+    test("memInfo prints the dump over the console", async () => {
         const pool = new Pool({ size: 2048 })
         const log = vi.spyOn(console, "log").mockImplementation(() => {})
-        pool.memInfo(true)
+        await pool.memInfo(true)
         const printed = log.mock.calls.map(c => c[0] as string)
         log.mockRestore()
         parse(printed)

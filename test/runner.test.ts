@@ -2,9 +2,14 @@
  * host/devs-runner.mjs must report failures as failures and never hang.
  * Each devs run costs ~1.5-2.5 s, so the fixtures (test/vm/fixtures/) are few and tiny.
  */
+import { spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs"
 import net from "node:net"
+import os from "node:os"
+import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { runSim, runTestMode } from "../host/devs-runner.mjs"
+import { runSim, runTestMode, withSimLock } from "../host/devs-runner.mjs"
+import { acquireDirLock } from "../host/sim-lock.mjs"
 
 const F = "test/vm/fixtures"
 
@@ -34,14 +39,17 @@ async function portIsFree(): Promise<boolean> {
 }
 
 describe("runSim (normal mode)", () => {
-    test("resolves at the `until` line, calling onLine for each program line", async () => {
-        const seen: string[] = []
-        const r = await runSim(`${F}/calls.vm.ts`, { until: /^done$/, timeoutMs: 30000, onLine: l => seen.push(l) })
-        expect(r.code).toBe(0)
-        expect(r.lines.at(-1)).toBe("done")
-        expect(seen).toEqual(r.lines)
-        expect(await portIsFree()).toBe(true)
-    })
+    // Port checks run under the simulator lock: runSim in other test files (other
+    // processes) may hold port 8082 at any moment otherwise.
+    test("resolves at the `until` line, calling onLine for each program line", () =>
+        withSimLock(async () => {
+            const seen: string[] = []
+            const r = await runSim(`${F}/calls.vm.ts`, { until: /^done$/, timeoutMs: 30000, onLine: l => seen.push(l) })
+            expect(r.code).toBe(0)
+            expect(r.lines.at(-1)).toBe("done")
+            expect(seen).toEqual(r.lines)
+            expect(await portIsFree()).toBe(true)
+        }))
 
     test("an endless loop is a panic (InfiniteLoop, 60001), not a hang", async () => {
         const t0 = Date.now()
@@ -72,22 +80,82 @@ describe("runSim (normal mode)", () => {
         expect(e.message).toContain("please use ===")
     })
 
-    test("a program that idles without matching `until` times out", async () => {
-        const e = await rejection(runSim(`${F}/done.vm.ts`, { until: /^never$/, timeoutMs: 6000 }))
-        expect(e.reason).toBe("timeout")
-        expect(e.lines).toContain("done")
-        expect(await portIsFree()).toBe(true)
+    test("a program that idles without matching `until` times out", () =>
+        withSimLock(async () => {
+            const e = await rejection(runSim(`${F}/done.vm.ts`, { until: /^never$/, timeoutMs: 6000 }))
+            expect(e.reason).toBe("timeout")
+            expect(e.lines).toContain("done")
+            expect(await portIsFree()).toBe(true)
+        }))
+
+    test("port 8082 already taken: a clear error, nothing spawned", () =>
+        withSimLock(async () => {
+            const blocker = net.createServer()
+            await new Promise<void>(resolve => blocker.listen(8082, "127.0.0.1", resolve))
+            try {
+                const e = await rejection(runSim(`${F}/done.vm.ts`, { until: /^done$/ }))
+                expect(e.reason).toBe("spawn")
+                expect(e.message).toMatch(/127\.0\.0\.1:8082 is already in use/)
+            } finally {
+                await new Promise(resolve => blocker.close(resolve))
+            }
+        }))
+
+    test("an aborted run ends at once, child killed and port closed", () =>
+        withSimLock(async () => {
+            const ac = new AbortController()
+            const p = runSim(`${F}/done.vm.ts`, {
+                until: /^never$/,
+                timeoutMs: 30000,
+                signal: ac.signal,
+                onLine: l => {
+                    if (l === "done") ac.abort()
+                },
+            })
+            const e = await rejection(p)
+            expect(e.reason).toBe("aborted")
+            expect(await portIsFree()).toBe(true)
+        }))
+})
+
+describe("the simulator lock (runSim in several processes)", () => {
+    test("runSim in another process at the same time queues instead of failing", async () => {
+        const script = `import { runSim } from ${JSON.stringify(new URL("../host/devs-runner.mjs", import.meta.url).href)}
+            const r = await runSim(${JSON.stringify(`${F}/done.vm.ts`)}, { until: /^done$/, timeoutMs: 60000 })
+            console.log("child " + r.lines.at(-1))`
+        const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
+        let out = ""
+        child.stdout.on("data", d => (out += d))
+        child.stderr.on("data", d => (out += d))
+        const childDone = new Promise<number | null>(resolve => child.on("close", resolve))
+        const mine = await runSim(`${F}/done.vm.ts`, { until: /^done$/, timeoutMs: 60000 })
+        expect(mine.lines.at(-1)).toBe("done")
+        expect(await childDone, out).toBe(0)
+        expect(out).toContain("child done")
     })
 
-    test("port 8082 already taken: a clear error, nothing spawned", async () => {
-        const blocker = net.createServer()
-        await new Promise<void>(resolve => blocker.listen(8082, "127.0.0.1", resolve))
+    test("a lock left by a dead process is broken; a live holder is waited for", async () => {
+        const dir = mkdtempSync(join(os.tmpdir(), "poolgc-lock-test-"))
+        const lock = join(dir, "l.lock")
         try {
-            const e = await rejection(runSim(`${F}/done.vm.ts`, { until: /^done$/ }))
-            expect(e.reason).toBe("spawn")
-            expect(e.message).toMatch(/127\.0\.0\.1:8082 is already in use/)
+            // a pid that is not running: a child that has exited
+            const dead = spawn(process.execPath, ["-e", ""])
+            await new Promise(resolve => dead.on("close", resolve))
+            mkdirSync(lock)
+            writeFileSync(join(lock, "owner"), JSON.stringify({ pid: dead.pid, host: os.hostname(), since: 1 }))
+            const release = await acquireDirLock(lock, { timeoutMs: 2000, pollMs: 10 })
+            expect(existsSync(lock)).toBe(true)
+            // held by us (alive): another acquire times out with ELOCKED
+            const err: any = await rejection(acquireDirLock(lock, { timeoutMs: 300, pollMs: 10 }))
+            expect(err.code).toBe("ELOCKED")
+            expect(err.owner.pid).toBe(process.pid)
+            release()
+            release() // idempotent
+            expect(existsSync(lock)).toBe(false)
+            const again = await acquireDirLock(lock, { timeoutMs: 300, pollMs: 10 })
+            again()
         } finally {
-            await new Promise(resolve => blocker.close(resolve))
+            rmSync(dir, { recursive: true, force: true })
         }
     })
 })

@@ -59,112 +59,141 @@ export function fnv1a(h: number, s: string): number {
 export const FNV_START = 0x811c9dc5 | 0
 
 /**
- * The lines of one dump, with their frame, ready to print. Increments the
- * pool's dump counter. `pauseMs` is the last collection's pause (kept outside
- * the pool because clocks differ between the VM and Node).
+ * One dump. The constructor takes the snapshot in one synchronous walk over
+ * the pool (the only part that must not be interrupted, so the map is one
+ * instant); next() then formats the lines one at a time from the snapshot,
+ * so a caller can print them across several VM slices while the program runs.
+ * Creating a Dump increments the pool's dump counter.
  */
-export function mapLines(buf: Buffer, verbose: boolean, pauseMs: number): string[] {
-    const nb = buf.getAt(H_NBLOCKS, "u16")
-    const data = buf.getAt(H_DATA, "u16")
-    const dump = buf.getAt(H_DUMPS, "u32") + 1
-    buf.setAt(H_DUMPS, "u32", dump)
+export class Dump {
+    /** The dump number printed on every line. */
+    readonly number: number
+    private readonly texts: string[] = []
+    /** Map characters, one per block (verbose only). */
+    private readonly chars: Buffer
+    /** A copy of the allocation table, to fold free rows. */
+    private readonly atb: Buffer
+    private readonly nb: number
+    private readonly data: number
+    private row = 0
+    private line = 0
+    private crc = FNV_START
+    private ended = false
 
-    // One walk over objects and free runs fills in the map characters and
-    // MicroPython's gc_info() figures. It visits each object once (tails
-    // are filled in with one fillAt) and each all-free ATB byte once.
-    const chars = Buffer.alloc(nb)
-    chars.fillAt(0, data, META)
-    let ones = 0
-    let twos = 0
-    let maxObj = 0
-    let maxFree = 0
-    let runs = 0
-    let run = 0
-    let b = data
-    while (b < nb) {
-        const v = buf[ATB + (b >> 2)]
-        if (v === 0 && (b & 3) === 0) {
-            chars.fillAt(b, 4, DOT)
-            run += 4
-            b += 4
-            continue
-        }
-        const code = (v >> ((b & 3) << 1)) & 3
-        if (code === AT_FREE) {
-            chars[b++] = DOT
-            run++
-            continue
+    /** `pauseMs` is the last collection's pause (kept outside the pool: clocks differ between the VM and Node). */
+    constructor(buf: Buffer, verbose: boolean, pauseMs: number) {
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const data = buf.getAt(H_DATA, "u16")
+        this.nb = nb
+        this.data = data
+        this.number = buf.getAt(H_DUMPS, "u32") + 1
+        buf.setAt(H_DUMPS, "u32", this.number)
+
+        // One walk over objects and free runs fills in the map characters and
+        // MicroPython's gc_info() figures. It visits each object once (tails
+        // are filled in with one fillAt) and each all-free ATB byte once.
+        const chars = Buffer.alloc(verbose ? nb : 4)
+        chars.fillAt(0, data, META)
+        let ones = 0
+        let twos = 0
+        let maxObj = 0
+        let maxFree = 0
+        let runs = 0
+        let run = 0
+        let b = data
+        while (b < nb) {
+            const v = buf[ATB + (b >> 2)]
+            if (v === 0 && (b & 3) === 0) {
+                chars.fillAt(b, 4, DOT)
+                run += 4
+                b += 4
+                continue
+            }
+            const code = (v >> ((b & 3) << 1)) & 3
+            if (code === AT_FREE) {
+                chars[b++] = DOT
+                run++
+                continue
+            }
+            if (run > 0) {
+                runs++
+                if (run > maxFree) maxFree = run
+                run = 0
+            }
+            if (code === AT_TAIL) {
+                chars[b++] = EQ // a tail with no head: only a corrupt pool has one
+                continue
+            }
+            const off = b << 4
+            const t = buf[off]
+            const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+            chars[b] = t >= 1 && t <= T_MAX ? LETTERS[t] : UNKNOWN
+            if (n > 1) chars.fillAt(b + 1, n - 1, EQ)
+            if (n === 1) ones++
+            else if (n === 2) twos++
+            if (n > maxObj) maxObj = n
+            b += n
         }
         if (run > 0) {
             runs++
             if (run > maxFree) maxFree = run
-            run = 0
         }
-        if (code === AT_TAIL) {
-            chars[b++] = EQ // a tail with no head: only a corrupt pool has one
-            continue
-        }
-        const off = b << 4
-        const t = buf[off]
-        const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
-        chars[b] = t >= 1 && t <= T_MAX ? LETTERS[t] : UNKNOWN
-        if (n > 1) chars.fillAt(b + 1, n - 1, EQ)
-        if (n === 1) ones++
-        else if (n === 2) twos++
-        if (n > maxObj) maxObj = n
-        b += n
-    }
-    if (run > 0) {
-        runs++
-        if (run > maxFree) maxFree = run
+        this.chars = verbose ? chars : null
+        this.atb = verbose ? buf.slice(ATB, ATB + (nb >> 2)) : null
+
+        const texts = this.texts
+        const free = buf.getAt(H_FREE, "u16") << 4
+        const total = nb << 4
+        texts.push("GC: total: " + total + ", used: " + (total - free) + ", free: " + free)
+        texts.push(" No. of 1-blocks: " + ones + ", 2-blocks: " + twos + ", max blk sz: " + maxObj + ", max free sz: " + maxFree)
+        texts.push(
+            " objects: " + buf.getAt(H_LIVE, "u16") + ", meta: " + (data << 4) + ", free runs: " + runs + ", largest free: " + (maxFree << 4) + ", min free: " + (buf.getAt(H_MINFREE, "u16") << 4)
+        )
+        const auto = buf[H_FLAGS] & F_AUTO ? "on" : "off"
+        texts.push(
+            " collections: " + buf.getAt(H_COLLECTIONS, "u32") + ", pause: " + Math.round(pauseMs) + " ms, work: " + buf.getAt(H_WORK, "u32") + ", phase: " + PHASES[buf[H_PHASE]] + ", auto: " + auto + ", threshold: " + buf.getAt(H_THRESH, "u32")
+        )
+        if (verbose) texts.push("GC memory layout; from 0:")
     }
 
-    const free = buf.getAt(H_FREE, "u16") << 4
-    const total = nb << 4
-    const texts: string[] = []
-    texts.push("GC: total: " + total + ", used: " + (total - free) + ", free: " + free)
-    texts.push(" No. of 1-blocks: " + ones + ", 2-blocks: " + twos + ", max blk sz: " + maxObj + ", max free sz: " + maxFree)
-    texts.push(
-        " objects: " + buf.getAt(H_LIVE, "u16") + ", meta: " + (data << 4) + ", free runs: " + runs + ", largest free: " + (maxFree << 4) + ", min free: " + (buf.getAt(H_MINFREE, "u16") << 4)
-    )
-    const auto = buf[H_FLAGS] & F_AUTO ? "on" : "off"
-    texts.push(
-        " collections: " + buf.getAt(H_COLLECTIONS, "u32") + ", pause: " + Math.round(pauseMs) + " ms, work: " + buf.getAt(H_WORK, "u32") + ", phase: " + PHASES[buf[H_PHASE]] + ", auto: " + auto + ", threshold: " + buf.getAt(H_THRESH, "u32")
-    )
-    if (verbose) {
-        texts.push("GC memory layout; from 0:")
-        for (let r = 0; r < nb; r += ROW_BLOCKS) {
+    /** The next line of the dump, or null after its end line. */
+    next(): string {
+        if (this.ended) return null
+        let text: string = null
+        if (this.line < this.texts.length) text = this.texts[this.line]
+        else if (this.chars && this.row < this.nb) text = this.rowText()
+        if (text === null) {
+            this.ended = true
+            return "@" + this.number + ":" + this.line + " end lines=" + this.line + " crc=" + hex(this.crc, 8)
+        }
+        this.crc = Math.imul(fnv1a(this.crc, text) ^ 10, 16777619)
+        return "@" + this.number + ":" + this.line++ + " " + text
+    }
+
+    /** The text of the next map row, or of the fold line for a stretch of free rows. */
+    private rowText(): string {
+        const r = this.row
+        const nb = this.nb
+        if (r >= this.data) {
             // fold two or more rows that are entirely free, as MicroPython does
             let f = r
-            if (r >= data) {
-                while (f < nb) {
-                    const v = buf[ATB + (f >> 2)]
-                    if (v !== 0) {
-                        f += FIT[v] & 7
-                        break
-                    }
-                    f += 4
+            while (f < nb) {
+                const v = this.atb[f >> 2]
+                if (v !== 0) {
+                    f += FIT[v] & 7
+                    break
                 }
-                if (f > nb) f = nb
+                f += 4
             }
+            if (f > nb) f = nb
             const freeRows = ((f - r) / ROW_BLOCKS) | 0
             if (freeRows >= 2) {
-                texts.push("       (" + freeRows + " lines all free)")
-                r += (freeRows - 1) * ROW_BLOCKS
-                continue
+                this.row = r + freeRows * ROW_BLOCKS
+                return "       (" + freeRows + " lines all free)"
             }
-            const end = r + ROW_BLOCKS < nb ? r + ROW_BLOCKS : nb
-            texts.push(hex(r << 4, 5) + ": " + chars.slice(r, end).toString())
         }
+        const end = r + ROW_BLOCKS < nb ? r + ROW_BLOCKS : nb
+        this.row = end
+        return hex(r << 4, 5) + ": " + this.chars.slice(r, end).toString()
     }
-
-    const lines: string[] = []
-    let crc = FNV_START
-    for (let i = 0; i < texts.length; i++) {
-        crc = fnv1a(crc, texts[i])
-        crc = Math.imul(crc ^ 10, 16777619)
-        lines.push("@" + dump + ":" + i + " " + texts[i])
-    }
-    lines.push("@" + dump + ":" + texts.length + " end lines=" + texts.length + " crc=" + hex(crc, 8))
-    return lines
 }

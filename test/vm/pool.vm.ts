@@ -147,7 +147,10 @@ describe("poolgc on the VM", () => {
         await ds.sleep(0) // each test starts a fresh VM slice
         const pool = new Pool({ size: 32768 })
         pool.string("x")
-        const lines = pool.mapLines(true)
+        const lines: string[] = []
+        await pool.memInfo(true, line => {
+            lines.push(line)
+        })
         for (let i = 0; i < lines.length; i++) check(lines[i].length < 150, "line " + i + " is " + lines[i].length)
         check(lines[lines.length - 1].indexOf("@1:" + (lines.length - 1) + " end lines=" + (lines.length - 1) + " crc=") === 0, lines[lines.length - 1])
     })

@@ -5,6 +5,7 @@
  * Shared by test/vm/steplimit.vm.ts and tools/step-probe.mjs.
  */
 import { Pool, PoolOptions } from "../../src/index"
+import { Dump } from "../../src/poolgc/memmap"
 import { buildChain, buildFan, everyBlockOptions, Pause } from "./shapes"
 
 /** The largest supported pool. */
@@ -22,6 +23,7 @@ export const PROBES = [
     "sweep-all-dead",
     "meminfo-every-block",
     "meminfo-fragmented",
+    "meminfo-lines",
     "stats-fragmented",
     "push-grow-large",
 ]
@@ -88,13 +90,25 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         if (name === "stats-fragmented") return () => {
             pool.stats()
         }
-        return () => pool.memInfo(true)
+        return () => {
+            new Dump(pool.buf, true, 0)
+        }
     }
-    if (name === "collect-chain" || name === "meminfo-every-block" || name === "sweep-all-dead") {
+    if (name === "collect-chain" || name === "meminfo-every-block" || name === "meminfo-lines" || name === "sweep-all-dead") {
         const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
         await buildChain(pool, false, pause)
         await pause()
-        if (name === "meminfo-every-block") return () => pool.memInfo(true)
+        if (name === "meminfo-every-block") return () => {
+            new Dump(pool.buf, true, 0)
+        }
+        if (name === "meminfo-lines") {
+            // the part memInfo does between two suspensions: format and print 8 lines
+            const dump = new Dump(pool.buf, true, 0)
+            for (let i = 0; i < 4; i++) dump.next() // past the summary, into the map rows
+            return () => {
+                for (let i = 0; i < 8; i++) console.log(dump.next())
+            }
+        }
         if (name === "sweep-all-dead") {
             pool.delRoot("chain")
             return () => {

@@ -84,15 +84,11 @@ export async function runSequence(seed: number, steps: number, log: Log, pause: 
         } catch (e: any) {
             log("step " + step + ": " + e.name + ": " + e.message)
         }
-        if (step % MAP_EVERY === 0) {
-            const lines = pool.mapLines(true)
-            for (let i = 0; i < lines.length; i++) log(lines[i])
-        }
+        if (step % MAP_EVERY === 0) await pool.memInfo(true, log)
     }
     while (!pool.collectStep(200)) await pause()
     await pause()
-    const lines = pool.mapLines(true)
-    for (let i = 0; i < lines.length; i++) log(lines[i])
+    await pool.memInfo(true, log)
     for (let off = 0; off < pool.size; off += 64) {
         if (off % 1024 === 0) await pause()
         log("pool " + off + " " + pool.buf.slice(off, off + 64).toString("hex"))
