@@ -329,3 +329,17 @@ describe("incremental collection", () => {
         checkPool(pool)
     })
 })
+
+describe("edges", () => {
+    test("a free run that ends at the last block of the pool is found", () => {
+        const pool = new Pool({ size: 1024, handles: 40 }) // 64 blocks
+        const meta = pool.stats().meta / 16
+        const fill: number[] = []
+        pool.disable()
+        for (let b = meta; b < 61; b++) fill.push(pool.number(b)) // leave the last 3 blocks
+        expect(pool.stats().largestFree).toBe(48)
+        const last = pool.bytes(40) // 3 blocks
+        expect(pool.offsetOf(last)).toBe(61 * 16)
+        checkPool(pool)
+    })
+})

@@ -90,6 +90,8 @@ export function findRun(buf: Buffer, n: number): number {
                 run = (t >> 3) & 7
             }
             if (++i >= end) {
+                // a run ending at the last block of the pool
+                if (run >= n) return nb - run
                 if (run > best) best = run
                 break
             }

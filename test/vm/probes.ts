@@ -16,6 +16,7 @@ export const PROBES = [
     "empty",
     "alloc-fail-noauto",
     "alloc-fail-fragmented",
+    "alloc-fail-after-collect",
     "alloc-last-fragmented",
     "step-fragmented",
     "collect-chain",
@@ -117,6 +118,45 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         }
         return () => {
             pool.collect()
+        }
+    }
+    if (name === "alloc-fail-after-collect") {
+        // big live bitmaps separated by one-block holes, garbage numbers in some holes:
+        // the automatic collection completes within the budget and frees something,
+        // so the search runs twice over the whole table and still fails
+        const pool = new Pool(withBudget({ size: LARGEST }, budget))
+        const keep = pool.list(80)
+        pool.setRoot("keep", keep)
+        const tail = pool.list(40)
+        pool.setRoot("tail", tail)
+        const sep: number[] = []
+        pool.disable()
+        let i = 0
+        while (true) {
+            if (i % 4 === 0) await pause()
+            try {
+                pool.push(keep, pool.bitmap(40, 10, 8)) // 416 bytes: 27 blocks
+                sep.push(pool.number(i))
+            } catch (e) {
+                break
+            }
+            i++
+        }
+        // the end of the pool: filled with live one-block numbers
+        for (let k = 0; k < 40; k++) {
+            try {
+                pool.push(tail, pool.number(k))
+            } catch (e) {
+                break
+            }
+        }
+        for (let k = 0; k < sep.length; k++) if (k % 3 !== 0 && pool.isLive(sep[k])) pool.free(sep[k])
+        pool.enable()
+        await pause()
+        return () => {
+            try {
+                pool.bytes(40) // 3 blocks: no hole is that long, before or after collecting
+            } catch (e) {}
         }
     }
     if (name === "collect-fan") {
