@@ -13,7 +13,6 @@ import { ATB, FIT } from "./allocator"
 import {
     AT_FREE,
     AT_TAIL,
-    BLOCK,
     F_AUTO,
     H_COLLECTIONS,
     H_DATA,
@@ -26,8 +25,6 @@ import {
     H_PHASE,
     H_THRESH,
     H_WORK,
-    OBJ_HEADER,
-    O_LEN,
     ROW_BLOCKS,
     TYPE_LETTERS,
     T_MAX,
@@ -35,12 +32,12 @@ import {
 
 const HEX = "0123456789abcdef"
 const PHASES = ["idle", "mark", "sweep"]
-/** Map characters: index = type code; "M" is pool metadata, "." free, "=" tail. */
-const LETTERS = Buffer.from(TYPE_LETTERS)
+/** Map character for each possible type byte: TYPE_LETTERS, "?" for anything else. */
+const TYPE_CHARS = Buffer.alloc(256)
+for (let t = 0; t < 256; t++) TYPE_CHARS[t] = t >= 1 && t <= T_MAX ? TYPE_LETTERS.charCodeAt(t) : 63
 const DOT = 46
 const EQ = 61
 const META = 77
-const UNKNOWN = 63
 
 /** `n` as `digits` lower-case hex digits (DeviceScript has no toString(16)). */
 export function hex(n: number, digits: number): string {
@@ -89,10 +86,13 @@ export class Dump {
         this.number = buf.getAt(H_DUMPS, "u32") + 1
         buf.setAt(H_DUMPS, "u32", this.number)
 
-        // One walk over objects and free runs fills in the map characters and
-        // MicroPython's gc_info() figures. It visits each object once (tails
-        // are filled in with one fillAt) and each all-free ATB byte once.
-        const chars = Buffer.alloc(verbose ? nb : 4)
+        // One walk over the allocation table, a byte (4 blocks) at a time, fills
+        // in the map characters and MicroPython's gc_info() figures. It reads
+        // nothing but the table and one type byte per object: an object's size
+        // is its head plus the tails that follow it. All-tail and all-free bytes
+        // take one step each.
+        const chars = Buffer.alloc(nb)
+        chars.fillAt(data, nb - data, EQ)
         chars.fillAt(0, data, META)
         let ones = 0
         let twos = 0
@@ -100,40 +100,51 @@ export class Dump {
         let maxFree = 0
         let runs = 0
         let run = 0
-        let b = data
-        while (b < nb) {
-            const v = buf[ATB + (b >> 2)]
-            if (v === 0 && (b & 3) === 0) {
+        let obj = 0 // blocks of the object being walked, 0 if none
+        const end = ATB + (nb >> 2)
+        for (let i = ATB + (data >> 2); i < end; i++) {
+            const v = buf[i]
+            if (v === 0xaa) {
+                obj += 4
+                continue
+            }
+            let b = (i - ATB) << 2
+            if (v === 0) {
+                if (obj === 1) ones++
+                else if (obj === 2) twos++
+                if (obj > maxObj) maxObj = obj
+                obj = 0
                 chars.fillAt(b, 4, DOT)
                 run += 4
-                b += 4
                 continue
             }
-            const code = (v >> ((b & 3) << 1)) & 3
-            if (code === AT_FREE) {
-                chars[b++] = DOT
-                run++
-                continue
+            for (let k = 0; k < 8; k += 2) {
+                const c = (v >> k) & 3
+                if (c === AT_TAIL) obj++
+                else {
+                    if (obj === 1) ones++
+                    else if (obj === 2) twos++
+                    if (obj > maxObj) maxObj = obj
+                    if (c === AT_FREE) {
+                        obj = 0
+                        chars[b] = DOT
+                        run++
+                    } else {
+                        if (run > 0) {
+                            runs++
+                            if (run > maxFree) maxFree = run
+                            run = 0
+                        }
+                        obj = 1
+                        chars[b] = TYPE_CHARS[buf[b << 4]]
+                    }
+                }
+                b++
             }
-            if (run > 0) {
-                runs++
-                if (run > maxFree) maxFree = run
-                run = 0
-            }
-            if (code === AT_TAIL) {
-                chars[b++] = EQ // a tail with no head: only a corrupt pool has one
-                continue
-            }
-            const off = b << 4
-            const t = buf[off]
-            const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
-            chars[b] = t >= 1 && t <= T_MAX ? LETTERS[t] : UNKNOWN
-            if (n > 1) chars.fillAt(b + 1, n - 1, EQ)
-            if (n === 1) ones++
-            else if (n === 2) twos++
-            if (n > maxObj) maxObj = n
-            b += n
         }
+        if (obj === 1) ones++
+        else if (obj === 2) twos++
+        if (obj > maxObj) maxObj = obj
         if (run > 0) {
             runs++
             if (run > maxFree) maxFree = run

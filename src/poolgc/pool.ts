@@ -891,13 +891,15 @@ export class Pool {
      * Prints the summary and, if `verbose`, the block map over the console
      * (serial on a board, stdout in the simulator), as
      * `micropython.mem_info(1)` does, framed as docs/serial-format.md says.
-     * The map is a snapshot taken at the call; its lines are then printed a
-     * few per VM slice, so even a 32 KiB pool of 2,000 objects never trips the
-     * step limit. `sink` receives the lines instead of console.log.
+     * The map is a snapshot, taken at the start of the next VM slice so that
+     * it has a slice of its own; its lines are then printed a few per slice,
+     * so even a 32 KiB pool of 2,000 objects never trips the step limit.
+     * `sink` receives the lines instead of console.log.
      */
     async memInfo(verbose?: boolean, sink?: (line: string) => void): Promise<void> {
+        await nextSlice()
         const dump = new Dump(this.buf, !!verbose, this.pauseMs)
-        await nextSlice() // the snapshot may have used much of this slice
+        await nextSlice()
         let k = 0
         let line = dump.next()
         while (line !== null) {
