@@ -33,7 +33,11 @@
  *   to a lower offset is a forward memcpy, which gives the memmove result (as Node).
  * Not covered (native indexing, not shimmable): the VM truncates `buf[1.5]` to
  * `buf[1]` (Node: undefined), throws RangeError on `buf[length] = x` (Node ignores
- * it) and stores +-Infinity via `buf[i] = v` as 1 (Node: 0).
+ * it) and stores +-Infinity via `buf[i] = v` as 1 (Node: 0). And `slice()`:
+ * the VM's returns a copy, Node's shares memory, so device code copies with
+ * `Buffer.alloc` + `blitAt` and uses `slice()` only where either will do
+ * (`slice(a, b).toString()`). The VM's `%` also differs: it wraps operands
+ * above 2^31-1 to int32 (`(-5 >>> 0) % 7` is -5 there, 6 in JavaScript).
  */
 
 /** Which side of the seam this is. */

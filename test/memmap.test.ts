@@ -93,3 +93,25 @@ describe("the memory map", () => {
         expect(printed.length).toBe(5 + 2 + 1)
     })
 })
+
+describe("a dump in progress", () => {
+    test("shows the pool as it was at the call, though the program frees and allocates over it meanwhile", async () => {
+        const pool = new Pool({ size: 32768, handles: 1500 })
+        const strings: number[] = []
+        pool.disable()
+        for (let i = 0; i < 1200; i++) strings.push(pool.string("s" + i))
+        const expected = parse(await dumpLines(pool, true)).texts.slice(1) // without the dump number
+        const lines: string[] = []
+        const dumping = pool.memInfo(true, line => lines.push(line)) // walks a part now, the rest later
+        // the program runs: every string freed, numbers allocated over them
+        for (const s of strings) pool.free(s)
+        for (let i = 0; i < 1200; i++) pool.number(i)
+        await dumping
+        const got = parse(lines)
+        expect(got.texts.slice(1)).toEqual(expected)
+        // while the next dump sees the numbers
+        const after = parse(await dumpLines(pool, true)).texts.join("\n")
+        expect(after).toMatch(/FFFF/)
+        expect(after).not.toMatch(/S/)
+    })
+})

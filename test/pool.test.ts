@@ -64,6 +64,8 @@ describe("allocation", () => {
         pool.setByte(by, 4, 255)
         pool.writeBytes(by, 0, Buffer.from([1, 2]))
         expect([...pool.readBytes(by)]).toEqual([1, 2, 0, 0, 255])
+        pool.readBytes(by)[0] = 99 // a copy: writing it leaves the pool alone
+        expect(pool.getByte(by, 0)).toBe(1)
         const bm = pool.bitmap(10, 3, 2)
         expect(pool.bitmapSize(bm)).toEqual([10, 3, 2])
         pool.setPixel(bm, 9, 2, 3)

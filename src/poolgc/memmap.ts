@@ -56,22 +56,45 @@ export function fnv1a(h: number, s: string): number {
 export const FNV_START = 0x811c9dc5 | 0
 
 /**
- * One dump. The constructor takes the snapshot in one synchronous walk over
- * the pool (the only part that must not be interrupted, so the map is one
- * instant); next() then formats the lines one at a time from the snapshot,
- * so a caller can print them across several VM slices while the program runs.
+ * One dump, taken in three stages so that no stage is long for the VM:
+ * 1. the constructor copies the allocation table and the header figures (the
+ *    instant the dump shows);
+ * 2. walk() reads that copy, a bounded number of ATB bytes per call, for the
+ *    map characters and MicroPython's gc_info() figures; the program may run
+ *    between calls;
+ * 3. next() formats the lines one at a time.
+ * The walk reads one thing from the live pool: the type byte of each head.
+ * Only an allocation rewrites a header (freeing leaves it), so the pool calls
+ * capture() before it allocates over blocks while a walk is in progress, and
+ * the letters of the snapshot's heads there are taken first.
  * Creating a Dump increments the pool's dump counter.
  */
 export class Dump {
     /** The dump number printed on every line. */
     readonly number: number
+    private readonly verbose: boolean
     private readonly texts: string[] = []
-    /** Map characters, one per block (verbose only). */
+    /** Map characters, one per block. */
     private readonly chars: Buffer
-    /** A copy of the allocation table, to fold free rows. */
+    /** The allocation table at the instant of the dump. */
     private readonly atb: Buffer
     private readonly nb: number
     private readonly data: number
+    // figures read from the header at the instant of the dump
+    private readonly head: number[]
+    private readonly phase: number
+    private readonly auto: boolean
+    private readonly pauseMs: number
+    // walk state: next ATB byte, and the gc_info() figures so far
+    private at: number
+    private ones = 0
+    private twos = 0
+    private maxObj = 0
+    private maxFree = 0
+    private runs = 0
+    private run = 0
+    private obj = 0
+    // line state
     private row = 0
     private line = 0
     private crc = FNV_START
@@ -83,32 +106,57 @@ export class Dump {
         const data = buf.getAt(H_DATA, "u16")
         this.nb = nb
         this.data = data
+        this.verbose = verbose
+        this.pauseMs = pauseMs
         this.number = buf.getAt(H_DUMPS, "u32") + 1
         buf.setAt(H_DUMPS, "u32", this.number)
-
-        // One walk over the allocation table, a byte (4 blocks) at a time, fills
-        // in the map characters and MicroPython's gc_info() figures. It reads
-        // nothing but the table and one type byte per object: an object's size
-        // is its head plus the tails that follow it. All-tail and all-free bytes
-        // take one step each.
+        // a copy: Node's Buffer.slice() shares memory where the VM's copies
+        const atb = Buffer.alloc(nb >> 2)
+        atb.blitAt(0, buf, ATB, nb >> 2)
+        this.atb = atb
+        this.head = [
+            buf.getAt(H_FREE, "u16") << 4,
+            buf.getAt(H_LIVE, "u16"),
+            buf.getAt(H_MINFREE, "u16") << 4,
+            buf.getAt(H_COLLECTIONS, "u32"),
+            buf.getAt(H_WORK, "u32"),
+            buf.getAt(H_THRESH, "u32"),
+        ]
+        this.phase = buf[H_PHASE]
+        this.auto = (buf[H_FLAGS] & F_AUTO) !== 0
         const chars = Buffer.alloc(nb)
         chars.fillAt(data, nb - data, EQ)
         chars.fillAt(0, data, META)
-        let ones = 0
-        let twos = 0
-        let maxObj = 0
-        let maxFree = 0
-        let runs = 0
-        let run = 0
-        let obj = 0 // blocks of the object being walked, 0 if none
-        const end = ATB + (nb >> 2)
-        for (let i = ATB + (data >> 2); i < end; i++) {
-            const v = buf[i]
+        this.chars = chars
+        this.at = data >> 2
+    }
+
+    /**
+     * Walks at most `bytes` bytes of the table copy (4 blocks each; a byte of
+     * four one-block objects costs the VM ~200 operations). Returns true when
+     * the whole table has been walked. An object's size is its head plus the
+     * tails that follow it.
+     */
+    walk(buf: Buffer, bytes: number): boolean {
+        const atb = this.atb
+        const chars = this.chars
+        const end = atb.length
+        let i = this.at
+        const stop = i + bytes < end ? i + bytes : end
+        let ones = this.ones
+        let twos = this.twos
+        let maxObj = this.maxObj
+        let maxFree = this.maxFree
+        let runs = this.runs
+        let run = this.run
+        let obj = this.obj
+        for (; i < stop; i++) {
+            const v = atb[i]
             if (v === 0xaa) {
                 obj += 4
                 continue
             }
-            let b = (i - ATB) << 2
+            let b = i << 2
             if (v === 0) {
                 if (obj === 1) ones++
                 else if (obj === 2) twos++
@@ -136,35 +184,68 @@ export class Dump {
                             run = 0
                         }
                         obj = 1
-                        chars[b] = TYPE_CHARS[buf[b << 4]]
+                        // a letter already there was captured before an allocation
+                        if (chars[b] === EQ) chars[b] = TYPE_CHARS[buf[b << 4]]
                     }
                 }
                 b++
             }
         }
-        if (obj === 1) ones++
-        else if (obj === 2) twos++
-        if (obj > maxObj) maxObj = obj
-        if (run > 0) {
-            runs++
-            if (run > maxFree) maxFree = run
+        this.at = i
+        if (i >= end) {
+            if (obj === 1) ones++
+            else if (obj === 2) twos++
+            if (obj > maxObj) maxObj = obj
+            obj = 0
+            if (run > 0) {
+                runs++
+                if (run > maxFree) maxFree = run
+                run = 0
+            }
         }
-        this.chars = verbose ? chars : null
-        this.atb = verbose ? buf.slice(ATB, ATB + (nb >> 2)) : null
+        this.ones = ones
+        this.twos = twos
+        this.maxObj = maxObj
+        this.maxFree = maxFree
+        this.runs = runs
+        this.run = run
+        this.obj = obj
+        if (i >= end && this.texts.length === 0) this.summary()
+        return i >= end
+    }
 
+    /**
+     * Called before blocks [blk, blk+n) are allocated while this dump's walk
+     * is in progress: takes the letters of the snapshot's heads among them
+     * that the walk has not reached, while their old headers are intact.
+     */
+    capture(buf: Buffer, blk: number, n: number): void {
+        const from = this.at << 2
+        const atb = this.atb
+        const end = blk + n
+        let b = blk < from ? from : blk
+        while (b < end) {
+            const v = atb[b >> 2]
+            if ((v & 0x55) === 0) {
+                b = (b | 3) + 1 // no head in this table byte
+                continue
+            }
+            if ((v >> ((b & 3) << 1)) & 1) this.chars[b] = TYPE_CHARS[buf[b << 4]]
+            b++
+        }
+    }
+
+    private summary() {
         const texts = this.texts
-        const free = buf.getAt(H_FREE, "u16") << 4
-        const total = nb << 4
-        texts.push("GC: total: " + total + ", used: " + (total - free) + ", free: " + free)
-        texts.push(" No. of 1-blocks: " + ones + ", 2-blocks: " + twos + ", max blk sz: " + maxObj + ", max free sz: " + maxFree)
+        const h = this.head
+        const total = this.nb << 4
+        texts.push("GC: total: " + total + ", used: " + (total - h[0]) + ", free: " + h[0])
+        texts.push(" No. of 1-blocks: " + this.ones + ", 2-blocks: " + this.twos + ", max blk sz: " + this.maxObj + ", max free sz: " + this.maxFree)
+        texts.push(" objects: " + h[1] + ", meta: " + (this.data << 4) + ", free runs: " + this.runs + ", largest free: " + (this.maxFree << 4) + ", min free: " + h[2])
         texts.push(
-            " objects: " + buf.getAt(H_LIVE, "u16") + ", meta: " + (data << 4) + ", free runs: " + runs + ", largest free: " + (maxFree << 4) + ", min free: " + (buf.getAt(H_MINFREE, "u16") << 4)
+            " collections: " + h[3] + ", pause: " + Math.round(this.pauseMs) + " ms, work: " + h[4] + ", phase: " + PHASES[this.phase] + ", auto: " + (this.auto ? "on" : "off") + ", threshold: " + h[5]
         )
-        const auto = buf[H_FLAGS] & F_AUTO ? "on" : "off"
-        texts.push(
-            " collections: " + buf.getAt(H_COLLECTIONS, "u32") + ", pause: " + Math.round(pauseMs) + " ms, work: " + buf.getAt(H_WORK, "u32") + ", phase: " + PHASES[buf[H_PHASE]] + ", auto: " + auto + ", threshold: " + buf.getAt(H_THRESH, "u32")
-        )
-        if (verbose) texts.push("GC memory layout; from 0:")
+        if (this.verbose) texts.push("GC memory layout; from 0:")
     }
 
     /** The next line of the dump, or null after its end line. */
@@ -172,7 +253,7 @@ export class Dump {
         if (this.ended) return null
         let text: string = null
         if (this.line < this.texts.length) text = this.texts[this.line]
-        else if (this.chars && this.row < this.nb) text = this.rowText()
+        else if (this.verbose && this.row < this.nb) text = this.rowText()
         if (text === null) {
             this.ended = true
             return "@" + this.number + ":" + this.line + " end lines=" + this.line + " crc=" + hex(this.crc, 8)

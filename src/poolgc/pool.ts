@@ -152,6 +152,8 @@ export interface PoolStats {
 }
 
 const PHASE_NAMES = ["idle", "mark", "sweep"]
+/** Allocation-table bytes a dump walks between suspensions (~200 VM operations each at most). */
+const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
 const LINES_PER_SLICE = 8
 
@@ -189,6 +191,8 @@ export class Pool {
     private readonly kinds: RecordKind[] = []
     private pauseMs = 0
     private asyncRunning = false
+    /** The dump whose walk is in progress, if any (see memmap.ts). */
+    private dumping: Dump = null
 
     constructor(options?: PoolOptions) {
         const o = options || {}
@@ -356,6 +360,7 @@ export class Pool {
         // born marked while a collection could still free it
         const phase = buf[H_PHASE]
         const black = phase === PHASE_MARK || (phase === PHASE_SWEEP && blk >= buf.getAt(H_CURSOR, "u16"))
+        if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
         const off = blk << 4
         buf.fillAt(off, n << 4, 0)
@@ -497,7 +502,10 @@ export class Pool {
         const t = this.buf[off]
         if (t !== T_BYTES && t !== T_STRING) throw new HandleError("expected bytes or a string, handle " + h + " is a " + TYPE_NAMES[t])
         const len = this.buf.getAt(off + O_LEN, "u16")
-        return this.buf.slice(off + OBJ_HEADER, off + OBJ_HEADER + len)
+        // a copy (Node's Buffer.slice() would share the pool's memory; the VM's copies)
+        const out = Buffer.alloc(len)
+        out.blitAt(0, this.buf, off + OBJ_HEADER, len)
+        return out
     }
 
     /** Copies `src` into a bytes object at `at`; it must fit. */
@@ -525,7 +533,10 @@ export class Pool {
     getString(h: Handle): string {
         const off = this.typed(h, T_STRING)
         const len = this.buf.getAt(off + O_LEN, "u16")
-        return this.buf.slice(off + OBJ_HEADER, off + OBJ_HEADER + len).toString()
+        // a copy (Node's Buffer.slice() would share the pool's memory; the VM's copies)
+        const out = Buffer.alloc(len)
+        out.blitAt(0, this.buf, off + OBJ_HEADER, len)
+        return out.toString()
     }
 
     /** [width, height, bpp] of a bitmap. */
@@ -891,21 +902,27 @@ export class Pool {
      * Prints the summary and, if `verbose`, the block map over the console
      * (serial on a board, stdout in the simulator), as
      * `micropython.mem_info(1)` does, framed as docs/serial-format.md says.
-     * The map is a snapshot, taken at the start of the next VM slice so that
-     * it has a slice of its own; its lines are then printed a few per slice,
-     * so even a 32 KiB pool of 2,000 objects never trips the step limit.
-     * `sink` receives the lines instead of console.log.
+     * The dump shows the pool as it was at the call. Its work is spread over
+     * VM slices (WALK_BYTES of the allocation table, then LINES_PER_SLICE
+     * lines, per slice), so even a 32 KiB pool of 2,000 objects never trips
+     * the step limit; the program may run meanwhile. `sink` receives the
+     * lines instead of console.log. One dump at a time: a second call waits.
      */
     async memInfo(verbose?: boolean, sink?: (line: string) => void): Promise<void> {
-        await nextSlice()
+        while (this.dumping !== null) await nextSlice()
         const dump = new Dump(this.buf, !!verbose, this.pauseMs)
-        await nextSlice()
+        this.dumping = dump
+        try {
+            while (!dump.walk(this.buf, WALK_BYTES)) await nextSlice()
+        } finally {
+            this.dumping = null
+        }
         let k = 0
         let line = dump.next()
         while (line !== null) {
+            if (++k % LINES_PER_SLICE === 0) await nextSlice()
             if (sink) sink(line)
             else console.log(line)
-            if (++k % LINES_PER_SLICE === 0) await nextSlice()
             line = dump.next()
         }
     }

@@ -92,7 +92,7 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
             pool.stats()
         }
         return () => {
-            new Dump(pool.buf, true, 0)
+            new Dump(pool.buf, true, 0).walk(pool.buf, 128)
         }
     }
     if (name === "collect-chain" || name === "meminfo-every-block" || name === "meminfo-lines" || name === "sweep-all-dead") {
@@ -100,12 +100,13 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         await buildChain(pool, false, pause)
         await pause()
         if (name === "meminfo-every-block") return () => {
-            new Dump(pool.buf, true, 0)
+            new Dump(pool.buf, true, 0).walk(pool.buf, 128)
         }
         if (name === "meminfo-lines") {
             // the part memInfo does between two suspensions: format and print 8 lines
             const dump = new Dump(pool.buf, true, 0)
-            for (let i = 0; i < 4; i++) dump.next() // past the summary, into the map rows
+            while (!dump.walk(pool.buf, 128)) await pause()
+            for (let i = 0; i < 5; i++) dump.next() // past the summary, into the map rows
             return () => {
                 for (let i = 0; i < 8; i++) console.log(dump.next())
             }
