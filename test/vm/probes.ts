@@ -169,16 +169,15 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         }
     }
     if (name === "push-grow-large") {
+        // a full list of 2,048 references: the next push moves them all to a run twice as large
         const pool = new Pool(withBudget({ size: LARGEST }, budget))
-        const l = pool.list(0)
+        const l = pool.list(2048)
         pool.setRoot("l", l)
         const x = pool.number(1)
-        for (let i = 0; i < 3000; i++) {
+        for (let i = 0; i < 2048; i++) {
             if (i % 100 === 0) await pause()
             pool.push(l, x)
         }
-        // fill to capacity so the next push must move 3000+ references
-        while (pool.sizeOf(l) > 4 + pool.length(l) * 4) pool.push(l, x)
         await pause()
         return () => {
             pool.push(l, x)
