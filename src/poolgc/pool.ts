@@ -96,7 +96,7 @@ export type Handle = number
 export interface PoolOptions {
     /** Pool size in bytes: a multiple of 64 from 1024 to 32768. Default 16384. */
     size?: number
-    /** Handle slots, i.e. the most objects alive at once (<= 4096). Default: one per 8 blocks (128 at 16 KiB). */
+    /** Handle slots, i.e. the most objects alive at once (at most one per block). Default: one per 8 blocks (128 at 16 KiB). */
     handles?: number
     /** Named-root slots (<= 64). Default 16. */
     namedRoots?: number
@@ -200,7 +200,7 @@ export class Pool {
         if (!isInt(size) || size < MIN_POOL || size > MAX_POOL || size % POOL_GRANULE !== 0)
             throw new ArgumentError("pool size must be a multiple of 64 from 1024 to 32768, got " + size)
         const nb = size >> 4
-        const hcap = o.handles === undefined ? nb >> 3 : intArg(o.handles, "handles", 1, MAX_HANDLES)
+        const hcap = o.handles === undefined ? nb >> 3 : intArg(o.handles, "handles", 1, nb < MAX_HANDLES ? nb : MAX_HANDLES)
         const ncap = o.namedRoots === undefined ? 16 : intArg(o.namedRoots, "namedRoots", 1, 64)
         const scap = o.rootStack === undefined ? 32 : intArg(o.rootStack, "rootStack", 1, 256)
         const mcap = o.markStack === undefined ? 32 : intArg(o.markStack, "markStack", 4, 256)
@@ -382,11 +382,16 @@ export class Pool {
         return h
     }
 
-    /** The first free handle slot at or above the hint, or -1. */
+    /** The first free handle slot at or above the hint, or -1. Reads two slots a step. */
     private findSlot(): number {
         const buf = this.buf
-        for (let s = buf.getAt(H_HHINT, "u16"); s < this.hcap; s++) {
-            if (buf.getAt(this.htab + (s << 1), "u16") & SLOT_FREE) return s
+        const hint = buf.getAt(H_HHINT, "u16")
+        const hcap = this.hcap
+        const htab = this.htab
+        for (let s = hint & ~1; s < hcap; s += 2) {
+            const w = buf.getAt(htab + (s << 1), "u32") // slot s in the low half, s + 1 in the high
+            if (w & SLOT_FREE && s >= hint) return s
+            if (w & 0x80000000 && s + 1 < hcap) return s + 1
         }
         return -1
     }
