@@ -234,8 +234,10 @@ export class Pool {
         buf.setAt(H_MSTACK, "u16", mstack)
         buf.setAt(H_MCAP, "u16", mcap)
         buf[H_FLAGS] = F_AUTO
-        // all handle slots free, last generation 0
-        for (let s = 0; s < hcap; s++) buf.setAt(htab + s * 2, "u16", SLOT_FREE)
+        // all handle slots free, last generation 0: one entry, then copies of
+        // what is done so far (never overlapping: the VM's blitAt is a memcpy)
+        buf.setAt(htab, "u16", SLOT_FREE)
+        for (let done = 2; done < hcap * 2; done *= 2) buf.blitAt(htab + done, buf, htab, done < hcap * 2 - done ? done : hcap * 2 - done)
         // the metadata is one allocated run: it is never handed out and the map shows it
         buf.setAt(H_FREE, "u16", nb)
         buf.setAt(H_HINT, "u16", 0)

@@ -1,26 +1,30 @@
 /**
  * Every worst-case operation of test/vm/probes.ts at the largest pool, run
- * after burning HEADROOM_ITERS iterations of an empty loop in the same slice
- * (9 VM ops each, measured). If an operation needed more than what is left of
- * the 128K-op slice, the VM would panic (InfiniteLoop) and the run fail.
+ * after burning the part of the slice it may not use (SHARE): an empty loop
+ * of 14,560 iterations fills the 131,072-op slice (9 ops each, measured), so
+ * burning (100 - share)% of them leaves the operation share% of the slice.
+ * If it needed more, the VM would panic (InfiniteLoop) and the run fail.
  * Prints "fits <probe>" for each; test/steplimit.test.ts checks them all.
  */
 import * as ds from "@devicescript/core"
-import { PROBES, prepare } from "./probes"
-import { HEADROOM_ITERS } from "./steplimit-config"
+import { PROBES, SHARE, prepare } from "./probes"
 
-async function probe(name: string) {
+const SLICE_ITERS = 14560
+
+async function probe(name: string, share: number) {
+    await ds.sleep(0)
     const op = await prepare(name, async () => {
         await ds.sleep(0)
     })
-    console.log("probing " + name)
+    console.log("probing " + name + " in " + share + "% of a slice")
+    const burn = Math.idiv(SLICE_ITERS * (100 - share), 100)
     await ds.sleep(0)
     let i = 0
-    while (i < HEADROOM_ITERS) i++
+    while (i < burn) i++
     op()
     console.log("fits " + name)
 }
 
-for (let k = 0; k < PROBES.length; k++) await probe(PROBES[k])
+for (let k = 0; k < PROBES.length; k++) await probe(PROBES[k], SHARE[k])
 console.log("steplimit done")
 ds.restart()
