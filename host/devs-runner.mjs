@@ -46,9 +46,17 @@
  * (test/runner.test.ts re-checks the ratio).
  *
  * Invariants: every `runSim` kills its child and closes its server before its
- * promise settles, so calls can follow each other; calls within one process are
- * queued because they share port 8082; runSim in two processes at once (e.g. two
- * vitest files running in parallel) fails with the "port in use" error.
+ * promise settles, so calls can follow each other. runSim calls queue because they
+ * share port 8082: within one process in a promise chain, and across processes
+ * (e.g. vitest files running in parallel, or a monitor `--sim` beside a test run)
+ * through the lock in host/sim-lock.mjs (a `mkdir` lock directory in the OS temp
+ * directory with the owner's pid, stale when that pid is dead), held from before
+ * the port is opened until after it is closed. Only a process that is not a runSim
+ * (a `devs devtools` server, say) holding the port gives the "port in use" error.
+ * `withSimLock(fn)` (re-exported) lets a caller hold the same lock around several
+ * runs, or around a check of the port. The `signal` option aborts a run (the child
+ * is killed as in every other ending); a process exiting while a run is live kills
+ * that child too.
  * Concurrent runs also share `.devicescript/bin` (the CLI writes its build output
  * there; the program binary itself is passed in memory, so only stack-trace
  * source locations could be affected).
@@ -57,6 +65,9 @@ import { spawn } from "node:child_process"
 import net from "node:net"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { withSimLock } from "./sim-lock.mjs"
+
+export { withSimLock }
 
 /** The project root: this file lives in `<root>/host/`. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -70,8 +81,10 @@ const ANSI = /\x1B\[[0-9;]*m/g
 /**
  * @typedef {{ code: number, stdout: string, stderr: string, lines: string[] }} TestModeResult
  * @typedef {{ code: 0, lines: string[] }} SimResult
- * @typedef {Error & { reason: "panic" | "restart" | "exit" | "timeout" | "spawn" | "callback",
+ * @typedef {Error & { reason: "panic" | "restart" | "exit" | "timeout" | "spawn" | "callback" | "lock" | "aborted",
  *   panicCode?: number, exitCode?: number | null, lines: string[], stdout: string, stderr: string }} SimError
+ * @typedef {{ until?: RegExp, timeoutMs?: number, onLine?: (line: string) => void, signal?: AbortSignal,
+ *   lockTimeoutMs?: number, onLockWait?: (owner: { pid: number } | null) => void }} SimOptions
  */
 
 /**
@@ -164,15 +177,28 @@ let simQueue = Promise.resolve()
  * - the CLI exits (compile error, cannot connect...): reason "exit";
  * - `timeoutMs` passes (compile time included): reason "timeout";
  * - `onLine` throws: reason "callback";
- * - port 8082 is already taken: reason "spawn", before anything is spawned.
+ * - `signal` is aborted (also while waiting for the lock): reason "aborted";
+ * - port 8082 is already taken (by something that is not a runSim): reason "spawn",
+ *   before anything is spawned;
+ * - another process's runSim holds the simulator lock for more than
+ *   `lockTimeoutMs` (default 10 min; `onLockWait` is called once when the run has
+ *   to wait): reason "lock". `timeoutMs` starts after the lock is taken.
  * Without `until`, the run can only end in one of those failures (e.g. timeout).
  * The child is killed and the server closed before the promise settles.
  * @param {string} entry DeviceScript entry file, relative to the project root
- * @param {{ until?: RegExp, timeoutMs?: number, onLine?: (line: string) => void }} [options]
+ * @param {SimOptions} [options]
  * @returns {Promise<SimResult>}
  */
 export function runSim(entry, options = {}) {
-    const run = simQueue.then(() => runSimNow(entry, options))
+    const { lockTimeoutMs = 600000, onLockWait, signal } = options
+    const locked = () =>
+        withSimLock(() => runSimNow(entry, options), { timeoutMs: lockTimeoutMs, onWait: onLockWait, signal }).catch(e => {
+            if (e?.code !== "ELOCKED" && e?.code !== "EABORT") throw e
+            const err = /** @type {SimError} */ (new Error(`runSim(${entry}): ${e.message}`))
+            const reason = e.code === "ELOCKED" ? "lock" : "aborted"
+            throw Object.assign(err, { reason, lines: [], stdout: "", stderr: "" })
+        })
+    const run = simQueue.then(locked)
     simQueue = run.then(
         () => {},
         () => {}
@@ -180,12 +206,19 @@ export function runSim(entry, options = {}) {
     return run
 }
 
+/** Children of runs in progress, killed if the process exits under them. */
+/** @type {Set<import("node:child_process").ChildProcess>} */
+const liveChildren = new Set()
+process.on("exit", () => {
+    for (const c of liveChildren) c.kill("SIGKILL")
+})
+
 /**
  * @param {string} entry
- * @param {{ until?: RegExp, timeoutMs?: number, onLine?: (line: string) => void }} options
+ * @param {SimOptions} options
  * @returns {Promise<SimResult>}
  */
-async function runSimNow(entry, { until, timeoutMs = 120000, onLine } = {}) {
+async function runSimNow(entry, { until, timeoutMs = 120000, onLine, signal } = {}) {
     /** @type {string[]} */
     const lines = []
     let stdout = ""
@@ -227,8 +260,18 @@ async function runSimNow(entry, { until, timeoutMs = 120000, onLine } = {}) {
         server.listen(SIM_PORT, SIM_HOST, () => res(undefined))
     })
 
+    if (signal?.aborted) {
+        await new Promise(res => server.close(() => res(undefined)))
+        throw simError("aborted", "aborted before it started")
+    }
     const child = spawnCli([entryArg(entry), "--tcp"])
-    const exited = new Promise(res => child.on("close", res))
+    liveChildren.add(child)
+    const exited = new Promise(res =>
+        child.on("close", () => {
+            liveChildren.delete(child)
+            res(undefined)
+        })
+    )
     const closeServer = () => {
         for (const s of sockets) s.destroy()
         return new Promise(res => server.close(() => res(undefined)))
@@ -241,6 +284,7 @@ async function runSimNow(entry, { until, timeoutMs = 120000, onLine } = {}) {
             if (settled) return
             settled = true
             clearTimeout(timer)
+            signal?.removeEventListener("abort", onAbort)
             if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
             await exited
             await closeServer()
@@ -249,6 +293,8 @@ async function runSimNow(entry, { until, timeoutMs = 120000, onLine } = {}) {
         const fail = (/** @type {SimError} */ err) => finish(() => rejectPromise(err))
 
         const timer = setTimeout(() => fail(simError("timeout", `timed out after ${timeoutMs} ms`)), timeoutMs)
+        const onAbort = () => fail(simError("aborted", "aborted"))
+        signal?.addEventListener("abort", onAbort)
 
         splitLines(child.stdout, line => {
             if (settled) return

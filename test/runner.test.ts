@@ -149,6 +149,11 @@ describe("the simulator lock (runSim in several processes)", () => {
             const err: any = await rejection(acquireDirLock(lock, { timeoutMs: 300, pollMs: 10 }))
             expect(err.code).toBe("ELOCKED")
             expect(err.owner.pid).toBe(process.pid)
+            // a wait can be called off
+            const ac = new AbortController()
+            setTimeout(() => ac.abort(), 50)
+            const aborted: any = await rejection(acquireDirLock(lock, { timeoutMs: 5000, pollMs: 10, signal: ac.signal }))
+            expect(aborted.code).toBe("EABORT")
             release()
             release() // idempotent
             expect(existsSync(lock)).toBe(false)

@@ -1,0 +1,26 @@
+/**
+ * One colour per map character, shared by the terminal and the web view. The
+ * letters and names are docs/serial-format.md's (and src/poolgc/layout.ts's
+ * TYPE_LETTERS / TYPE_NAMES); a tail `=` takes its head's colour.
+ *
+ * `ansi` is an SGR background colour from the 16 basic ones every terminal has,
+ * `fg` the foreground that reads on it.
+ */
+
+/** @typedef {{ char: string, name: string, css: string, ansi: number, fg: number }} Swatch */
+
+/** @type {Swatch[]} */
+export const PALETTE = [
+    { char: "M", name: "metadata", css: "#64748b", ansi: 100, fg: 97 },
+    { char: ".", name: "free", css: "#e2e8f0", ansi: 49, fg: 90 },
+    { char: "A", name: "bytes", css: "#f59e0b", ansi: 43, fg: 30 },
+    { char: "P", name: "bitmap", css: "#8b5cf6", ansi: 45, fg: 97 },
+    { char: "F", name: "number", css: "#10b981", ansi: 42, fg: 30 },
+    { char: "S", name: "string", css: "#3b82f6", ansi: 44, fg: 97 },
+    { char: "L", name: "list", css: "#ec4899", ansi: 105, fg: 30 },
+    { char: "R", name: "record", css: "#06b6d4", ansi: 46, fg: 30 },
+    { char: "?", name: "unknown (corrupt)", css: "#ef4444", ansi: 41, fg: 97 },
+]
+
+/** @type {Record<string, Swatch>} */
+export const SWATCH = Object.fromEntries(PALETTE.map(s => [s.char, s]))

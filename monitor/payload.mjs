@@ -1,0 +1,164 @@
+/**
+ * Reads the payload of a whole dump (docs/serial-format.md, "Payload"): the
+ * four summary lines into numbers, and the map rows, folded free rows
+ * included, into one character per 16-byte block.
+ */
+
+export const BLOCK = 16
+export const ROW_BLOCKS = 64
+
+/**
+ * @typedef {{ total: number, used: number, free: number, ones: number, twos: number, maxBlock: number,
+ *   maxFreeBlocks: number, objects: number, meta: number, freeRuns: number, largestFree: number, minFree: number,
+ *   collections: number, pauseMs: number, work: number, phase: string, auto: boolean, threshold: number,
+ *   fragmentation: number }} DumpStats
+ *   `fragmentation`: 1 - largestFree / free (0 when nothing or everything is in one run).
+ * @typedef {{ stats: DumpStats | null, blocks: string | null, error: string | null }} Payload
+ *   `blocks`: one map character per block (null for a dump without its map);
+ *   `error`: why something could not be read (the dump was whole, so this is a
+ *   format the monitor does not know, not a transmission error).
+ */
+
+const ROW_RE = /^([0-9a-f]{5}): ([MA-Z.=?]*)$/
+const FOLD_RE = /^ {7}\((\d+) lines all free\)$/
+
+/**
+ * `key: value` pairs of a summary line: "GC: total: 16384, used: 960" gives
+ * total and used; the value is the text up to the next comma.
+ * @param {string} text
+ */
+function pairs(text) {
+    /** @type {Record<string, string>} */
+    const out = {}
+    for (const part of text.split(",")) {
+        const m = /([^:]+):\s*([^:]*)$/.exec(part.trim())
+        if (m) out[m[1].trim()] = m[2].trim()
+    }
+    return out
+}
+
+/**
+ * @param {string[]} texts the n payload texts of a whole dump
+ * @returns {Payload}
+ */
+export function parsePayload(texts) {
+    if (texts.length < 4) return { stats: null, blocks: null, error: `only ${texts.length} summary lines` }
+    const kv = Object.assign({}, ...texts.slice(0, 4).map(pairs))
+    /** @param {string} key */
+    const num = key => {
+        const v = parseFloat(kv[key])
+        return Number.isFinite(v) ? v : NaN
+    }
+    const free = num("free")
+    const largestFree = num("largest free")
+    /** @type {DumpStats} */
+    const stats = {
+        total: num("total"),
+        used: num("used"),
+        free,
+        ones: num("No. of 1-blocks"),
+        twos: num("2-blocks"),
+        maxBlock: num("max blk sz"),
+        maxFreeBlocks: num("max free sz"),
+        objects: num("objects"),
+        meta: num("meta"),
+        freeRuns: num("free runs"),
+        largestFree,
+        minFree: num("min free"),
+        collections: num("collections"),
+        pauseMs: num("pause"),
+        work: num("work"),
+        phase: kv.phase ?? "?",
+        auto: kv.auto === "on",
+        threshold: num("threshold"),
+        fragmentation: free > 0 && largestFree >= 0 ? Math.max(0, 1 - largestFree / free) : 0,
+    }
+    const missing = Object.entries(stats).filter(([, v]) => typeof v === "number" && Number.isNaN(v))
+    if (missing.length) return { stats, blocks: null, error: `unreadable summary field(s): ${missing.map(e => e[0]).join(", ")}` }
+    if (texts.length === 4) return { stats, blocks: null, error: null }
+    if (texts[4] !== "GC memory layout; from 0:") return { stats, blocks: null, error: `unexpected line 4: ${texts[4]}` }
+    if (stats.total % BLOCK !== 0) return { stats, blocks: null, error: `total ${stats.total} is not whole blocks` }
+    const nblocks = stats.total / BLOCK
+    let map = ""
+    for (let i = 5; i < texts.length; i++) {
+        const fold = FOLD_RE.exec(texts[i])
+        if (fold) {
+            map += ".".repeat(Number(fold[1]) * ROW_BLOCKS)
+            continue
+        }
+        const row = ROW_RE.exec(texts[i])
+        if (!row) return { stats, blocks: null, error: `unreadable map line ${i}: ${texts[i]}` }
+        const at = parseInt(row[1], 16) / BLOCK
+        if (at !== map.length) return { stats, blocks: null, error: `map line ${i} starts at block ${at}, expected ${map.length}` }
+        if (row[2].length > ROW_BLOCKS) return { stats, blocks: null, error: `map line ${i} is longer than ${ROW_BLOCKS} blocks` }
+        map += row[2]
+    }
+    if (map.length !== nblocks) return { stats, blocks: null, error: `the map has ${map.length} blocks, total says ${nblocks}` }
+    return { stats, blocks: map, error: null }
+}
+
+/**
+ * The type letter of each block: a head's own letter, a tail its head's
+ * letter, `M` and `.` themselves (a tail with no head to its left is `?`).
+ * @param {string} blocks
+ */
+export function blockTypes(blocks) {
+    let out = ""
+    let head = "?"
+    for (const c of blocks) {
+        if (c === "=") out += head
+        else {
+            if (c !== "." && c !== "M") head = c
+            else head = "?"
+            out += c
+        }
+    }
+    return out
+}
+
+/**
+ * What changed from `prev` to `cur` (same pool size): per block "+" newly
+ * allocated (a used block that was free, or now belongs to a different object),
+ * "-" freed (used before, free now), " " unchanged.
+ * @param {string | null} prev
+ * @param {string} cur
+ */
+export function blockChanges(prev, cur) {
+    if (!prev || prev.length !== cur.length) return " ".repeat(cur.length)
+    const headsPrev = heads(prev)
+    const headsCur = heads(cur)
+    let out = ""
+    for (let i = 0; i < cur.length; i++) {
+        const p = prev[i]
+        const c = cur[i]
+        const pUsed = p !== "." && p !== "M"
+        const cUsed = c !== "." && c !== "M"
+        if (cUsed && (!pUsed || headsPrev[i] !== headsCur[i])) out += "+"
+        else if (pUsed && !cUsed) out += "-"
+        else out += " "
+    }
+    return out
+}
+
+/**
+ * For each block of an object, "head index:type:length" (the same string for
+ * every block of one object); "" for free and metadata blocks.
+ * @param {string} blocks
+ */
+function heads(blocks) {
+    /** @type {string[]} */
+    const out = new Array(blocks.length).fill("")
+    for (let i = 0; i < blocks.length; ) {
+        const c = blocks[i]
+        if (c === "." || c === "M") {
+            i++
+            continue
+        }
+        let j = i + 1
+        while (j < blocks.length && blocks[j] === "=") j++
+        const id = `${i}:${c}:${j - i}`
+        for (let k = i; k < j; k++) out[k] = id
+        i = j
+    }
+    return out
+}

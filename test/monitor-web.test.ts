@@ -1,0 +1,173 @@
+/**
+ * The web view in real headless Chromium (Debian's /usr/bin/chromium, driven
+ * by playwright-core): the grid shows a known dump's blocks in the right
+ * places and colours, the timeline steps through the dumps and marks what
+ * changed, new dumps arrive live over SSE, and the page asks nothing of the
+ * network. A screenshot is saved as test-artifacts/monitor-web.png.
+ */
+import { existsSync, mkdirSync } from "node:fs"
+import http from "node:http"
+import { chromium, type Browser, type Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { PALETTE, SWATCH } from "../monitor/palette.mjs"
+import { MonitorSession } from "../monitor/session.mjs"
+import { startWeb } from "../monitor/web.mjs"
+import { fixtureLines } from "./monitor-support"
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+// the flags this machine needs (docs: .library/env/machines/node.md): no background network
+const ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+/** "#8b5cf6" -> "rgb(139, 92, 246)", as getComputedStyle gives it. */
+function rgb(hex: string) {
+    const n = parseInt(hex.slice(1), 16)
+    return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`
+}
+
+let browser: Browser
+let page: Page
+let web: Awaited<ReturnType<typeof startWeb>>
+const session = new MonitorSession({ source: "test fixture", idleMs: 0 })
+const lines = fixtureLines()
+/** Feeds the fixture's lines up to and including the end of dump `n`. */
+let fed = 0
+function feedThrough(n: number) {
+    const end = lines.findIndex(l => new RegExp(`^@${n}:\\d+ end `).test(l))
+    session.data(Buffer.from(lines.slice(fed, end + 1).join("\n") + "\n", "latin1"))
+    fed = end + 1
+}
+const requests: string[] = []
+
+/** Each cell's char, type, change mark and background colour, for some blocks. */
+async function cells(indexes: number[]) {
+    return page.evaluate(
+        ix =>
+            ix.map(i => {
+                const c = document.querySelector(`#grid [data-i="${i}"]`) as HTMLElement
+                return { i, c: c.dataset.c, t: c.dataset.t, change: c.dataset.change ?? " ", bg: getComputedStyle(c).backgroundColor }
+            }),
+        indexes
+    )
+}
+
+async function shownDump() {
+    return page.evaluate(() => Number(document.getElementById("grid")!.dataset.dump))
+}
+
+beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+        throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
+    session.setStatus("connected", "fixture")
+    feedThrough(6)
+    web = await startWeb(session, { port: 0 })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    page.on("request", r => requests.push(r.url()))
+    await page.goto(web.url)
+    await page.waitForSelector("body[data-ready='1']")
+})
+
+afterAll(async () => {
+    await browser?.close()
+    await web?.close()
+})
+
+describe("the web view", () => {
+    test("the grid: one cell per block, in place and in its type's colour", async () => {
+        expect(await shownDump()).toBe(6)
+        expect(await page.locator("#grid [data-i]").count()).toBe(1024)
+        // dump 6 (story step 5): metadata 0-59, the string "best" at 60-61 where the
+        // bitmap was, the score and the time at 129-130
+        const got = await cells([0, 59, 60, 61, 62, 124, 125, 129, 130, 131, 1023])
+        const want = [
+            [0, "M", "M"], [59, "M", "M"], [60, "S", "S"], [61, "=", "S"], [62, ".", "."], [124, ".", "."],
+            [125, ".", "."], [129, "F", "F"], [130, "F", "F"], [131, ".", "."], [1023, ".", "."],
+        ]
+        for (const [k, [i, c, t]] of want.entries()) {
+            expect(got[k], `block ${i}`).toMatchObject({ i, c, t, bg: rgb(SWATCH[t as string].css) })
+        }
+        // the legend lists every type with its colour
+        for (const s of PALETTE) expect(await page.locator(`#legend [data-char="${s.char}"]`).count()).toBe(1)
+        expect(await page.textContent("#stats")).toContain("14,288 B") // largest free run
+    })
+
+    test("the timeline steps back and forth, marking what each step changed", async () => {
+        // dump 6 vs 5: the string is new, the bitmap's other blocks and the records freed
+        let got = await cells([60, 61, 62, 124, 125, 127, 129])
+        expect(got.map(x => x.change).join("")).toBe("++----" + " ")
+        expect(await page.textContent("#changes")).toMatch(/vs dump 5: \+2 blocks allocated \(1 object heads\), −67 blocks freed/)
+
+        await page.click("#prev")
+        expect(await shownDump()).toBe(5)
+        got = await cells([60, 61, 124, 125, 127, 129, 130])
+        expect(got.map(x => x.t).join("")).toBe("PPPRLFF")
+        expect(got[0].bg).toBe(rgb(SWATCH.P.css))
+        expect(got.map(x => x.change).join("")).toBe("      +") // dump 5 added the time at 130
+        expect(await page.textContent("#sel")).toBe("dump 5 (5/6)")
+
+        await page.keyboard.press("ArrowLeft")
+        await page.keyboard.press("ArrowLeft")
+        await page.keyboard.press("ArrowLeft")
+        expect(await shownDump()).toBe(2)
+        got = await cells([60, 125, 127, 129])
+        expect(got.map(x => x.change).join("")).toBe("+++ ") // the bitmap, the records and the list are new
+
+        // the slider goes to any dump
+        await page.locator("#slider").fill("0")
+        expect(await shownDump()).toBe(1)
+        expect(await page.textContent("#changes")).toContain("the first dump")
+    })
+
+    test("new dumps arrive live; a stepped-back view stays put until 'live'", async () => {
+        await page.click("#next") // dump 2, not following
+        feedThrough(9)
+        await page.waitForFunction(() => document.getElementById("sel")!.textContent === "dump 2 (2/9)")
+        expect(await shownDump()).toBe(2)
+        await page.click("#live")
+        expect(await shownDump()).toBe(9)
+        // following again: the next dumps show as they come
+        feedThrough(12)
+        await page.waitForFunction(() => document.getElementById("grid")!.dataset.dump === "12")
+        expect(await page.textContent("#counts")).toContain("12 whole")
+        expect(await page.textContent("#log")).toContain("demo: round 48: 118 objects")
+    })
+
+    test("a damaged dump is reported; the map stays on the last whole one", async () => {
+        session.data(Buffer.from("@13:0 GC: total: 16384, used: 1, free: 2\n@13:2 x\n@13:3 end lines=3 crc=00000000\n"))
+        await page.waitForFunction(() => document.getElementById("damage")!.textContent !== "")
+        expect(await page.textContent("#damage")).toBe("⚠ dump 13 damaged: lost 1 line of 3 (1); still showing dump 12")
+        expect(await shownDump()).toBe(12)
+        expect(await page.textContent("#steps")).toContain("⚠ dump 13 damaged")
+    })
+
+    test("a screenshot for people to look at; nothing was asked of the network", async () => {
+        await page.click("#prev")
+        await page.click("#prev") // dump 10, against dump 9
+        mkdirSync("test-artifacts", { recursive: true })
+        await page.screenshot({ path: "test-artifacts/monitor-web.png", fullPage: true })
+        expect(requests.length).toBeGreaterThan(0)
+        for (const url of requests) expect(url.startsWith(web.url)).toBe(true)
+    })
+
+    test("only loopback Host names are served", async () => {
+        const status = await new Promise<number>((resolve, reject) =>
+            http
+                .get(web.url + "state.json", { headers: { host: "evil.example:80" } }, res => {
+                    res.resume()
+                    resolve(res.statusCode ?? 0)
+                })
+                .on("error", reject)
+        )
+        expect(status).toBe(403)
+        const state = await (await fetch(web.url + "state.json")).json()
+        expect(state.history).toHaveLength(12)
+    })
+})
