@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from "vitest"
-import { runTestMode } from "../host/devs-runner.mjs"
+import { runTestMode } from "../sim/runner.mjs"
 import { SEEDS, STEPS } from "./vm/differential-config"
 import { runSequence } from "./vm/sequence"
 import { checkPool } from "./support/check"

@@ -1,7 +1,7 @@
 /**
  * `monitor --sim` end to end: the demo (src/main.ts) runs in the DeviceScript
  * simulator, and the plain output has its whole dumps and its log lines. The
- * simulator run takes the cross-process lock (host/sim-lock.mjs), so this
+ * simulator run takes the cross-process lock (sim/lock.mjs), so this
  * queues behind other test files' simulator runs.
  */
 import { spawn } from "node:child_process"

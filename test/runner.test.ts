@@ -1,5 +1,5 @@
 /**
- * host/devs-runner.mjs must report failures as failures and never hang.
+ * sim/runner.mjs must report failures as failures and never hang.
  * Each devs run costs ~1.5-2.5 s, so the fixtures (test/vm/fixtures/) are few and tiny.
  */
 import { spawn } from "node:child_process"
@@ -8,8 +8,8 @@ import net from "node:net"
 import os from "node:os"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { runSim, runTestMode, withSimLock } from "../host/devs-runner.mjs"
-import { acquireDirLock } from "../host/sim-lock.mjs"
+import { runSim, runTestMode, withSimLock } from "../sim/runner.mjs"
+import { acquireDirLock } from "../sim/lock.mjs"
 
 const F = "test/vm/fixtures"
 
@@ -120,7 +120,7 @@ describe("runSim (normal mode)", () => {
 
 describe("the simulator lock (runSim in several processes)", () => {
     test("runSim in another process at the same time queues instead of failing", async () => {
-        const script = `import { runSim } from ${JSON.stringify(new URL("../host/devs-runner.mjs", import.meta.url).href)}
+        const script = `import { runSim } from ${JSON.stringify(new URL("../sim/runner.mjs", import.meta.url).href)}
             const r = await runSim(${JSON.stringify(`${F}/done.vm.ts`)}, { until: /^done$/, timeoutMs: 60000 })
             console.log("child " + r.lines.at(-1))`
         const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] })

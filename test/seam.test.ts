@@ -6,7 +6,7 @@
  */
 import "../host/platform"
 import { describe, expect, test } from "vitest"
-import { runTestMode } from "../host/devs-runner.mjs"
+import { runTestMode } from "../sim/runner.mjs"
 import { runSeamCases } from "./vm/seam-cases"
 
 /** The case lines of a VM run: after the runtime's `start:` banner, before `seam done`. */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { runTestMode } from "../host/devs-runner.mjs"
+import { runTestMode } from "../sim/runner.mjs"
 
 const names = [...readFileSync("test/vm/probes.ts", "utf8").match(/PROBES = \[([^\]]*)\]/)![1].matchAll(/"([^"]+)"/g)].map(m => m[1])
 

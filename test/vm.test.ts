@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest"
-import { runTestMode } from "../host/devs-runner.mjs"
+import { runTestMode } from "../sim/runner.mjs"
 
 /** Runs an on-VM test file and returns its output; fails on a VM panic or a failed test. */
 async function vmSuite(entry: string, timeoutMs = 120000) {

@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
-import { runTestMode } from "../host/devs-runner.mjs"
+import { runTestMode } from "../sim/runner.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const dir = join(root, "test-artifacts", "probes")

@@ -1,6 +1,6 @@
 /**
  * The DeviceScript simulator as a source: runs a program (default the demo,
- * src/main.ts) with host/devs-runner.mjs's runSim in normal mode and feeds its
+ * src/main.ts) with sim/runner.mjs's runSim in normal mode and feeds its
  * output lines (already without the `WASM> ` prefix) as bytes, one `\n` each.
  *
  * The run ends when a line matches `until` (default: the demo's last line,
@@ -8,7 +8,7 @@
  * unlike a board, the simulator is not restarted; the source then ends with
  * `ok: false` and the reason.
  */
-import { runSim } from "../../host/devs-runner.mjs"
+import { runSim } from "../../sim/runner.mjs"
 
 export const DEMO_ENTRY = "src/main.ts"
 export const DEMO_DONE = /^poolgc demo done$/

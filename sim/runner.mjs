@@ -49,7 +49,7 @@
  * promise settles, so calls can follow each other. runSim calls queue because they
  * share port 8082: within one process in a promise chain, and across processes
  * (e.g. vitest files running in parallel, or a monitor `--sim` beside a test run)
- * through the lock in host/sim-lock.mjs (a `mkdir` lock directory in the OS temp
+ * through the lock in sim/lock.mjs (a `mkdir` lock directory in the OS temp
  * directory with the owner's pid, stale when that pid is dead), held from before
  * the port is opened until after it is closed. Only a process that is not a runSim
  * (a `devs devtools` server, say) holding the port gives the "port in use" error.
@@ -65,11 +65,11 @@ import { spawn } from "node:child_process"
 import net from "node:net"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { withSimLock } from "./sim-lock.mjs"
+import { withSimLock } from "./lock.mjs"
 
 export { withSimLock }
 
-/** The project root: this file lives in `<root>/host/`. */
+/** The project root: this file lives in `<root>/sim/`. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const CLI = resolve(PROJECT_ROOT, "node_modules/@devicescript/cli/devicescript")
 const PREFIX = "WASM> "

@@ -5,7 +5,7 @@
  * by printing "poolgc demo done"; then the simulator is stopped and this
  * exits 0. A panic, an early exit or a timeout exits 1.
  */
-import { runSim } from "../host/devs-runner.mjs"
+import { runSim } from "./runner.mjs"
 
 const entry = process.argv[2] || "src/main.ts"
 try {

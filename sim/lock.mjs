@@ -1,7 +1,7 @@
 /**
  * A cross-process lock for the simulator's fixed Jacdac port (127.0.0.1:8082).
  *
- * `runSim` (host/devs-runner.mjs) holds it for the whole run, so runSim calls
+ * `runSim` (sim/runner.mjs) holds it for the whole run, so runSim calls
  * in different processes (vitest runs test files in parallel processes; a
  * monitor `--sim` beside a test run) queue instead of failing with "port in use".
  *
