@@ -75,7 +75,11 @@ export function findRun(buf: Buffer, n: number): number {
         let run = 0
         const inner = n << 6 // FIT[v] >= inner <=> the byte's inner run has n blocks
         while (true) {
-            if (v === 0) {
+            if (v === 0xaa) {
+                // four tails, the commonest byte in a heap of large objects: nothing free
+                if (run > best) best = run
+                run = 0
+            } else if (v === 0) {
                 run += 4
                 if (run >= n) return ((i - ATB) << 2) + 4 - run
             } else {
@@ -154,6 +158,7 @@ export function freeRuns(buf: Buffer, out: number[]): void {
             run += 4
             continue
         }
+        if (v === 0xaa && run === 0) continue // four tails inside an object
         const t = FIT[v]
         run += t & 7 // the open run ends inside this byte
         if (run > 0) {
