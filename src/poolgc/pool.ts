@@ -32,7 +32,6 @@ import {
     BM_WIDTH,
     F_AUTO,
     HANDLE_SHIFT,
-    HEADER_BYTES,
     H_ALLOCS,
     H_COLLECTIONS,
     H_CURSOR,
