@@ -1,0 +1,136 @@
+/**
+ * The poolgc demo, on a pool it is given: the CircuitPython guide's story told
+ * on a real pool, then a small game-like workload that keeps the memory
+ * breathing. Every step prints the memory map over serial (stdout in the
+ * simulator), for the monitor or a terminal to show.
+ *
+ * src/main.ts runs it with its board's settings (src/board.ts);
+ * test/vm/boards.vm.ts runs it, bounded, with every board's.
+ */
+import * as ds from "@devicescript/core"
+import { setStatusLight } from "@devicescript/runtime"
+import { Handle, MemoryError, Pool, RecordKind } from "./index"
+
+/** The line `npm start` waits for. */
+export const DEMO_DONE = "poolgc demo done"
+/** A map every this many rounds. */
+const MAP_EVERY = 8
+
+export interface DemoOptions {
+    /** Rounds of the game workload; 0: forever. */
+    rounds: number
+    /** Milliseconds between rounds. */
+    pause: number
+    /** The status LED's colour for the heartbeat (0x000000 for none); blinks every round. */
+    ledBeat: number
+    /** The status LED's colour after a MemoryError, for one round (0x000000 for none). */
+    ledFail: number
+}
+
+function say(text: string) {
+    console.log("demo: " + text)
+}
+
+async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
+    say("the guide's story, on a " + pool.size + "-byte pool")
+    await pool.memInfo(true)
+    await ds.sleep(0)
+
+    // The Blinka bitmap, shown through a TileGrid in a Group on the display.
+    const blinka = pool.bitmap(32, 32, 8)
+    pool.setRoot("blinka", blinka)
+    const grid = pool.record(TileGrid)
+    pool.setField(grid, "bitmap", blinka)
+    const group = pool.record(Group)
+    const items = pool.list(2)
+    pool.setField(group, "items", items)
+    pool.push(items, grid)
+    pool.setRoot("display", group)
+    say("1. Blinka's bitmap (P) is allocated at " + pool.offsetOf(blinka) + ", in a TileGrid (R) in a Group (R, L)")
+    await pool.memInfo(true)
+    await ds.sleep(0)
+
+    const score = pool.number(50)
+    pool.setRoot("score", score)
+    say("2. the score, 50, (F) goes just after it, at " + pool.offsetOf(score))
+    await pool.memInfo(true)
+    await ds.sleep(0)
+
+    // Game over: nothing references the graphics any more.
+    pool.delRoot("blinka")
+    pool.delRoot("display")
+    say("3. game over: the bitmap is dereferenced; it is a phantom, still in the map")
+    await pool.memInfo(true)
+    await ds.sleep(0)
+
+    const time = pool.number(10 * 60 + 55)
+    pool.setRoot("time", time)
+    say("4. the play time, 10 min 55 s, goes past the phantom, after the score, at " + pool.offsetOf(time))
+    await pool.memInfo(true)
+    await ds.sleep(0)
+
+    pool.collect()
+    const best = pool.string("best: 50 in 10:55")
+    pool.setRoot("best", best)
+    say("5. after collect() the next object (S) goes where the bitmap was, at " + pool.offsetOf(best))
+    await pool.memInfo(true)
+    await ds.sleep(0)
+}
+
+/** One round of a small game: sprites come and go, a level bitmap now and then. */
+function round(pool: Pool, Sprite: RecordKind, n: number, enemies: Handle) {
+    const scope = pool.enter()
+    try {
+        // two new enemies, each a sprite with its own small bitmap and position
+        for (let i = 0; i < 2; i++) {
+            const s = pool.record(Sprite)
+            pool.setField(s, "bitmap", pool.bitmap(8 + ((n * 5 + i * 3) % 17), 8, 4))
+            pool.setField(s, "x", pool.number((n * 13 + i * 40) % 160))
+            pool.setField(s, "y", pool.number((n * 7) % 128))
+            pool.push(enemies, s)
+        }
+        // the oldest enemies leave: they become phantoms
+        while (pool.length(enemies) > 10) pool.removeAt(enemies, 0)
+        // a new score object every round; the old one is garbage
+        pool.setRoot("score", pool.number(n * 10))
+        // every fifth round a level map, kept for two rounds
+        if (n % 5 === 0) pool.setRoot("level", pool.bitmap(64, 32, 4))
+        if (n % 5 === 2 && pool.hasRoot("level")) pool.delRoot("level")
+    } finally {
+        pool.leave(scope)
+    }
+}
+
+/** The story, then `options.rounds` rounds of the game (0: forever). */
+export async function runDemo(pool: Pool, options: DemoOptions) {
+    const TileGrid = pool.defineRecord("TileGrid", ["bitmap"])
+    const Group = pool.defineRecord("Group", ["items"])
+    const Sprite = pool.defineRecord("Sprite", ["bitmap", "x", "y"])
+    await story(pool, TileGrid, Group)
+
+    const enemies = pool.list(4)
+    pool.setRoot("enemies", enemies)
+    const rounds = options.rounds
+    let failures = 0
+    for (let n = 1; rounds === 0 || n <= rounds; n++) {
+        let failed = false
+        try {
+            round(pool, Sprite, n, enemies)
+        } catch (e) {
+            if (!(e instanceof MemoryError)) throw e
+            failures++
+            failed = true
+            say("round " + n + ": " + e.message)
+        }
+        if (n % MAP_EVERY === 0) {
+            const st = pool.stats()
+            say("round " + n + ": " + st.live + " objects, " + st.free + " bytes free, largest run " + st.largestFree + ", " + st.collections + " collections, " + failures + " MemoryErrors")
+            await pool.memInfo(true)
+        }
+        // heartbeat: the LED on every other round; the failure colour after a MemoryError
+        if (options.ledBeat !== 0 || options.ledFail !== 0)
+            await setStatusLight(failed ? options.ledFail : n % 2 === 0 ? options.ledBeat : 0x000000)
+        await ds.sleep(options.pause)
+    }
+    say("done: " + rounds + " rounds")
+}

@@ -1,0 +1,20 @@
+/**
+ * One board's settings (src/boards.ts) on the simulator, as its firmware uses
+ * them: the VM heap cut to the board's (a ballast of 64 KB less it), its pool,
+ * a bounded demo with its LED colours, then its headroom allocated in one
+ * piece. test/boards.test.ts writes a copy per board with BOARD_ID replaced
+ * (test-artifacts/boards/) and runs each; a VM out-of-memory (panic 60004)
+ * fails it.
+ */
+import * as ds from "@devicescript/core"
+import { boardById } from "../../src/board"
+import { runDemo } from "../../src/demo"
+import { Pool } from "../../src/index"
+
+const b = boardById("BOARD_ID")
+const ballast = Buffer.alloc(64 * 1024 - b.vmHeapKB * 1024 + 1)
+const pool = new Pool({ size: b.pool })
+await runDemo(pool, { rounds: 16, pause: 0, ledBeat: b.ledBeat, ledFail: b.ledFail })
+await ds.sleep(0)
+const room = Buffer.alloc(b.headroom)
+console.log("board " + b.id + " ok: pool " + pool.size + ", " + pool.stats().collections + " collections, headroom " + room.length + " allocated beside a ballast of " + (ballast.length - 1))
