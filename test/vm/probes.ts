@@ -48,16 +48,18 @@ async function finish(pool: Pool, pause: Pause) {
 }
 
 /**
- * Builds the shape for probe `name` and returns its operation. A probe name
- * may end in ":<budget>" to give its pool that work budget.
+ * Builds the shape for probe `name` in a pool of `size` bytes (default the
+ * largest) and returns its operation. A probe name may end in ":<budget>" to
+ * give its pool that work budget.
  */
-export async function prepare(probe: string, pause: Pause): Promise<() => void> {
+export async function prepare(probe: string, pause: Pause, size?: number): Promise<() => void> {
+    if (size === undefined) size = LARGEST
     const colon = probe.indexOf(":")
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
     if (name === "alloc-fail-fragmented" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
-        const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
+        const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildChain(pool, true, pause)
         await pause()
         pool.collectStep(1) // start a cycle, then finish it in slices
@@ -104,7 +106,7 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         }
     }
     if (name === "collect-chain" || name === "meminfo-every-block" || name === "meminfo-lines" || name === "sweep-all-dead") {
-        const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
+        const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildChain(pool, false, pause)
         await pause()
         if (name === "meminfo-every-block") return () => {
@@ -133,7 +135,7 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         // big live bitmaps separated by one-block holes, garbage numbers in some holes:
         // the automatic collection completes within the budget and frees something,
         // so the search runs twice over the whole table and still fails
-        const pool = new Pool(withBudget({ size: LARGEST }, budget))
+        const pool = new Pool(withBudget({ size: size }, budget))
         const keep = pool.list(80)
         pool.setRoot("keep", keep)
         const tail = pool.list(40)
@@ -169,7 +171,7 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         }
     }
     if (name === "collect-fan") {
-        const pool = new Pool(withBudget(everyBlockOptions(LARGEST), budget))
+        const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildFan(pool, pause)
         await pause()
         return () => {
@@ -177,12 +179,14 @@ export async function prepare(probe: string, pause: Pause): Promise<() => void> 
         }
     }
     if (name === "push-grow-large") {
-        // a full list of 2,048 references: the next push moves them all to a run twice as large
-        const pool = new Pool(withBudget({ size: LARGEST }, budget))
-        const l = pool.list(2048)
+        // a full list of size/16 references (2,048 at 32 KiB): the next push moves
+        // them all to a run twice as large
+        const pool = new Pool(withBudget({ size: size }, budget))
+        const cap = size >> 4
+        const l = pool.list(cap)
         pool.setRoot("l", l)
         const x = pool.number(1)
-        for (let i = 0; i < 2048; i++) {
+        for (let i = 0; i < cap; i++) {
             if (i % 100 === 0) await pause()
             pool.push(l, x)
         }
