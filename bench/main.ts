@@ -1,0 +1,501 @@
+/**
+ * The Node side of `npm run bench`: replays one trace on one system, several
+ * times, and prints one JSON line. bench/bench.mjs bundles this file with
+ * esbuild (mapping `./platform` / `../platform` to host/platform.ts, as
+ * vitest.config.ts does) and runs it once per (system, trace) in a fresh
+ * process, so no system's JIT feedback or garbage affects another's.
+ *
+ *   node bench/.build/main.mjs <system> <trace> <runs> <quick 0|1> <wasm path>
+ */
+import { readFileSync } from "node:fs"
+import { performance } from "node:perf_hooks"
+import { MemPool } from "@thi.ng/malloc"
+import Allocator from "malloc"
+import { Pool } from "../src/poolgc/pool"
+import { MemoryError } from "../src/poolgc/errors"
+import { benchTraces, OP_ALLOC, OP_DROP, OP_FREE, OP_LINK, OP_UNLINK, TraceGen, TraceSpec } from "./traces"
+
+/** A trace as flat records: op, a, b, c. */
+interface Trace {
+    spec: TraceSpec
+    recs: Int32Array
+    nrec: number
+    ops: number
+    maxIds: number
+    peakLive: number
+    peakBytes: number
+}
+
+function materialise(spec: TraceSpec): Trace {
+    const g = new TraceGen(spec)
+    let recs = new Int32Array(1 << 20)
+    let n = 0
+    while (g.next()) {
+        if (n + 4 > recs.length) {
+            const r = new Int32Array(recs.length * 2)
+            r.set(recs)
+            recs = r
+        }
+        recs[n] = g.op
+        recs[n + 1] = g.a
+        recs[n + 2] = g.b
+        recs[n + 3] = g.c
+        n += 4
+    }
+    return { spec, recs, nrec: n >> 2, ops: g.count, maxIds: g.maxIds, peakLive: g.peakLive, peakBytes: g.peakBytes }
+}
+
+/** One system under test. Handles/pointers are never 0; 0 means "failed" or "null". */
+interface Sys {
+    /** Allocates `size` bytes (a container of `refs` slots when refs > 0); 0 when it fails. */
+    alloc(id: number, size: number, refs: number): number
+    /** Stores reference `c` (0 = null) in slot `slot` of container `p`. */
+    link(p: number, slot: number, c: number): void
+    /** Removes slot `idx` of container `p`, which has `count` slots in use. */
+    unlink(p: number, idx: number, count: number): void
+    drop(id: number): void
+    free(h: number): void
+    /** After a failure: [bytes free as this system counts them, bytes this request needed]. */
+    room(size: number, refs: number): number[]
+    /** At the end: largest free run, total free, fixed metadata, per-object header note, collections. */
+    end(): { largestFree: number; freeTotal: number; meta: number; header: string; collections: number }
+}
+
+const align = (n: number, a: number) => (n + a - 1) & ~(a - 1)
+
+// ---------------------------------------------------------------- poolgc
+
+function poolOptions(region: number, t: Trace) {
+    const nb = region >> 4
+    // handles: twice the trace's peak of live objects (phantoms hold a handle
+    // until collected), at most one a block and 4096
+    let handles = Math.max(64, 2 * t.peakLive + 8)
+    if (handles > nb) handles = nb
+    if (handles > 4096) handles = 4096
+    return { size: region, handles, budget: 1000000 }
+}
+
+/** poolgc with explicit release: automatic collection off, `free(h)` on FREE. */
+class PoolFree implements Sys {
+    pools: Pool[] = []
+    constructor(region: number, t: Trace, n: number) {
+        for (let i = 0; i < n; i++) {
+            const p = new Pool(poolOptions(region / n, t))
+            p.disable()
+            this.pools.push(p)
+        }
+    }
+    // with two pools, a handle is tagged with its pool in bit 30
+    alloc(id: number, size: number, refs: number): number {
+        const ps = this.pools
+        for (let i = 0; i < ps.length; i++) {
+            try {
+                const h = refs > 0 ? ps[i].list(refs) : ps[i].bytes(size)
+                return h | (i << 30)
+            } catch (e) {
+                if (!(e instanceof MemoryError)) throw e
+            }
+        }
+        return 0
+    }
+    link(p: number, slot: number, c: number) {
+        this.pools[p >>> 30].push(p & 0x3fffffff, c & 0x3fffffff)
+    }
+    unlink(p: number, idx: number) {
+        this.pools[p >>> 30].removeAt(p & 0x3fffffff, idx)
+    }
+    drop(id: number) {}
+    free(h: number) {
+        this.pools[h >>> 30].free(h & 0x3fffffff)
+    }
+    room(size: number, refs: number) {
+        let free = 0
+        for (const p of this.pools) free = Math.max(free, p.memFree())
+        return [free, align(8 + (refs > 0 ? 4 + 4 * refs : size), 16)]
+    }
+    end() {
+        let largest = 0
+        let free = 0
+        let meta = 0
+        let collections = 0
+        for (const p of this.pools) {
+            const s = p.stats()
+            largest = Math.max(largest, s.largestFree)
+            free += s.free
+            meta += s.meta
+            collections += s.collections
+        }
+        return { largestFree: largest, freeTotal: free, meta, header: "8 + round up to 16", collections }
+    }
+}
+
+/** poolgc as a collector: objects rooted in a root list, references dropped, collection on failure (automatic, complete: budget 1e6). */
+class PoolGc implements Sys {
+    pools: Pool[] = []
+    rootLists: number[] = []
+    rootOf: Int32Array
+    constructor(region: number, t: Trace, n: number) {
+        this.rootOf = new Int32Array(t.maxIds)
+        for (let i = 0; i < n; i++) {
+            const p = new Pool(poolOptions(region / n, t))
+            const rl = p.list(t.maxIds)
+            for (let k = 0; k < t.maxIds; k++) p.push(rl, 0)
+            p.setRoot("roots", rl)
+            this.pools.push(p)
+            this.rootLists.push(rl)
+        }
+    }
+    alloc(id: number, size: number, refs: number): number {
+        const ps = this.pools
+        for (let i = 0; i < ps.length; i++) {
+            try {
+                const p = ps[i]
+                const h = refs > 0 ? p.list(refs) : p.bytes(size)
+                p.set(this.rootLists[i], id, h)
+                this.rootOf[id] = i
+                return h | (i << 30)
+            } catch (e) {
+                if (!(e instanceof MemoryError)) throw e
+            }
+        }
+        return 0
+    }
+    link(p: number, slot: number, c: number) {
+        this.pools[p >>> 30].push(p & 0x3fffffff, c & 0x3fffffff)
+    }
+    unlink(p: number, idx: number) {
+        this.pools[p >>> 30].removeAt(p & 0x3fffffff, idx)
+    }
+    drop(id: number) {
+        const i = this.rootOf[id]
+        this.pools[i].set(this.rootLists[i], id, 0)
+    }
+    free(h: number) {}
+    room(size: number, refs: number) {
+        let free = 0
+        for (const p of this.pools) free = Math.max(free, p.memFree())
+        return [free, align(8 + (refs > 0 ? 4 + 4 * refs : size), 16)]
+    }
+    end() {
+        for (const p of this.pools) while (!p.collect()) {}
+        const e = PoolFree.prototype.end.call(this)
+        return e
+    }
+}
+
+// ---------------------------------------------------------------- @thi.ng/malloc
+
+class ThingPool implements Sys {
+    pool: MemPool
+    u32: Uint32Array
+    meta: number
+    constructor(region: number) {
+        const buf = new ArrayBuffer(region)
+        this.pool = new MemPool({ buf })
+        this.u32 = new Uint32Array(buf)
+        this.meta = this.pool.stats().top
+    }
+    alloc(id: number, size: number, refs: number) {
+        return this.pool.malloc(size)
+    }
+    link(p: number, slot: number, c: number) {
+        this.u32[(p >> 2) + 1 + slot] = c
+    }
+    unlink(p: number, idx: number, count: number) {
+        const b = (p >> 2) + 1
+        this.u32.copyWithin(b + idx, b + idx + 1, b + count)
+        this.u32[b + count - 1] = 0
+    }
+    drop(id: number) {}
+    free(h: number) {
+        this.pool.free(h)
+    }
+    room(size: number) {
+        return [this.pool.stats().available, align(size + 8, 8)]
+    }
+    end() {
+        const pool = this.pool as any
+        let largest = pool.end - pool.top
+        let block = pool._free
+        while (block) {
+            const s = pool.blockSize(block)
+            if (s > largest) largest = s
+            block = pool.blockNext(block)
+        }
+        return { largestFree: largest, freeTotal: this.pool.stats().available, meta: this.meta, header: "8, align 8", collections: 0 }
+    }
+}
+
+// ---------------------------------------------------------------- malloc (codemix)
+
+class CodemixMalloc implements Sys {
+    a: any
+    i32: Int32Array
+    constructor(region: number) {
+        const buf = new ArrayBuffer(region)
+        this.a = new Allocator(buf)
+        this.i32 = new Int32Array(buf)
+    }
+    alloc(id: number, size: number) {
+        return this.a.alloc(size)
+    }
+    link(p: number, slot: number, c: number) {
+        this.i32[(p >> 2) + 1 + slot] = c
+    }
+    unlink(p: number, idx: number, count: number) {
+        const b = (p >> 2) + 1
+        this.i32.copyWithin(b + idx, b + idx + 1, b + count)
+        this.i32[b + count - 1] = 0
+    }
+    drop(id: number) {}
+    free(h: number) {
+        this.a.free(h)
+    }
+    private freeBlocks(): number[] {
+        return this.a.inspect().blocks.filter((b: any) => b.type === "free").map((b: any) => b.size)
+    }
+    room(size: number) {
+        return [this.freeBlocks().reduce((x: number, y: number) => x + y, 0), Math.max(16, align(size, 8))]
+    }
+    end() {
+        const fb = this.freeBlocks()
+        const first = this.a.inspect().blocks[0]
+        return {
+            largestFree: fb.reduce((x: number, y: number) => Math.max(x, y), 0),
+            freeTotal: fb.reduce((x: number, y: number) => x + y, 0),
+            meta: first ? first.offset - 8 : 0,
+            header: "8 (boundary tags), min 16",
+            collections: 0,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- AssemblyScript (TLSF, minimal mark-sweep)
+
+function asInstance(wasm: string, region: number, maxIds: number, managed: boolean) {
+    const pages = Math.ceil((region + 4096) / 65536)
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages })
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasm)), {
+        env: {
+            memory,
+            abort() {
+                throw new Error("AssemblyScript abort")
+            },
+        },
+    })
+    const x = inst.exports as any
+    const actual = x.init(region, maxIds, managed)
+    if (actual !== region) throw new Error("AssemblyScript region is " + actual + ", wanted " + region)
+    return x
+}
+
+class AsTlsf implements Sys {
+    x: any
+    constructor(region: number, t: Trace, wasm: string) {
+        this.x = asInstance(wasm, region, t.maxIds, false)
+    }
+    alloc(id: number, size: number) {
+        try {
+            return this.x.talloc(size)
+        } catch (e) {
+            if (e instanceof WebAssembly.RuntimeError) return 0
+            throw e
+        }
+    }
+    link(p: number, slot: number, c: number) {
+        this.x.setRef(p + 4, slot, c)
+    }
+    unlink(p: number, idx: number, count: number) {
+        this.x.removeAt(p + 4, idx, count)
+    }
+    drop(id: number) {}
+    free(h: number) {
+        this.x.tfree(h)
+    }
+    room(size: number) {
+        this.x.walk()
+        return [this.x.freeTotal.value, Math.max(12, align(size + 4, 16) - 4)]
+    }
+    end() {
+        this.x.walk()
+        return { largestFree: this.x.freeLargest.value, freeTotal: this.x.freeTotal.value, meta: 1572, header: "4, round up to 16", collections: 0 }
+    }
+}
+
+class AsGc implements Sys {
+    x: any
+    collections = 0
+    constructor(region: number, t: Trace, wasm: string) {
+        this.x = asInstance(wasm, region, t.maxIds, true)
+    }
+    alloc(id: number, size: number, refs: number) {
+        const x = this.x
+        try {
+            return x.gnew(id, size, refs)
+        } catch (e) {
+            if (!(e instanceof WebAssembly.RuntimeError)) throw e
+        }
+        // collect and retry once
+        x.gcollect()
+        this.collections++
+        try {
+            return x.gnew(id, size, refs)
+        } catch (e) {
+            if (e instanceof WebAssembly.RuntimeError) return 0
+            throw e
+        }
+    }
+    link(p: number, slot: number, c: number) {
+        this.x.setRef(p, slot, c)
+    }
+    unlink(p: number, idx: number, count: number) {
+        this.x.removeAt(p, idx, count)
+    }
+    drop(id: number) {
+        this.x.gdrop(id)
+    }
+    free(h: number) {}
+    room(size: number, refs: number) {
+        this.x.walk()
+        return [this.x.freeTotal.value, Math.max(12, align((refs > 0 ? 4 * refs : size) + 20, 16) - 4)]
+    }
+    end() {
+        this.x.gcollect()
+        this.x.walk()
+        return {
+            largestFree: this.x.freeLargest.value,
+            freeTotal: this.x.freeTotal.value,
+            meta: 1572,
+            header: "20 (4 block + 16 object), round up to 16",
+            collections: this.collections,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- systems and the replay loop
+
+function makeSys(name: string, t: Trace, wasm: string): Sys {
+    // "+fastseam": the same system, bundled with bench/fast-seam.ts as the platform seam
+    name = name.replace("+fastseam", "")
+    const region = t.spec.region
+    // poolgc's pools are at most 32 KiB: a 64 KiB region is two pools
+    const npools = region > 32768 ? region / 32768 : 1
+    switch (name) {
+        case "poolgc-free":
+            return new PoolFree(region, t, npools)
+        case "poolgc-gc":
+            return new PoolGc(region, t, npools)
+        case "thi.ng-malloc":
+            return new ThingPool(region)
+        case "codemix-malloc":
+            return new CodemixMalloc(region)
+        case "as-tlsf":
+            return new AsTlsf(region, t, wasm)
+        case "as-gc":
+            return new AsGc(region, t, wasm)
+    }
+    throw new Error("unknown system " + name)
+}
+
+interface RunResult {
+    ms: number
+    failed: number
+    fragFailed: number
+}
+
+/** Replays every record; returns the time and failure counts. */
+function replay(sys: Sys, t: Trace, countFrag: boolean): RunResult {
+    const recs = t.recs
+    const n = t.nrec << 2
+    const h = new Int32Array(t.maxIds) // the system's handle/pointer for each id, 0 = failed
+    const cnt = new Int32Array(t.maxIds) // slots in use, per container
+    let failed = 0
+    let fragFailed = 0
+    const t0 = performance.now()
+    for (let i = 0; i < n; i += 4) {
+        const a = recs[i + 1]
+        switch (recs[i]) {
+            case OP_ALLOC: {
+                const v = sys.alloc(a, recs[i + 2], recs[i + 3])
+                h[a] = v
+                cnt[a] = 0
+                if (v === 0) {
+                    failed++
+                    if (countFrag) {
+                        const r = sys.room(recs[i + 2], recs[i + 3])
+                        if (r[0] >= r[1]) fragFailed++
+                    }
+                }
+                break
+            }
+            case OP_LINK: {
+                const p = h[a]
+                if (p !== 0) sys.link(p, cnt[a]++, h[recs[i + 2]])
+                break
+            }
+            case OP_DROP:
+                if (h[a] !== 0) sys.drop(a)
+                break
+            case OP_UNLINK: {
+                const p = h[a]
+                if (p !== 0) sys.unlink(p, recs[i + 2], cnt[a]--)
+                break
+            }
+            case OP_FREE:
+                if (h[a] !== 0) sys.free(h[a])
+                h[a] = 0
+                break
+        }
+    }
+    return { ms: performance.now() - t0, failed, fragFailed }
+}
+
+function median(xs: number[]): number {
+    const s = xs.slice().sort((x, y) => x - y)
+    const m = s.length >> 1
+    return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function main() {
+    const [system, traceName, runsArg, quickArg, wasm] = process.argv.slice(2)
+    const quick = quickArg === "1"
+    const spec = benchTraces(quick).find(s => s.name === traceName)
+    if (!spec) throw new Error("unknown trace " + traceName)
+    const t = materialise(spec)
+    const runs = Number(runsArg)
+    // the first run counts failures (with the room check, which walks heaps); it also warms up
+    const first = makeSys(system, t, wasm)
+    const r0 = replay(first, t, true)
+    const end = first.end()
+    const times: number[] = []
+    for (let k = 0; k < runs; k++) {
+        const sys = makeSys(system, t, wasm)
+        const r = replay(sys, t, false)
+        if (r.failed !== r0.failed) throw new Error("non-deterministic failures: " + r.failed + " vs " + r0.failed)
+        times.push(r.ms)
+    }
+    const opsPerSec = times.map(ms => t.ops / (ms / 1000))
+    console.log(
+        JSON.stringify({
+            system,
+            trace: spec.name,
+            region: spec.region,
+            ops: t.ops,
+            records: t.nrec,
+            runs,
+            opsPerSec: { median: median(opsPerSec), min: Math.min(...opsPerSec), max: Math.max(...opsPerSec) },
+            msMedian: median(times),
+            failed: r0.failed,
+            fragFailed: r0.fragFailed,
+            largestFree: end.largestFree,
+            freeTotal: end.freeTotal,
+            meta: end.meta,
+            header: end.header,
+            collections: end.collections,
+            tracePeakLive: t.peakLive,
+            tracePeakBytes: t.peakBytes,
+        }),
+    )
+}
+
+main()
