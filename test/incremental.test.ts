@@ -119,3 +119,16 @@ describe("incremental collection under mutation", () => {
         checkPool(pool)
     })
 })
+
+describe("collectAsync", () => {
+    test("does no collection work before its first suspension (it may follow a failed allocation in the same slice)", async () => {
+        const pool = new Pool({ size: 4096 })
+        pool.number(1)
+        const done = pool.collectAsync()
+        expect(pool.stats().phase).toBe("idle")
+        expect(pool.stats().collections).toBe(0)
+        await done
+        expect(pool.stats().collections).toBe(1)
+        expect(pool.stats().live).toBe(0)
+    })
+})

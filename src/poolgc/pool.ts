@@ -816,6 +816,8 @@ export class Pool {
     /**
      * Collects completely, suspending between slices of at most the budget so
      * other fibers run and the VM's step counter restarts. Always completes.
+     * It suspends before its first step too: it is called right after a
+     * failed allocation, which may have used most of the slice already.
      */
     async collectAsync(): Promise<void> {
         if (this.asyncRunning) {
@@ -824,6 +826,7 @@ export class Pool {
         }
         this.asyncRunning = true
         try {
+            await nextSlice()
             const t0 = now()
             startCycle(this.buf)
             while (!step(this.buf, this.budget)) await nextSlice()

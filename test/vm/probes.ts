@@ -16,6 +16,7 @@ export const PROBES = [
     "empty",
     "alloc-fail-noauto",
     "alloc-fail-fragmented",
+    "alloc-fail-then-collect-async",
     "alloc-fail-after-collect",
     "alloc-last-fragmented",
     "step-fragmented",
@@ -35,7 +36,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting and
  * searching again: that one may use 60 %.
  */
-export const SHARE = [2, 50, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+export const SHARE = [2, 50, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
@@ -50,15 +51,16 @@ async function finish(pool: Pool, pause: Pause) {
 /**
  * Builds the shape for probe `name` in a pool of `size` bytes (default the
  * largest) and returns its operation. A probe name may end in ":<budget>" to
- * give its pool that work budget.
+ * give its pool that work budget. An operation may return a promise: the
+ * caller awaits it, and what runs before its first suspension counts.
  */
-export async function prepare(probe: string, pause: Pause, size?: number): Promise<() => void> {
+export async function prepare(probe: string, pause: Pause, size?: number): Promise<() => any> {
     if (size === undefined) size = LARGEST
     const colon = probe.indexOf(":")
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
-    if (name === "alloc-fail-fragmented" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
+    if (name === "alloc-fail-fragmented" || name === "alloc-fail-then-collect-async" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
         const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildChain(pool, true, pause)
         await pause()
@@ -81,6 +83,15 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 try {
                     pool.bytes(big)
                 } catch (e) {}
+            }
+        if (name === "alloc-fail-then-collect-async")
+            // the README's advice after a MemoryError, in the same slice
+            return async () => {
+                try {
+                    pool.bytes(big)
+                } catch (e) {
+                    await pool.collectAsync()
+                }
             }
         if (name === "alloc-last-fragmented") {
             // fill every hole but the last, so the search walks the whole table:

@@ -27,7 +27,8 @@ async function probe(name: string, share: number, size: number) {
     await ds.sleep(0)
     let i = 0
     while (i < burn) i++
-    op()
+    const pending = op()
+    if (pending) await pending
     console.log("fits " + name + " at " + size)
 }
 
