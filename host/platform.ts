@@ -134,6 +134,20 @@ function writeInt(buf: Buffer, off: number, f: Fmt, q: number) {
 }
 
 function getAt(this: Buffer, offset: number, fmt: string): number {
+    // Fast path for what poolgc does all the time: an unsigned format at a
+    // non-negative integer offset inside the buffer. Same results as below
+    // (test/seam.test.ts compares both with the VM); about half of poolgc's
+    // time in Node went to the general path (BENCHMARKS.md).
+    if ((offset >>> 0) === offset) {
+        const len = this.length
+        if (fmt === "u16") {
+            if (offset + 2 <= len) return this[offset] | (this[offset + 1] << 8)
+        } else if (fmt === "u8") {
+            if (offset < len) return this[offset]
+        } else if (fmt === "u32") {
+            if (offset + 4 <= len) return this.readUInt32LE(offset)
+        }
+    }
     const f = format(fmt)
     const off = u32arg(offset)
     checkWrap(off, f)
@@ -159,6 +173,28 @@ function getAt(this: Buffer, offset: number, fmt: string): number {
 }
 
 function setAt(this: Buffer, offset: number, fmt: string, value: number): void {
+    // Fast path: an unsigned format, an in-range integer offset and an
+    // integer value the format holds without saturating (the VM stores it as is).
+    if ((offset >>> 0) === offset && (value | 0) === value && value >= 0) {
+        const len = this.length
+        if (fmt === "u16") {
+            if (value <= 0xffff && offset + 2 <= len) {
+                this[offset] = value & 0xff
+                this[offset + 1] = value >> 8
+                return
+            }
+        } else if (fmt === "u8") {
+            if (value <= 0xff && offset < len) {
+                this[offset] = value
+                return
+            }
+        } else if (fmt === "u32") {
+            if (offset + 4 <= len) {
+                this.writeUInt32LE(value, offset)
+                return
+            }
+        }
+    }
     const f = format(fmt)
     const off = u32arg(offset)
     checkWrap(off, f)
