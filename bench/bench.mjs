@@ -24,7 +24,7 @@ import * as esbuild from "esbuild"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const OUT = resolve(ROOT, "bench/.build")
-const SYSTEMS = ["poolgc-free", "poolgc-gc", "thi.ng-malloc", "codemix-malloc", "as-tlsf", "as-gc", "poolgc-free+fastseam", "poolgc-gc+fastseam"]
+const SYSTEMS = ["poolgc-free", "poolgc-gc", "thi.ng-malloc", "codemix-malloc", "as-tlsf", "as-gc"]
 const TRACES = ["steady-64k", "steady-32k", "overcommit-32k", "game-32k"]
 
 function parseArgs(argv) {
@@ -43,7 +43,7 @@ function parseArgs(argv) {
     return o
 }
 
-/** The same alias vitest.config.ts sets: the device seam becomes the Node seam (or the what-if seam). */
+/** The same alias vitest.config.ts sets: the device seam becomes the Node seam. */
 const platformAlias = seam => ({
     name: "platform-alias",
     setup(build) {
@@ -109,7 +109,6 @@ async function main() {
     const t0 = Date.now()
     mkdirSync(OUT, { recursive: true })
     await bundle("bench/main.ts", "bench/.build/main.mjs")
-    await bundle("bench/main.ts", "bench/.build/main-fastseam.mjs", "bench/fast-seam.ts")
     await compileAs()
     const systems = o.only || SYSTEMS
     const traces = o.traces || TRACES
@@ -118,7 +117,7 @@ async function main() {
         for (const system of systems) {
             const p = spawnSync(
                 process.execPath,
-                [resolve(OUT, system.endsWith("+fastseam") ? "main-fastseam.mjs" : "main.mjs"), system, trace, String(o.runs), o.quick ? "1" : "0", resolve(OUT, "heap.wasm")],
+                [resolve(OUT, "main.mjs"), system, trace, String(o.runs), o.quick ? "1" : "0", resolve(OUT, "heap.wasm")],
                 { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 },
             )
             if (p.status !== 0) {

@@ -375,8 +375,6 @@ class AsGc implements Sys {
 // ---------------------------------------------------------------- systems and the replay loop
 
 function makeSys(name: string, t: Trace, wasm: string): Sys {
-    // "+fastseam": the same system, bundled with bench/fast-seam.ts as the platform seam
-    name = name.replace("+fastseam", "")
     const region = t.spec.region
     // poolgc's pools are at most 32 KiB: a 64 KiB region is two pools
     const npools = region > 32768 ? region / 32768 : 1

@@ -761,6 +761,16 @@ function writeInt(buf, off, f, q) {
   }
 }
 function getAt(offset, fmt) {
+  if (offset >>> 0 === offset) {
+    const len = this.length;
+    if (fmt === "u16") {
+      if (offset + 2 <= len) return this[offset] | this[offset + 1] << 8;
+    } else if (fmt === "u8") {
+      if (offset < len) return this[offset];
+    } else if (fmt === "u32") {
+      if (offset + 4 <= len) return this.readUInt32LE(offset);
+    }
+  }
   const f = format(fmt);
   const off = u32arg(offset);
   checkWrap(off, f);
@@ -785,6 +795,26 @@ function getAt(offset, fmt) {
   }
 }
 function setAt(offset, fmt, value) {
+  if (offset >>> 0 === offset && (value | 0) === value && value >= 0) {
+    const len = this.length;
+    if (fmt === "u16") {
+      if (value <= 65535 && offset + 2 <= len) {
+        this[offset] = value & 255;
+        this[offset + 1] = value >> 8;
+        return;
+      }
+    } else if (fmt === "u8") {
+      if (value <= 255 && offset < len) {
+        this[offset] = value;
+        return;
+      }
+    } else if (fmt === "u32") {
+      if (offset + 4 <= len) {
+        this.writeUInt32LE(value, offset);
+        return;
+      }
+    }
+  }
   const f = format(fmt);
   const off = u32arg(offset);
   checkWrap(off, f);
@@ -1448,6 +1478,8 @@ var Pool = class {
   /**
    * Collects completely, suspending between slices of at most the budget so
    * other fibers run and the VM's step counter restarts. Always completes.
+   * It suspends before its first step too: it is called right after a
+   * failed allocation, which may have used most of the slice already.
    */
   async collectAsync() {
     if (this.asyncRunning) {
@@ -1456,6 +1488,7 @@ var Pool = class {
     }
     this.asyncRunning = true;
     try {
+      await nextSlice2();
       const t0 = now2();
       startCycle(this.buf);
       while (!step(this.buf, this.budget)) await nextSlice2();
