@@ -1,3 +1,0 @@
-import { runVmBench } from "../vm/core"
-
-await runVmBench("game", 32768, 3000, 10)
