@@ -24,6 +24,11 @@
  * 2. Objects allocated during MARK, or during SWEEP at or above the cursor,
  *    are born marked (AT_MARK); they start with no references.
  * 3. An object freed during MARK is first removed from the mark stack.
+ * 4. During SWEEP, an unmarked head at or above the cursor is garbage already
+ *    (its references may be freed before it): pool.ts refuses handles to it,
+ *    so the program cannot revive a damaged graph.
+ * 5. An allocation that may run a step pins the objects the caller is about
+ *    to link (push() pins its list and the new item).
  *
  * Work units, each meant to cost the VM about 25 operations at most: 1 per
  * ATB byte swept or rescanned, 2 per object popped from the mark stack, 4 per
