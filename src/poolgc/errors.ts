@@ -42,3 +42,16 @@ export class ArgumentError extends PoolError {
         this.name = "ArgumentError"
     }
 }
+
+/**
+ * verify() found a broken pool invariant. The message names the block, slot
+ * or header field, and what was expected against what was found. Unlike the
+ * other errors, this one means the pool is damaged (a bug, or bytes written
+ * from outside the API): do not keep using it.
+ */
+export class CorruptionError extends PoolError {
+    constructor(message: string) {
+        super(message)
+        this.name = "CorruptionError"
+    }
+}

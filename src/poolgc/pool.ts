@@ -19,8 +19,9 @@
  */
 import { ATB, claimRun, findRun, freeRuns, releaseRun } from "./allocator"
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
-import { ArgumentError, HandleError, MemoryError } from "./errors"
+import { ArgumentError, HandleError, MemoryError, PoolError } from "./errors"
 import { Dump } from "./memmap"
+import { Verifier } from "./verify"
 import {
     AT_HEAD,
     AT_MARK,
@@ -519,6 +520,8 @@ export class Pool {
         const off = this.typed(h, T_BYTES)
         const len = this.buf.getAt(off + O_LEN, "u16")
         intArg(at, "write offset", 0, len)
+        // a string source would be copied as UTF-8, its length counted in characters
+        if (src && !(src instanceof Buffer)) throw new ArgumentError("writeBytes: the source must be a Buffer, got " + src)
         if (!src || src.length > len - at) throw new ArgumentError("writeBytes: " + (src ? src.length : 0) + " bytes at " + at + " do not fit in " + len)
         this.buf.blitAt(off + OBJ_HEADER + at, src, 0, src.length)
     }
@@ -934,6 +937,45 @@ export class Pool {
             else console.log(line)
             line = dump.next()
         }
+    }
+
+    /**
+     * Checks every invariant of the pool (see verify.ts) and throws
+     * CorruptionError naming the first violation. Synchronous, so it stops
+     * after `units` work units (default 1000: under half a VM slice) and then
+     * throws PoolError rather than trip the VM's step limit: a pool of a few
+     * KiB fits; for a large pool of many objects use verifyAsync().
+     */
+    verify(units?: number): void {
+        const u = units === undefined ? 1000 : intArg(units, "verify units", 1, 0x7fffffff)
+        if (!this.verifier().run(u)) throw new PoolError("verify() did not finish within " + u + " work units: use await verifyAsync() for a pool this size")
+    }
+
+    /**
+     * verify() spread over VM slices of at most `units` work units (default
+     * 1000: under half a VM slice, measured at 32 KiB with 1,000 objects),
+     * suspending before each (the first too). If the pool changes between
+     * slices, the check starts again.
+     */
+    async verifyAsync(units?: number): Promise<void> {
+        const u = units === undefined ? 1000 : intArg(units, "verify units", 1, 1000000)
+        const v = this.verifier()
+        // suspend first, as collectAsync() does: the caller may have used most of this slice
+        // (DeviceScript has no do-while)
+        await nextSlice()
+        while (!v.run(u)) await nextSlice()
+    }
+
+    private verifier(): Verifier {
+        const kinds: number[] = []
+        for (let i = 0; i < this.kinds.length; i++) kinds.push(this.kinds[i].fields.length)
+        const named: boolean[] = []
+        const ncap = this.buf.getAt(H_NCAP, "u16")
+        for (let i = 0; i < ncap; i++) {
+            const n = this.rootNames[i]
+            named.push(n !== null && n !== undefined)
+        }
+        return new Verifier(this.buf, kinds, named)
     }
 
     /** Name of the record kind with id `id` (for the map writer and tools). */

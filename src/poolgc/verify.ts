@@ -1,0 +1,552 @@
+/**
+ * verify(): checks every invariant of a pool's bytes and throws a
+ * CorruptionError naming the FIRST violation (block, slot or header field,
+ * expected against found). For tests, for a program that suspects damage, and
+ * for the monitor's users: `pool.verify()` after a crash-prone section.
+ *
+ * What is checked, in this order (each stage trusts what the earlier ones
+ * proved):
+ * 0. header: magic, the table layout recomputed from the sizes, capacities,
+ *    pointers within capacity (H_SP <= H_SCAP, H_MSP <= H_MCAP, H_MSP = 0 and
+ *    no F_OVERFLOW/F_RESCAN outside MARK, H_CURSOR within the pool when a
+ *    sweep or rescan uses it), hints in range, H_MINFREE <= H_FREE,
+ *    H_ALLOCS - H_FREES = H_LIVE, reserved bytes zero; the metadata run in the
+ *    ATB (block 0 HEAD, the rest TAIL) and the zero gap before the first data block.
+ * 1. allocation table against object headers: no TAIL without its head, no
+ *    MARK while idle (nor below the cursor during SWEEP), every head has a
+ *    valid type, aux and length for its type, its tails follow and it fits in
+ *    the pool, its slot maps back to it, its generation is 1..MAX_GEN; the
+ *    free blocks counted = H_FREE, none below H_HINT; the heads counted = H_LIVE.
+ * 2. handle table against heads: every live slot names a head whose header
+ *    names the slot back; live slots = heads; no free slot below H_HHINT.
+ * 3. roots and the mark stack: named roots and the root stack hold 0 or
+ *    well-formed handles, root-stack slots above H_SP are 0, a named slot in
+ *    use has a name (when the pool passes its names); during MARK every live
+ *    root is marked, during SWEEP every live root the sweep has not reached
+ *    is; each mark-stack entry is 0 (dropped) or a marked head holding
+ *    references, its resume index within the count.
+ * 4. references in lists and records: each is 0, or a handle of this pool's
+ *    shape (slot < capacity, generation 1..MAX_GEN); one that still resolves
+ *    names a live head; list items past the count are 0; during SWEEP a
+ *    surviving object never references an unmarked object the sweep has not
+ *    reached (it would be freed while reachable), and during MARK with no
+ *    overflow pending, a marked object off the mark stack (scanned: black)
+ *    never references an unmarked one (the write barrier's invariant).
+ *
+ * A stale reference (a slot since freed or reused) is legal: free() releases
+ * an object whatever references it, and the generation check makes the stale
+ * handle harmless.
+ *
+ * The VM: a full check costs about one work unit (~30 VM operations at most)
+ * per free block, 4 per object (5 more if it holds references), 2 per live
+ * handle slot or root, 4 per reference (fitted on the VM: at 32 KiB with 1,000
+ * objects, each run(1000) fits in half a slice). Verifier.run(units) stops after
+ * about `units` and resumes where it stopped, so Pool.verifyAsync() can
+ * suspend between slices; if the pool changed meanwhile (an allocation, a
+ * free, a collection step) the check starts again.
+ */
+import { ATB } from "./allocator"
+import { CorruptionError } from "./errors"
+import {
+    AT_FREE,
+    AT_HEAD,
+    AT_MARK,
+    AT_TAIL,
+    BM_BPP,
+    BM_DATA,
+    BM_HEIGHT,
+    BM_STRIDE,
+    BM_WIDTH,
+    F_AUTO,
+    F_OVERFLOW,
+    F_RESCAN,
+    H_ALLOCS,
+    H_COLLECTIONS,
+    H_CURSOR,
+    H_DATA,
+    H_DEPTH,
+    H_FLAGS,
+    H_FREE,
+    H_FREES,
+    H_HCAP,
+    H_HHINT,
+    H_HINT,
+    H_HTAB,
+    H_LARGEST,
+    H_LIVE,
+    H_MAGIC,
+    H_MCAP,
+    H_MINFREE,
+    H_MSP,
+    H_MSTACK,
+    H_NAMED,
+    H_NBLOCKS,
+    H_NCAP,
+    H_PHASE,
+    H_SCAP,
+    H_SP,
+    H_STACK,
+    H_WORK,
+    HEADER_BYTES,
+    LIST_COUNT,
+    LIST_ITEMS,
+    MAGIC,
+    MAX_GEN,
+    MAX_HANDLES,
+    OBJ_HEADER,
+    O_AUX,
+    O_GEN,
+    O_LEN,
+    O_SLOT,
+    PHASE_IDLE,
+    PHASE_MARK,
+    PHASE_SWEEP,
+    SLOT_FREE,
+    T_BITMAP,
+    T_BYTES,
+    T_LIST,
+    T_MAX,
+    T_NUMBER,
+    T_RECORD,
+    T_STRING,
+} from "./layout"
+
+/** Largest well-formed handle: generation MAX_GEN, slot 0xfff. */
+const MAX_HANDLE = (MAX_GEN << 12) | 0xfff
+const CODE_NAMES = ["FREE", "HEAD", "TAIL", "MARK"]
+const WHERE = ["object at block ", "object at block ", "named root slot ", "root stack slot "]
+
+function fail(where: string, what: string, expected: string, found: string): void {
+    throw new CorruptionError("pool corrupt: " + where + ": " + what + ": expected " + expected + ", found " + found)
+}
+
+/**
+ * A resumable check of one pool. `kinds[i]` is the field count of record kind
+ * i + 1 (omit to accept any kind id with any multiple-of-4 length); `named[i]`
+ * is true when named-root slot i has a name (omit to skip that check).
+ */
+export class Verifier {
+    private readonly buf: Buffer
+    private readonly kinds: number[]
+    private readonly named: boolean[]
+    private stage = 0
+    private b = 0
+    private k = 0
+    private free = 0
+    private heads = 0
+    private stamp: number[] = null
+    /** During MARK: a bit a block, set for the blocks on the mark stack (grey). */
+    private grey: Buffer = null
+    /** Times the check started again because the pool changed between run() calls. */
+    restarts = 0
+
+    constructor(buf: Buffer, kinds?: number[], named?: boolean[]) {
+        this.buf = buf
+        this.kinds = kinds ? kinds : null
+        this.named = named ? named : null
+    }
+
+    /** What changes whenever an allocation, a free or a collection step happens. */
+    private stampNow(): number[] {
+        const buf = this.buf
+        return [
+            buf.getAt(H_ALLOCS, "u32"),
+            buf.getAt(H_FREES, "u32"),
+            buf.getAt(H_WORK, "u32"),
+            buf.getAt(H_COLLECTIONS, "u32"),
+            buf[H_PHASE],
+            buf.getAt(H_CURSOR, "u16"),
+            buf.getAt(H_MSP, "u16"),
+            buf.getAt(H_SP, "u16"),
+            buf.getAt(H_FREE, "u16"),
+            buf.getAt(H_LIVE, "u16"),
+        ]
+    }
+
+    /**
+     * Checks for about `units` work units (one a block, slot, reference or
+     * root). Returns true when the whole check has passed; throws
+     * CorruptionError at the first violation.
+     */
+    run(units: number): boolean {
+        if (this.stage > 0) {
+            const now = this.stampNow()
+            const was = this.stamp
+            for (let i = 0; i < now.length; i++) {
+                if (now[i] !== was[i]) {
+                    this.stage = 0
+                    this.restarts++
+                    break
+                }
+            }
+        }
+        let work = 0
+        while (work < units) {
+            const stage = this.stage
+            if (stage === 0) {
+                work += this.header()
+                this.stamp = this.stampNow()
+                this.stage = 1
+                this.b = this.buf.getAt(H_DATA, "u16")
+                this.free = 0
+                this.heads = 0
+            } else if (stage === 1) work += this.blocks(units - work)
+            else if (stage === 2) work += this.slots(units - work)
+            else if (stage === 3) work += this.roots(units - work)
+            else if (stage === 4) work += this.refs(units - work)
+            else return true
+        }
+        return this.stage > 4
+    }
+
+    private code(blk: number): number {
+        return (this.buf[ATB + (blk >> 2)] >> ((blk & 3) << 1)) & 3
+    }
+
+    /** Stage 0: the header, the metadata run and its padding. */
+    private header(): number {
+        const buf = this.buf
+        if (buf.getAt(H_MAGIC, "u32") !== MAGIC) fail("header", "H_MAGIC", "" + MAGIC, "" + buf.getAt(H_MAGIC, "u32"))
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        if (nb << 4 !== buf.length) fail("header", "H_NBLOCKS", "" + (buf.length >> 4), "" + nb)
+        if (buf.getAt(8, "u16") !== ATB) fail("header", "H_ATB", "" + ATB, "" + buf.getAt(8, "u16"))
+        const hcap = buf.getAt(H_HCAP, "u16")
+        const ncap = buf.getAt(H_NCAP, "u16")
+        const scap = buf.getAt(H_SCAP, "u16")
+        const mcap = buf.getAt(H_MCAP, "u16")
+        const maxH = nb < MAX_HANDLES ? nb : MAX_HANDLES
+        if (hcap < 1 || hcap > maxH) fail("header", "H_HCAP", "1.." + maxH, "" + hcap)
+        if (ncap < 1 || ncap > 64) fail("header", "H_NCAP", "1..64", "" + ncap)
+        if (scap < 1 || scap > 256) fail("header", "H_SCAP", "1..256", "" + scap)
+        if (mcap < 4 || mcap > 256) fail("header", "H_MCAP", "4..256", "" + mcap)
+        const htab = ATB + (nb >> 2)
+        const named = htab + hcap * 2
+        const stack = named + ncap * 4
+        const mstack = stack + scap * 4
+        const data = (((mstack + mcap * 4 + 15) >> 4) + 3) & ~3
+        if (buf.getAt(H_HTAB, "u16") !== htab) fail("header", "H_HTAB", "" + htab, "" + buf.getAt(H_HTAB, "u16"))
+        if (buf.getAt(H_NAMED, "u16") !== named) fail("header", "H_NAMED", "" + named, "" + buf.getAt(H_NAMED, "u16"))
+        if (buf.getAt(H_STACK, "u16") !== stack) fail("header", "H_STACK", "" + stack, "" + buf.getAt(H_STACK, "u16"))
+        if (buf.getAt(H_MSTACK, "u16") !== mstack) fail("header", "H_MSTACK", "" + mstack, "" + buf.getAt(H_MSTACK, "u16"))
+        if (buf.getAt(H_DATA, "u16") !== data || data >= nb) fail("header", "H_DATA", "" + data, "" + buf.getAt(H_DATA, "u16"))
+        const sp = buf.getAt(H_SP, "u16")
+        const msp = buf.getAt(H_MSP, "u16")
+        if (sp > scap) fail("header", "H_SP (root stack pointer)", "<= " + scap, "" + sp)
+        if (msp > mcap) fail("header", "H_MSP (mark stack pointer)", "<= " + mcap, "" + msp)
+        const phase = buf[H_PHASE]
+        if (phase > PHASE_SWEEP) fail("header", "H_PHASE", "0..2", "" + phase)
+        const flags = buf[H_FLAGS]
+        if ((flags & ~(F_AUTO | F_OVERFLOW | F_RESCAN)) !== 0) fail("header", "H_FLAGS", "only bits 0-2", "" + flags)
+        if (phase !== PHASE_MARK) {
+            if (msp !== 0) fail("header", "H_MSP outside MARK", "0", "" + msp)
+            if ((flags & (F_OVERFLOW | F_RESCAN)) !== 0) fail("header", "H_FLAGS outside MARK", "no OVERFLOW/RESCAN", "" + flags)
+        }
+        const cursor = buf.getAt(H_CURSOR, "u16")
+        if ((phase === PHASE_SWEEP || (phase === PHASE_MARK && (flags & F_RESCAN) !== 0)) && (cursor < data || cursor > nb))
+            fail("header", "H_CURSOR", data + ".." + nb, "" + cursor)
+        const free = buf.getAt(H_FREE, "u16")
+        if (free > nb - data) fail("header", "H_FREE", "<= " + (nb - data), "" + free)
+        if (buf.getAt(H_MINFREE, "u16") > free) fail("header", "H_MINFREE", "<= H_FREE " + free, "" + buf.getAt(H_MINFREE, "u16"))
+        const hint = buf.getAt(H_HINT, "u16")
+        if (hint < data || hint > nb) fail("header", "H_HINT", data + ".." + nb, "" + hint)
+        if (buf.getAt(H_HHINT, "u16") > hcap) fail("header", "H_HHINT", "<= " + hcap, "" + buf.getAt(H_HHINT, "u16"))
+        if (buf.getAt(H_LARGEST, "u16") > nb) fail("header", "H_LARGEST", "<= " + nb, "" + buf.getAt(H_LARGEST, "u16"))
+        const live = buf.getAt(H_LIVE, "u16")
+        if (live > hcap) fail("header", "H_LIVE", "<= " + hcap, "" + live)
+        const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
+        if (net !== live) fail("header", "H_ALLOCS - H_FREES", "H_LIVE " + live, "" + net)
+        if (buf.getAt(H_DEPTH + 2, "u16") !== 0) fail("header", "reserved bytes 70-71", "0", "" + buf.getAt(H_DEPTH + 2, "u16"))
+        for (let i = H_LARGEST + 2; i < HEADER_BYTES; i++) if (buf[i] !== 0) fail("header", "reserved byte " + i, "0", "" + buf[i])
+        // the metadata run: block 0 HEAD, then TAILs (data is a multiple of 4)
+        if (buf[ATB] !== 0xa9) fail("block 0", "metadata ATB byte", "169 (HEAD + 3 TAIL)", "" + buf[ATB])
+        for (let i = 1; i < data >> 2; i++) if (buf[ATB + i] !== 0xaa) fail("block " + (i << 2), "metadata ATB byte", "170 (4 TAIL)", "" + buf[ATB + i])
+        for (let i = mstack + mcap * 4; i < data << 4; i++) if (buf[i] !== 0) fail("metadata padding", "byte " + i, "0", "" + buf[i])
+        return 8 + (data >> 2) + ((data << 4) - mstack - mcap * 4)
+    }
+
+    /** Stage 1: the allocation table, object by object. */
+    private blocks(units: number): number {
+        const buf = this.buf
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const hcap = buf.getAt(H_HCAP, "u16")
+        const htab = buf.getAt(H_HTAB, "u16")
+        const phase = buf[H_PHASE]
+        const cursor = buf.getAt(H_CURSOR, "u16")
+        const hint = buf.getAt(H_HINT, "u16")
+        let b = this.b
+        let work = 0
+        while (b < nb && work < units) {
+            work++
+            if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
+                if (b < hint) fail("block " + b, "free block below H_HINT", "none below " + hint, "FREE")
+                this.free += 4
+                b += 4
+                continue
+            }
+            const c = this.code(b)
+            if (c === AT_FREE) {
+                if (b < hint) fail("block " + b, "free block below H_HINT", "none below " + hint, "FREE")
+                this.free++
+                b++
+                continue
+            }
+            if (c === AT_TAIL) fail("block " + b, "ATB code", "HEAD or FREE (a TAIL must follow its head)", "TAIL")
+            if (c === AT_MARK) {
+                if (phase === PHASE_IDLE) fail("block " + b, "ATB code while idle", "HEAD", "MARK")
+                if (phase === PHASE_SWEEP && b < cursor) fail("block " + b, "ATB code below the sweep cursor " + cursor, "HEAD", "MARK")
+            }
+            const off = b << 4
+            const type = buf[off]
+            if (type < 1 || type > T_MAX) fail("object at block " + b, "type", "1.." + T_MAX, "" + type)
+            const aux = buf[off + O_AUX]
+            const len = buf.getAt(off + O_LEN, "u16")
+            this.shape(b, off, type, aux, len)
+            const n = (len + OBJ_HEADER + 15) >> 4
+            if (b + n > nb) fail("object at block " + b, "size", "<= " + (nb - b) + " blocks (the end of the pool)", n + " blocks")
+            for (let t = 1; t < n; t++) {
+                const ct = this.code(b + t)
+                if (ct !== AT_TAIL) fail("object at block " + b, "ATB code of block " + (b + t) + " (its tail " + t + " of " + (n - 1) + ")", "TAIL", CODE_NAMES[ct])
+            }
+            const slot = buf.getAt(off + O_SLOT, "u16")
+            if (slot >= hcap) fail("object at block " + b, "O_SLOT", "< " + hcap, "" + slot)
+            const e = buf.getAt(htab + (slot << 1), "u16")
+            if (e !== b) fail("object at block " + b, "handle table entry of its slot " + slot, "" + b, (e & SLOT_FREE) !== 0 ? "free" : "" + e)
+            const gen = buf.getAt(off + O_GEN, "u16")
+            if (gen < 1 || gen > MAX_GEN) fail("object at block " + b, "O_GEN", "1.." + MAX_GEN, "" + gen)
+            this.heads++
+            work += 3 + (n >> 2) // a head costs the VM about 4 units' worth (~120 operations)
+            b += n
+        }
+        this.b = b
+        if (b >= nb) {
+            const free = buf.getAt(H_FREE, "u16")
+            if (this.free !== free) fail("header", "H_FREE", this.free + " (free blocks counted)", "" + free)
+            const live = buf.getAt(H_LIVE, "u16")
+            if (this.heads !== live) fail("header", "H_LIVE", this.heads + " (objects counted)", "" + live)
+            this.stage = 2
+            this.b = 0
+            this.k = 0
+        }
+        return work
+    }
+
+    /** The header fields each type constrains. */
+    private shape(b: number, off: number, type: number, aux: number, len: number): void {
+        const buf = this.buf
+        if (type === T_RECORD) {
+            const kinds = this.kinds
+            if (kinds !== null) {
+                if (aux < 1 || aux > kinds.length) fail("object at block " + b, "record kind id", "1.." + kinds.length, "" + aux)
+                if (len !== kinds[aux - 1] << 2) fail("object at block " + b, "O_LEN of a record of kind " + aux, "" + (kinds[aux - 1] << 2), "" + len)
+            } else {
+                if (aux < 1) fail("object at block " + b, "record kind id", "1..255", "" + aux)
+                if (len < 4 || (len & 3) !== 0) fail("object at block " + b, "O_LEN of a record", "a positive multiple of 4", "" + len)
+            }
+            return
+        }
+        if (aux !== 0) fail("object at block " + b, "O_AUX of a " + (type === T_LIST ? "list" : "non-record"), "0", "" + aux)
+        if (type === T_NUMBER) {
+            if (len !== 8) fail("object at block " + b, "O_LEN of a number", "8", "" + len)
+        } else if (type === T_LIST) {
+            if (len < LIST_ITEMS || ((len - LIST_ITEMS) & 3) !== 0) fail("object at block " + b, "O_LEN of a list", "4 + 4 * capacity", "" + len)
+            const count = buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32")
+            if (count > (len - LIST_ITEMS) >> 2) fail("object at block " + b, "list count", "<= capacity " + ((len - LIST_ITEMS) >> 2), "" + count)
+        } else if (type === T_BITMAP) {
+            if (len < BM_DATA) fail("object at block " + b, "O_LEN of a bitmap", ">= " + BM_DATA, "" + len)
+            const p = off + OBJ_HEADER
+            const w = buf.getAt(p + BM_WIDTH, "u16")
+            const h = buf.getAt(p + BM_HEIGHT, "u16")
+            const bpp = buf[p + BM_BPP]
+            if (w < 1 || w > 4096 || h < 1 || h > 4096) fail("object at block " + b, "bitmap size", "1..4096 x 1..4096", w + "x" + h)
+            if (bpp !== 1 && bpp !== 2 && bpp !== 4 && bpp !== 8) fail("object at block " + b, "bitmap bits per pixel", "1, 2, 4 or 8", "" + bpp)
+            if (buf[p + BM_BPP + 1] !== 0) fail("object at block " + b, "bitmap byte 5", "0", "" + buf[p + BM_BPP + 1])
+            const stride = (w * bpp + 7) >> 3
+            if (buf.getAt(p + BM_STRIDE, "u16") !== stride) fail("object at block " + b, "bitmap stride", "" + stride, "" + buf.getAt(p + BM_STRIDE, "u16"))
+            if (len !== BM_DATA + stride * h) fail("object at block " + b, "O_LEN of a bitmap", "" + (BM_DATA + stride * h), "" + len)
+        } else if (type !== T_BYTES && type !== T_STRING) fail("object at block " + b, "type", "1.." + T_MAX, "" + type)
+    }
+
+    /** Stage 2: the handle table against the heads. */
+    private slots(units: number): number {
+        const buf = this.buf
+        const hcap = buf.getAt(H_HCAP, "u16")
+        const htab = buf.getAt(H_HTAB, "u16")
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const data = buf.getAt(H_DATA, "u16")
+        const hhint = buf.getAt(H_HHINT, "u16")
+        let s = this.b
+        let work = 0
+        while (s < hcap && work < units) {
+            work++
+            const e = buf.getAt(htab + (s << 1), "u16")
+            if ((e & SLOT_FREE) !== 0) {
+                if (s < hhint) fail("slot " + s, "free slot below H_HHINT", "none below " + hhint, "free")
+            } else {
+                if (e < data || e >= nb) fail("slot " + s, "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
+                const c = this.code(e)
+                if (c !== AT_HEAD && c !== AT_MARK) fail("slot " + s, "ATB code of its block " + e, "HEAD or MARK", CODE_NAMES[c])
+                const back = buf.getAt((e << 4) + O_SLOT, "u16")
+                if (back !== s) fail("slot " + s, "O_SLOT of its object at block " + e, "" + s, "" + back)
+                this.k++
+                work++
+            }
+            s++
+        }
+        this.b = s
+        if (s >= hcap) {
+            if (this.k !== this.heads) fail("handle table", "live slots", this.heads + " (one an object)", "" + this.k)
+            this.stage = 3
+            this.b = 0
+            this.k = 0
+            this.grey = null
+        }
+        return work
+    }
+
+    /**
+     * Checks one reference `h`: item (what 0) or field (1) k of the object at
+     * block b, named root slot k (2) or root stack slot k (3). `survivor`: its
+     * holder survives the collection in progress.
+     */
+    private ref(b: number, k: number, what: number, h: number, survivor: boolean): void {
+        if (h === 0) return
+        const buf = this.buf
+        const hcap = buf.getAt(H_HCAP, "u16")
+        if (h < 0 || h > MAX_HANDLE || (h & 0xfff) >= hcap || h >> 12 < 1)
+            fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "reference", "0 or a handle with a slot < " + hcap + " and a generation 1.." + MAX_GEN, "" + h)
+        const e = buf.getAt(buf.getAt(H_HTAB, "u16") + ((h & 0xfff) << 1), "u16")
+        if ((e & SLOT_FREE) !== 0 || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) return // stale: harmless
+        if (!survivor) return
+        const phase = buf[H_PHASE]
+        const c = this.code(e)
+        if (phase === PHASE_MARK && c !== AT_MARK) fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "during MARK, target of reference " + h + " (object at block " + e + ") from a " + (what < 2 ? "scanned object" : "root"), "MARK", CODE_NAMES[c] + " (a black-to-white edge: the write barrier was missed)")
+        if (phase === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && c !== AT_MARK)
+            fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "reachable object " + h + " at block " + e + ", not yet swept", "MARK", CODE_NAMES[c] + " (the sweep would free it)")
+    }
+
+    /** Stage 4: references in lists and records. */
+    private refs(units: number): number {
+        const buf = this.buf
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const phase = buf[H_PHASE]
+        const flags = buf[H_FLAGS]
+        const cursor = buf.getAt(H_CURSOR, "u16")
+        let b = this.b
+        let work = 0
+        while (b < nb && work < units) {
+            work++
+            if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
+                b += 4
+                continue
+            }
+            const c = this.code(b)
+            if (c === AT_FREE) {
+                b++
+                continue
+            }
+            const off = b << 4
+            const type = buf[off]
+            const len = buf.getAt(off + O_LEN, "u16")
+            work++
+            if (type >= T_LIST) {
+                // a survivor of the sweep in progress: marked, or swept already
+                // or, during MARK with no overflow pending, a marked object off the
+                // mark stack: scanned (black), so it may not reference a white object
+                const grey = this.grey
+                const survivor =
+                    (phase === PHASE_SWEEP && (c === AT_MARK || b < cursor)) ||
+                    (phase === PHASE_MARK && c === AT_MARK && (flags & (F_OVERFLOW | F_RESCAN)) === 0 && (grey === null || (grey[b >> 3] & (1 << (b & 7))) === 0))
+                const refs = type === T_LIST ? off + OBJ_HEADER + LIST_ITEMS : off + OBJ_HEADER
+                const count = type === T_LIST ? buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32") : len >> 2
+                const cap = type === T_LIST ? (len - LIST_ITEMS) >> 2 : count
+                let k = this.k
+                while (k < cap && work < units) {
+                    const h = buf.getAt(refs + (k << 2), "u32")
+                    if (k >= count) {
+                        if (h !== 0) fail("object at block " + b, "list item " + k + " past the count " + count, "0", "" + h)
+                    } else this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
+                    k++
+                    work += 4 // a ref() call: ~100 VM operations
+                }
+                if (k < cap) {
+                    this.k = k
+                    break
+                }
+                this.k = 0
+            }
+            b += (len + OBJ_HEADER + 15) >> 4
+        }
+        this.b = b
+        if (b >= nb) this.stage = 5
+        return work
+    }
+
+    /** Stage 3: named roots, the root stack, the mark stack (noting the grey blocks). b walks them all in turn. */
+    private roots(units: number): number {
+        const buf = this.buf
+        const ncap = buf.getAt(H_NCAP, "u16")
+        const scap = buf.getAt(H_SCAP, "u16")
+        const mcap = buf.getAt(H_MCAP, "u16")
+        const sp = buf.getAt(H_SP, "u16")
+        const msp = buf.getAt(H_MSP, "u16")
+        const phase = buf[H_PHASE]
+        const marking = phase !== PHASE_IDLE
+        let i = this.b
+        let work = 0
+        while (work < units && i < ncap + scap + mcap) {
+            work += 2
+            if (i < ncap) {
+                const h = buf.getAt(buf.getAt(H_NAMED, "u16") + (i << 2), "u32")
+                if (h !== 0 && this.named !== null && !this.named[i]) fail("named root slot " + i, "a name for a slot in use", "a name", "none (holds " + h + ")")
+                this.ref(0, i, 2, h, marking)
+            } else if (i < ncap + scap) {
+                const j = i - ncap
+                const h = buf.getAt(buf.getAt(H_STACK, "u16") + (j << 2), "u32")
+                if (j >= sp) {
+                    if (h !== 0) fail("root stack slot " + j, "entry above H_SP " + sp, "0", "" + h)
+                } else this.ref(0, j, 3, h, marking)
+            } else {
+                const j = i - ncap - scap
+                if (j >= msp) {
+                    i = ncap + scap + mcap
+                    break
+                }
+                const at = buf.getAt(H_MSTACK, "u16") + (j << 2)
+                const blk = buf.getAt(at, "u16")
+                if (blk !== 0) {
+                    const where = "mark stack entry " + j
+                    const c = this.code(blk)
+                    if (blk < buf.getAt(H_DATA, "u16") || blk >= buf.getAt(H_NBLOCKS, "u16") || c !== AT_MARK)
+                        fail(where, "block " + blk, "a marked head", blk < buf.getAt(H_NBLOCKS, "u16") ? CODE_NAMES[c] : "outside the pool")
+                    const off = blk << 4
+                    if (buf[off] < T_LIST) fail(where, "type of the object at block " + blk, "list or record", "" + buf[off])
+                    const count = buf[off] === T_LIST ? buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32") : buf.getAt(off + O_LEN, "u16") >> 2
+                    const from = buf.getAt(at + 2, "u16")
+                    if (from > count) fail(where, "resume index", "<= " + count, "" + from)
+                    if (this.grey === null) this.grey = Buffer.alloc(buf.getAt(H_NBLOCKS, "u16") >> 3)
+                    this.grey[blk >> 3] |= 1 << (blk & 7)
+                }
+            }
+            i++
+        }
+        this.b = i
+        if (i >= ncap + scap + mcap) {
+            this.stage = 4
+            this.b = buf.getAt(H_DATA, "u16")
+            this.k = 0
+        }
+        return work
+    }
+}
+
+/** Work units a synchronous verify() may spend: enough for any pool in Node; see Verifier for the VM. */
+const ALL = 0x7fffffff
+
+/**
+ * Checks every invariant of the pool bytes `buf` at once; throws
+ * CorruptionError naming the first violation. On the VM a 32 KiB pool full of
+ * small objects can exceed one slice: use Pool.verifyAsync() there.
+ */
+export function verifyPool(buf: Buffer, kinds?: number[], named?: boolean[]): void {
+    new Verifier(buf, kinds, named).run(ALL)
+}

@@ -1,0 +1,125 @@
+/**
+ * verify(): a healthy pool passes in every phase; each kind of damage is
+ * reported as a CorruptionError naming the place, expected and found.
+ */
+import { describe, expect, test } from "vitest"
+import { CorruptionError, Pool, PoolError, Verifier, verifyPool } from "../src/index"
+import * as L from "../src/poolgc/layout"
+
+function healthy() {
+    const pool = new Pool({ size: 2048, namedRoots: 15 }) // 4 bytes of padding before the first data block
+    const K = pool.defineRecord("K", ["a", "b"])
+    const list = pool.list(2)
+    pool.setRoot("list", list)
+    const num = pool.number(3)
+    const rec = pool.record(K)
+    const bmp = pool.bitmap(3, 3, 4)
+    pool.push(list, num)
+    pool.push(list, rec)
+    pool.setField(rec, "a", bmp)
+    const gone = pool.number(9)
+    pool.free(gone)
+    return { pool, list, num, rec, bmp, blk: (h: number) => pool.offsetOf(h) >> 4 }
+}
+
+const ATB = L.HEADER_BYTES
+const setCode = (buf: Buffer, b: number, c: number) => {
+    const i = ATB + (b >> 2)
+    const sh = (b & 3) * 2
+    buf[i] = (buf[i] & ~(3 << sh)) | (c << sh)
+}
+
+describe("verify()", () => {
+    test("passes on healthy pools, idle and in every phase of a collection, sync and async", async () => {
+        const { pool } = healthy()
+        pool.verify()
+        verifyPool(pool.buf)
+        let steps = 0
+        while (!pool.collectStep(3)) {
+            pool.verify()
+            steps++
+        }
+        expect(steps).toBeGreaterThan(3)
+        pool.verify()
+        await pool.verifyAsync(5)
+    })
+
+    test("a resumable Verifier restarts when the pool changes between runs", () => {
+        const { pool } = healthy()
+        const v = new Verifier(pool.buf)
+        expect(v.run(5)).toBe(false)
+        pool.number(1)
+        while (!v.run(5));
+        expect(v.restarts).toBe(1)
+    })
+
+    const cases: [string, (p: ReturnType<typeof healthy>) => void, RegExp][] = [
+        ["magic", ({ pool }) => (pool.buf[0] = 0), /^pool corrupt: header: H_MAGIC: expected/],
+        ["free count", ({ pool }) => pool.buf.writeUInt16LE(pool.buf.readUInt16LE(L.H_FREE) - 1, L.H_FREE), /^pool corrupt: header: H_FREE: expected \d+ \(free blocks counted\), found \d+$/],
+        ["live count", ({ pool }) => pool.buf.writeUInt16LE(5, L.H_LIVE), /H_ALLOCS - H_FREES: expected H_LIVE 5, found 4/],
+        ["hint above a free block", ({ pool }) => pool.buf.writeUInt16LE(pool.buf.readUInt16LE(L.H_HINT) + 1, L.H_HINT), /free block below H_HINT/],
+        ["handle hint above a free slot", ({ pool }) => pool.buf.writeUInt16LE(6, L.H_HHINT), /^pool corrupt: slot 4: free slot below H_HHINT: expected none below 6, found free$/],
+        ["root stack pointer", ({ pool }) => pool.buf.writeUInt16LE(99, L.H_SP), /H_SP \(root stack pointer\): expected <= 32, found 99/],
+        ["mark stack pointer while idle", ({ pool }) => pool.buf.writeUInt16LE(1, L.H_MSP), /H_MSP outside MARK: expected 0, found 1/],
+        ["MARK while idle", ({ pool, num, blk }) => setCode(pool.buf, blk(num), L.AT_MARK), /: ATB code while idle: expected HEAD, found MARK$/],
+        ["tail without head", ({ pool, num, blk }) => setCode(pool.buf, blk(num), L.AT_TAIL), /: ATB code: expected HEAD or FREE \(a TAIL must follow its head\), found TAIL/],
+        ["missing tail", ({ pool, bmp, blk }) => setCode(pool.buf, blk(bmp) + 1, L.AT_FREE), /object at block \d+: ATB code of block \d+ \(its tail 1 of 1\): expected TAIL, found FREE/],
+        ["bad type", ({ pool, num }) => (pool.buf[pool.offsetOf(num)] = 0), /object at block \d+: type: expected 1..6, found 0/],
+        ["number length", ({ pool, num }) => pool.buf.writeUInt16LE(16, pool.offsetOf(num) + L.O_LEN), /O_LEN of a number: expected 8, found 16/],
+        ["record kind", ({ pool, rec }) => (pool.buf[pool.offsetOf(rec) + L.O_AUX] = 7), /record kind id: expected 1..1, found 7/],
+        ["bitmap stride", ({ pool, bmp }) => pool.buf.writeUInt16LE(9, pool.offsetOf(bmp) + 8 + L.BM_STRIDE), /bitmap stride: expected 2, found 9/],
+        ["list count past capacity", ({ pool, list }) => pool.buf.writeUInt32LE(99, pool.offsetOf(list) + 8), /list count: expected <= capacity 2, found 99/],
+        ["slot and object disagree", ({ pool, num }) => pool.buf.writeUInt16LE(3, pool.offsetOf(num) + L.O_SLOT), /handle table entry of its slot 3: expected \d+, found \d+/],
+        ["generation 0", ({ pool, num }) => pool.buf.writeUInt16LE(0, pool.offsetOf(num) + L.O_GEN), /O_GEN: expected 1..32767, found 0/],
+        ["forged reference", ({ pool, list }) => pool.buf.writeUInt32LE(0xfff, pool.offsetOf(list) + 12), /object at block \d+, item 0: reference: expected 0 or a handle with a slot < 16 and a generation 1..32767, found 4095/],
+        ["an item past the count", ({ pool, list }) => {
+            pool.pop(list)
+            pool.buf.writeUInt32LE(4097, pool.offsetOf(list) + 12 + 4)
+        }, /list item 1 past the count 1: expected 0, found 4097/],
+        ["root stack above the pointer", ({ pool }) => pool.buf.writeUInt32LE(4097, pool.buf.readUInt16LE(L.H_STACK) + 8), /root stack slot 2: entry above H_SP 0: expected 0, found 4097/],
+        ["a named slot without a name", ({ pool, num }) => pool.buf.writeUInt32LE(num, pool.buf.readUInt16LE(L.H_NAMED) + 8), /named root slot 2: a name for a slot in use: expected a name/],
+        ["reserved header byte", ({ pool }) => (pool.buf[100] = 1), /reserved byte 100: expected 0, found 1/],
+        ["metadata padding", ({ pool }) => {
+            const end = pool.buf.readUInt16LE(L.H_MSTACK) + pool.buf.readUInt16LE(L.H_MCAP) * 4
+            expect(end).toBeLessThan(pool.stats().meta) // this layout has padding
+            pool.buf[end] = 1
+        }, /metadata padding: byte \d+: expected 0, found 1/],
+        ["a white target of a scanned object during MARK", ({ pool, list, num, blk }) => {
+            while (pool.stats().phase !== "mark" || pool.buf.readUInt16LE(L.H_MSP) !== 0) {
+                if (pool.collectStep(1)) pool.collectStep(1)
+                if (pool.stats().phase === "mark" && pool.buf.readUInt16LE(L.H_MSP) === 0) break
+            }
+            void list
+            setCode(pool.buf, blk(num), L.AT_HEAD) // as if the barrier had been missed
+        }, /during MARK, target of reference \d+ \(object at block \d+\) from a scanned object: expected MARK, found HEAD/],
+    ]
+    for (const [name, damage, msg] of cases) {
+        test("reports " + name, () => {
+            const p = healthy()
+            p.pool.verify()
+            damage(p)
+            let err: unknown = null
+            try {
+                p.pool.verify()
+            } catch (e) {
+                err = e
+            }
+            expect(err).toBeInstanceOf(CorruptionError)
+            expect(err).toBeInstanceOf(PoolError)
+            expect((err as Error).name).toBe("CorruptionError")
+            expect((err as Error).message).toMatch(msg)
+        })
+    }
+})
+
+describe("verify() stays bounded", () => {
+    test("on a large busy pool it stops with a PoolError that points to verifyAsync(); with more units it completes", async () => {
+        const pool = new Pool({ size: 32768, handles: 1200 })
+        const keep = pool.list(1000)
+        pool.setRoot("keep", keep)
+        for (let i = 0; i < 1000; i++) pool.push(keep, pool.number(i))
+        expect(() => pool.verify()).toThrow(/did not finish within 1000 work units: use await verifyAsync\(\)/)
+        pool.verify(1e9)
+        await pool.verifyAsync()
+    })
+})
