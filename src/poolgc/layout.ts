@@ -130,3 +130,19 @@ export const BM_DATA = 8
 /** List payload: u32 count, then capacity u32 handles. */
 export const LIST_COUNT = 0
 export const LIST_ITEMS = 4
+
+/**
+ * Byte offsets of the metadata tables for a pool of `nb` blocks and the given
+ * capacities: [handle table, named roots, root stack, mark stack, first data
+ * block]. The metadata is rounded up to whole ATB bytes (4 blocks) so the
+ * sweep starts byte-aligned. The one place this layout is computed: the Pool
+ * constructor writes it into the header, verify() checks the header against it.
+ */
+export function metaLayout(nb: number, hcap: number, ncap: number, scap: number, mcap: number): number[] {
+    const htab = HEADER_BYTES + (nb >> 2)
+    const named = htab + hcap * 2
+    const stack = named + ncap * 4
+    const mstack = stack + scap * 4
+    const data = (((mstack + mcap * 4 + BLOCK - 1) >> BLOCK_SHIFT) + 3) & ~3
+    return [htab, named, stack, mstack, data]
+}

@@ -67,6 +67,7 @@ import {
     MAX_GEN,
     MAX_HANDLES,
     MAX_POOL,
+    metaLayout,
     MIN_POOL,
     OBJ_HEADER,
     O_AUX,
@@ -206,12 +207,12 @@ export class Pool {
         const mcap = o.markStack === undefined ? 32 : intArg(o.markStack, "markStack", 4, 256)
         this.budget = o.budget === undefined ? 1200 : intArg(o.budget, "budget", 16, 1000000)
 
-        const htab = ATB + (nb >> 2)
-        const named = htab + hcap * 2
-        const stack = named + ncap * 4
-        const mstack = stack + scap * 4
-        // metadata rounded up to whole ATB bytes so the sweep starts byte-aligned
-        const data = (((mstack + mcap * 4 + BLOCK - 1) >> 4) + 3) & ~3
+        const layout = metaLayout(nb, hcap, ncap, scap, mcap)
+        const htab = layout[0]
+        const named = layout[1]
+        const stack = layout[2]
+        const mstack = layout[3]
+        const data = layout[4]
         if (data + 1 > nb) throw new ArgumentError("pool of " + size + " bytes is too small for its tables (" + data * BLOCK + " bytes)")
 
         const buf = Buffer.alloc(size)

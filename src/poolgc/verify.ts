@@ -109,6 +109,7 @@ import {
     T_NUMBER,
     T_RECORD,
     T_STRING,
+    metaLayout,
 } from "./layout"
 
 /** Largest well-formed handle: generation MAX_GEN, slot 0xfff. */
@@ -219,11 +220,12 @@ export class Verifier {
         if (ncap < 1 || ncap > 64) fail("header", "H_NCAP", "1..64", "" + ncap)
         if (scap < 1 || scap > 256) fail("header", "H_SCAP", "1..256", "" + scap)
         if (mcap < 4 || mcap > 256) fail("header", "H_MCAP", "4..256", "" + mcap)
-        const htab = ATB + (nb >> 2)
-        const named = htab + hcap * 2
-        const stack = named + ncap * 4
-        const mstack = stack + scap * 4
-        const data = (((mstack + mcap * 4 + 15) >> 4) + 3) & ~3
+        const layout = metaLayout(nb, hcap, ncap, scap, mcap)
+        const htab = layout[0]
+        const named = layout[1]
+        const stack = layout[2]
+        const mstack = layout[3]
+        const data = layout[4]
         if (buf.getAt(H_HTAB, "u16") !== htab) fail("header", "H_HTAB", "" + htab, "" + buf.getAt(H_HTAB, "u16"))
         if (buf.getAt(H_NAMED, "u16") !== named) fail("header", "H_NAMED", "" + named, "" + buf.getAt(H_NAMED, "u16"))
         if (buf.getAt(H_STACK, "u16") !== stack) fail("header", "H_STACK", "" + stack, "" + buf.getAt(H_STACK, "u16"))
