@@ -42,7 +42,7 @@ describe("the memory map", () => {
         const a = parse(await dumpLines(pool, false))
         const b = parse(await dumpLines(pool, true))
         expect(b.dump).toBe(a.dump + 1)
-        expect(a.texts.length).toBe(4)
+        expect(a.texts.length).toBe(6)
         for (const l of await dumpLines(pool, true)) expect(l.length).toBeLessThan(150)
     })
 
@@ -56,8 +56,8 @@ describe("the memory map", () => {
         pool.free(gap)
         const last = pool.bytes(3000) // pushes the map into row 5
         const { texts } = parse(await dumpLines(pool, true))
-        expect(texts[4]).toBe("GC memory layout; from 0:")
-        const rows = texts.slice(5)
+        expect(texts[6]).toBe("GC memory layout; from 0:")
+        const rows = texts.slice(7)
         const chars = rows.filter(r => /^[0-9a-f]{5}: /.test(r)).map(r => r.slice(7)).join("")
         const expected =
             "M".repeat(meta) + "A==" + "P=" + "F" + "S" + "L" + "R" + "." + "F" + "A" + "=".repeat(pool.blocksOf(last) - 1)
@@ -81,6 +81,41 @@ describe("the memory map", () => {
         expect(texts[1]).toBe(" No. of 1-blocks: 1, 2-blocks: 0, max blk sz: 7, max free sz: " + st.largestFree / 16)
         expect(texts[2]).toBe(" objects: 2, meta: " + st.meta + ", free runs: 1, largest free: " + st.largestFree + ", min free: " + st.minFree)
         expect(texts[3]).toMatch(/^ collections: 0, pause: 0 ms, work: 0, phase: idle, auto: on, threshold: 0$/)
+        expect(texts[4]).toMatch(new RegExp("^ allocs: 2, releases: 0, swept: 0, compactions: 0, gc work: 0, gc time: \\d+ ms, frag: 0%, largest alloc: " + st.largestAllocatable + "$"))
+        expect(texts[5]).toBe(" by type: bytes 1/112, string 0/0, number 1/16, bitmap 0/0, list 0/0, record 0/0")
+    })
+
+    test("the statistics lines follow allocations, releases, sweeps, compactions and fragmentation", async () => {
+        const pool = new Pool({ size: 4096 })
+        const keep = pool.list(8)
+        pool.setRoot("keep", keep)
+        const a = pool.bytes(24) // 2 blocks
+        pool.push(keep, a)
+        pool.number(1) // garbage
+        const b = pool.bytes(24)
+        pool.push(keep, b)
+        pool.string("x") // garbage
+        pool.push(keep, pool.bytes(8))
+        pool.free(a)
+        pool.collect()
+        const st = pool.stats()
+        // free runs (blocks): a's 2 and the number's 1 side by side, the string's 1, and the rest
+        expect(st.freeRuns).toBe(3)
+        const rest = st.free / 16 - 4
+        expect(st.largestFree).toBe(rest * 16)
+        expect(st.largestAllocatable).toBe(rest * 16 - 8)
+        // umm_malloc's figure: 100 - 100 * sqrt(3² + 1² + rest²) / (3 + 1 + rest), to 0.1
+        expect(st.fragmentation).toBe(Math.round(1000 - (1000 * Math.sqrt(9 + 1 + rest * rest)) / (4 + rest)) / 10)
+        expect(st.fragmentation).toBe(1.9)
+        const { texts } = parse(await dumpLines(pool, false))
+        expect(texts[4]).toMatch(
+            new RegExp("^ allocs: 6, releases: 1, swept: 2, compactions: 0, gc work: " + st.gcWork + ", gc time: \\d+ ms, frag: 1.9%, largest alloc: " + (rest * 16 - 8) + "$")
+        )
+        expect(texts[5]).toBe(" by type: bytes 2/48, string 0/0, number 0/0, bitmap 0/0, list 1/48, record 0/0")
+        pool.compact()
+        const after = parse(await dumpLines(pool, false)).texts
+        expect(after[4]).toMatch(/^ allocs: 6, releases: 1, swept: 2, compactions: 1, gc work: \d+, gc time: \d+ ms, frag: 0%, largest alloc: /)
+        expect(pool.stats()).toMatchObject({ freeRuns: 1, fragmentation: 0, largestFree: st.free, compactions: 1 })
     })
 
     test("memInfo prints the dump over the console", async () => {
@@ -90,7 +125,7 @@ describe("the memory map", () => {
         const printed = log.mock.calls.map(c => c[0] as string)
         log.mockRestore()
         parse(printed)
-        expect(printed.length).toBe(5 + 2 + 1)
+        expect(printed.length).toBe(7 + 2 + 1)
     })
 })
 

@@ -38,6 +38,7 @@ const OPS = [
     "setRoot", "delRoot", "enter", "leave", "keep", // 14-18 roots
     "free", "collect", "collectStep", "collectAsync", "fullCollect", // 19-23
     "push", "setRoot", "number", "list", // 24-27 extra weight
+    "compact", "longLived", "makeLongLived", "phantoms", "onFree", // 28-32 beyond MicroPython
 ] as const
 
 export interface Config {
@@ -71,6 +72,9 @@ export class Model {
     kinds: RecordKind[]
     ops = 0
     memoryErrors = 0
+    /** Handles given a finaliser, and those whose finaliser ran. */
+    finalisable = new Set<Handle>()
+    finalised: Handle[] = []
 
     constructor(public cfg: Config) {
         this.pool = new Pool(cfg)
@@ -149,7 +153,8 @@ export class Model {
             /larger than the pool/.test(msg) ||
             /list is at its largest/.test(msg) ||
             (/handles in use/.test(msg) && s.live === hcap) ||
-            (/largest free run/.test(msg) && s.largestFree < n * 16)
+            // with automatic compaction, fragmentation alone never fails an allocation
+            (/largest free run/.test(msg) && s.free < n * 16)
         if (!ok) throw new Error("undeserved MemoryError: " + msg + " " + JSON.stringify(s) + " needing " + n + " blocks")
     }
 
@@ -419,6 +424,62 @@ export class Model {
                 await pool.collectAsync()
                 eq(pool.stats().phase, "idle")
                 break
+            case "compact": {
+                if (b % 3 === 0) {
+                    await pool.compactAsync()
+                    eq(pool.stats().phase, "idle")
+                    eq(pool.stats().freeRuns <= 1, true)
+                } else pool.compact()
+                break
+            }
+            case "longLived":
+                pool.longLived(a % 2 === 0)
+                break
+            case "makeLongLived": {
+                const h = this.pick(a)
+                if (!h) break
+                const before = pool.offsetOf(h)
+                try {
+                    eq(pool.makeLongLived(h), h)
+                } catch (e) {
+                    if (!(e instanceof MemoryError)) throw e
+                    this.deserved(e, blocks(pool.sizeOf(h)), 0)
+                    break
+                }
+                eq(pool.isLongLived(h), true)
+                if (pool.isLive(h) && pool.offsetOf(h) < before) throw new Error("makeLongLived moved an object down")
+                this.checkContents(h)
+                break
+            }
+            case "phantoms": {
+                if (b % 4 !== 0) break // the slowest op: rarer
+                const r = await pool.phantoms(false, () => {})
+                this.settle()
+                const reach = this.reachable()
+                let objects = 0
+                let bytes = 0
+                for (const [h, o] of this.objs) {
+                    if (reach.has(h)) continue
+                    objects++
+                    bytes += pool.blocksOf(h) * 16
+                    void o
+                }
+                eq(r.objects, objects)
+                eq(r.bytes, bytes)
+                eq(pool.stats().phase, "idle")
+                break
+            }
+            case "onFree": {
+                const h = this.pick(a)
+                if (!h) break
+                pool.onFree(h, g => {
+                    eq(g, h)
+                    eq(pool.isLive(g), false)
+                    this.finalised.push(g)
+                })
+                this.finalisable.add(h)
+                break
+            }
             case "fullCollect": {
                 // a quiet full collection: finish the one running, then one from scratch
                 this.finishCollection()
@@ -426,6 +487,10 @@ export class Model {
                 this.finishCollection()
                 const reach = this.reachable()
                 for (const h of this.objs.keys()) eq(pool.isLive(h), reach.has(h))
+                // every finaliser of a freed object has run, once, and no other
+                for (const h of this.finalised) if (!this.finalisable.delete(h)) throw new Error("finaliser ran twice or unasked for " + h)
+                this.finalised = []
+                for (const h of this.finalisable) eq(pool.isLive(h), true)
                 break
             }
         }

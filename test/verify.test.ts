@@ -61,7 +61,7 @@ describe("verify()", () => {
         ["handle hint above a free slot", ({ pool }) => pool.buf.writeUInt16LE(6, L.H_HHINT), /^pool corrupt: slot 4: free slot below H_HHINT: expected none below 6, found free$/],
         ["root stack pointer", ({ pool }) => pool.buf.writeUInt16LE(99, L.H_SP), /H_SP \(root stack pointer\): expected <= 32, found 99/],
         ["mark stack pointer while idle", ({ pool }) => pool.buf.writeUInt16LE(1, L.H_MSP), /H_MSP outside MARK: expected 0, found 1/],
-        ["MARK while idle", ({ pool, num, blk }) => setCode(pool.buf, blk(num), L.AT_MARK), /: ATB code while idle: expected HEAD, found MARK$/],
+        ["MARK while idle", ({ pool, num, blk }) => setCode(pool.buf, blk(num), L.AT_MARK), /: ATB code while no collection runs: expected HEAD, found MARK$/],
         ["tail without head", ({ pool, num, blk }) => setCode(pool.buf, blk(num), L.AT_TAIL), /: ATB code: expected HEAD or FREE \(a TAIL must follow its head\), found TAIL/],
         ["missing tail", ({ pool, bmp, blk }) => setCode(pool.buf, blk(bmp) + 1, L.AT_FREE), /object at block \d+: ATB code of block \d+ \(its tail 1 of 1\): expected TAIL, found FREE/],
         ["bad type", ({ pool, num }) => (pool.buf[pool.offsetOf(num)] = 0), /object at block \d+: type: expected 1..6, found 0/],
@@ -78,7 +78,7 @@ describe("verify()", () => {
         }, /list item 1 past the count 1: expected 0, found 4097/],
         ["root stack above the pointer", ({ pool }) => pool.buf.writeUInt32LE(4097, pool.buf.readUInt16LE(L.H_STACK) + 8), /root stack slot 2: entry above H_SP 0: expected 0, found 4097/],
         ["a named slot without a name", ({ pool, num }) => pool.buf.writeUInt32LE(num, pool.buf.readUInt16LE(L.H_NAMED) + 8), /named root slot 2: a name for a slot in use: expected a name/],
-        ["reserved header byte", ({ pool }) => (pool.buf[100] = 1), /reserved byte 100: expected 0, found 1/],
+        ["reserved header byte", ({ pool }) => (pool.buf[124] = 1), /reserved byte 124: expected 0, found 1/],
         ["metadata padding", ({ pool }) => {
             const end = pool.buf.readUInt16LE(L.H_MSTACK) + pool.buf.readUInt16LE(L.H_MCAP) * 4
             expect(end).toBeLessThan(pool.stats().meta) // this layout has padding

@@ -106,6 +106,52 @@ export function findRun(buf: Buffer, n: number): number {
     return -1
 }
 
+/**
+ * Top-down first fit, for long-lived objects (CircuitPython's placement):
+ * the highest `n` free blocks in a free run, taking the run nearest the top
+ * of the pool, or -1. Reads the ATB a byte at a time from the end down to the
+ * hint's byte (no free block lies below the hint). A failed search leaves the
+ * largest free run in H_LARGEST, as findRun does.
+ */
+export function findRunTop(buf: Buffer, n: number): number {
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const lo = ATB + (buf.getAt(H_HINT, "u16") >> 2)
+    let run = 0
+    let top = 0 // one past the highest block of the open free run
+    let best = 0
+    for (let i = ATB + (nb >> 2) - 1; i >= lo; i--) {
+        const v = buf[i]
+        const base = (i - ATB) << 2
+        if (v === 0) {
+            if (run === 0) top = base + 4
+            run += 4
+            if (run >= n) return top - n
+            continue
+        }
+        const t = FIT[v]
+        const trail = (t >> 3) & 7
+        if (trail > 0) {
+            if (run === 0) top = base + 4
+            run += trail
+            if (run >= n) return top - n
+        }
+        if (run > best) best = run
+        const inner = t >> 6
+        if (inner >= n) {
+            // the inner run is blocks 1-2 (two), or block 2 or block 1 (one): take its top
+            if (inner === 2) return base + 3 - n
+            return ((v >> 4) & 3) === AT_FREE ? base + 2 : base + 1
+        }
+        if (inner > best) best = inner
+        run = t & 7
+        top = base + run
+        if (run >= n) return top - n
+    }
+    if (run > best) best = run
+    buf.setAt(H_LARGEST, "u16", best)
+    return -1
+}
+
 /** Writes `code` for block s, then AT_TAIL for blocks s+1 .. s+n-1. */
 function writeRun(buf: Buffer, s: number, n: number, code: number, tail: number, tailByte: number) {
     setCode(buf, s, code)
@@ -144,13 +190,14 @@ export function releaseRun(buf: Buffer, s: number, n: number): void {
 /**
  * Free-space figures from one pass over the ATB, a byte at a time through
  * FIT: out[0] largest free run, out[1] number of free runs, out[2] free
- * blocks (all in blocks).
+ * blocks, out[3] the sum of the squares of the free runs (all in blocks).
  */
 export function freeRuns(buf: Buffer, out: number[]): void {
     const end = ATB + (buf.getAt(H_NBLOCKS, "u16") >> 2)
     let largest = 0
     let runs = 0
     let free = 0
+    let squares = 0
     let run = 0
     for (let i = ATB; i < end; i++) {
         const v = buf[i]
@@ -164,12 +211,14 @@ export function freeRuns(buf: Buffer, out: number[]): void {
         if (run > 0) {
             runs++
             free += run
+            squares += run * run
             if (run > largest) largest = run
         }
         const inner = t >> 6
         if (inner > 0) {
             runs++
             free += inner
+            squares += inner * inner
             if (inner > largest) largest = inner
         }
         run = (t >> 3) & 7
@@ -177,9 +226,11 @@ export function freeRuns(buf: Buffer, out: number[]): void {
     if (run > 0) {
         runs++
         free += run
+        squares += run * run
         if (run > largest) largest = run
     }
     out[0] = largest
     out[1] = runs
     out[2] = free
+    out[3] = squares
 }

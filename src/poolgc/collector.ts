@@ -5,7 +5,11 @@
  * because the DeviceScript VM panics when a fiber runs 128K operations
  * without suspending.
  *
- * Phases (H_PHASE): IDLE -> MARK -> SWEEP -> IDLE.
+ * Phases (H_PHASE): IDLE -> MARK -> SWEEP -> IDLE, or, when F_COMPACT is set,
+ * SWEEP -> COMPACT -> LIFT -> IDLE (compactor.ts). A dry cycle (F_DRY, the
+ * phantom view) goes MARK -> HOLD -> SWEEP -> IDLE: it stops in HOLD when
+ * marking is complete, so the caller can snapshot which heads are unmarked
+ * (the phantoms), and its sweep only unmarks.
  * - startCycle() marks every root (named roots, the root stack) and enters MARK.
  * - MARK pops (block, next ref index) pairs from the mark stack and marks the
  *   children, at most SCAN_CHUNK references at a time, so one huge list cannot
@@ -36,9 +40,12 @@
  * tools/step-probe.mjs measured; the README has the figures).
  */
 import { ATB } from "./allocator"
+import { compactStep, Overwrite, startCompaction } from "./compactor"
 import {
     AT_HEAD,
     AT_MARK,
+    F_COMPACT,
+    F_DRY,
     F_OVERFLOW,
     F_RESCAN,
     H_COLLECTIONS,
@@ -47,6 +54,7 @@ import {
     H_FLAGS,
     H_FREE,
     H_FREES,
+    H_GCWORK,
     H_HCAP,
     H_HHINT,
     H_HINT,
@@ -62,10 +70,15 @@ import {
     H_SINCE,
     H_SP,
     H_STACK,
+    H_TBLOCKS,
+    H_TCOUNT,
     H_WORK,
+    OF_SLOT,
     O_GEN,
     O_LEN,
     O_SLOT,
+    PHASE_COMPACT,
+    PHASE_HOLD,
     PHASE_IDLE,
     PHASE_MARK,
     PHASE_SWEEP,
@@ -84,7 +97,7 @@ export const SCAN_CHUNK = 32
  */
 export function shade(buf: Buffer, h: number): void {
     const phase = buf[H_PHASE]
-    if (phase === PHASE_IDLE || h <= 0) return
+    if (phase === PHASE_IDLE || phase >= PHASE_COMPACT || h <= 0) return
     const slot = h & 0xfff
     if (slot >= buf.getAt(H_HCAP, "u16")) return
     const e = buf.getAt(buf.getAt(H_HTAB, "u16") + (slot << 1), "u16")
@@ -139,12 +152,13 @@ export function startCycle(buf: Buffer): void {
 }
 
 /**
- * Runs the collection in progress for at most about `budget` work units.
- * Returns true when no collection is in progress any more (it finished, or
- * none was running). The hot loops below read the pool directly: a function
- * call costs the VM about four Buffer accesses.
+ * Runs the collection (and the compaction after it) in progress for at most
+ * about `budget` work units; `seen`, if not null, is told before a compaction
+ * overwrites blocks. Returns true when nothing is in progress any more. A dry
+ * cycle also returns (false) when it reaches HOLD. The hot loops below read
+ * the pool directly: a function call costs the VM about four Buffer accesses.
  */
-export function step(buf: Buffer, budget: number): boolean {
+export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
     let phase = buf[H_PHASE]
     if (phase === PHASE_IDLE) return true
     const nb = buf.getAt(H_NBLOCKS, "u16")
@@ -248,20 +262,62 @@ export function step(buf: Buffer, budget: number): boolean {
             } else if (buf[H_FLAGS] & F_OVERFLOW) {
                 buf[H_FLAGS] = (buf[H_FLAGS] & ~F_OVERFLOW) | F_RESCAN
                 buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+            } else if (buf[H_FLAGS] & F_DRY) {
+                // marking is complete: a phantom view snapshots the map here
+                phase = PHASE_HOLD
+                buf[H_PHASE] = phase
+                break
             } else {
                 // marking is complete
                 phase = PHASE_SWEEP
                 buf[H_PHASE] = phase
                 b = buf.getAt(H_DATA, "u16")
             }
+        } else if (phase === PHASE_HOLD) {
+            phase = PHASE_SWEEP
+            buf[H_PHASE] = phase
+            b = buf.getAt(H_DATA, "u16")
+        } else if (phase === PHASE_SWEEP && buf[H_FLAGS] & F_DRY) {
+            // ---- a dry sweep: unmark every marked head, free nothing ----
+            const end = ATB + (nb >> 2)
+            let j = ATB + (b >> 2)
+            while (j < end && work < budget) {
+                const v = buf[j]
+                const marked = v & (v >> 1) & 0x55
+                if (marked !== 0) buf[j] = v ^ (marked << 1)
+                j++
+                work++
+            }
+            b = (j - ATB) << 2
+            if (j >= end) {
+                phase = PHASE_IDLE
+                buf[H_PHASE] = phase
+                buf[H_FLAGS] &= ~F_DRY
+                break
+            }
         } else if (phase === PHASE_SWEEP) {
             // ---- sweep one ATB byte: free its unmarked heads, unmark the marked ----
             // counters stay in locals and are written back once, below
             if (b >= nb) {
                 phase = PHASE_IDLE
-                buf[H_PHASE] = phase
                 buf.setAt(H_COLLECTIONS, "u32", buf.getAt(H_COLLECTIONS, "u32") + 1)
                 buf.setAt(H_SINCE, "u32", 0)
+                if (buf[H_FLAGS] & F_COMPACT) {
+                    // the hint must be right before compacting: write the counters back now
+                    if (freedObjs > 0) {
+                        buf.setAt(H_FREE, "u16", buf.getAt(H_FREE, "u16") + freedBlocks)
+                        buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") - freedObjs)
+                        buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + freedObjs)
+                        if (minBlk < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", minBlk)
+                        if (minSlot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", minSlot)
+                        freedObjs = 0
+                    }
+                    buf[H_FLAGS] &= ~F_COMPACT
+                    startCompaction(buf)
+                    phase = PHASE_COMPACT
+                    continue
+                }
+                buf[H_PHASE] = phase
                 break
             }
             if ((b & 3) === 0) {
@@ -303,8 +359,12 @@ export function step(buf: Buffer, budget: number): boolean {
                     const blk = (b & ~3) + k
                     const off = blk << 4
                     const n = (buf.getAt(off + O_LEN, "u16") + 23) >> 4
-                    const slot = buf.getAt(off + O_SLOT, "u16")
+                    const slot = buf.getAt(off + O_SLOT, "u16") & OF_SLOT
                     buf.setAt(htab + (slot << 1), "u16", SLOT_FREE | buf.getAt(off + O_GEN, "u16"))
+                    const tb = H_TBLOCKS + (buf[off] << 1)
+                    buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
+                    const tc = H_TCOUNT + (buf[off] << 1)
+                    buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
                     if (slot < minSlot) minSlot = slot
                     if (blk < minBlk) minBlk = blk
                     freedBlocks += n
@@ -329,6 +389,10 @@ export function step(buf: Buffer, budget: number): boolean {
             }
             buf[i] = v
             b = next
+        } else if (phase >= PHASE_COMPACT) {
+            work += compactStep(buf, budget - work, seen === undefined ? null : seen)
+            phase = buf[H_PHASE]
+            if (phase === PHASE_IDLE) break
         } else break
     }
     if (freedObjs > 0) {
@@ -340,5 +404,6 @@ export function step(buf: Buffer, budget: number): boolean {
     }
     if (phase === PHASE_SWEEP) buf.setAt(H_CURSOR, "u16", b)
     buf.setAt(H_WORK, "u32", buf.getAt(H_WORK, "u32") + work)
+    buf.setAt(H_GCWORK, "u32", buf.getAt(H_GCWORK, "u32") + work)
     return phase === PHASE_IDLE
 }

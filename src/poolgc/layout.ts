@@ -64,6 +64,14 @@ export const H_DUMPS = 64 // u32 memory-map dumps written (the dump number)
 export const H_DEPTH = 68 // u16 scopes open
 export const H_WORK = 72 // u32 work units of the collection in progress / last one
 export const H_LARGEST = 76 // u16 largest free run (blocks) seen by the last failed search
+export const H_RELEASES = 80 // u32 objects released by free(), ever (H_FREES counts these and the swept)
+export const H_GCWORK = 84 // u32 work units spent collecting and compacting, ever
+export const H_COMPACTIONS = 88 // u32 completed compactions
+export const H_CTO = 92 // u16 compaction target: the block the next object moves to (COMPACT), or the bottom of the lifted objects (LIFT)
+/** Blocks in use by objects of type t, u16 at H_TBLOCKS + 2t (t = 1..T_MAX). */
+export const H_TBLOCKS = 94
+/** Objects of type t, u16 at H_TCOUNT + 2t (t = 1..T_MAX). */
+export const H_TCOUNT = 106
 /** Size of the pool header; later fields go below this. */
 export const HEADER_BYTES = 128
 
@@ -78,6 +86,12 @@ export const AT_MARK = 3
 export const PHASE_IDLE = 0
 export const PHASE_MARK = 1
 export const PHASE_SWEEP = 2
+/** A phantom view's marking is complete: the view snapshots the map now; the next step sweeps without freeing. */
+export const PHASE_HOLD = 3
+/** Compaction, upward pass: every object slides down to H_CTO, in address order. */
+export const PHASE_COMPACT = 4
+/** Compaction, downward pass: long-lived objects at the top slide up to the end of the pool. */
+export const PHASE_LIFT = 5
 
 // ---- H_FLAGS bits ----
 /** Automatic collection on allocation failure / threshold is enabled. */
@@ -86,6 +100,14 @@ export const F_AUTO = 1
 export const F_OVERFLOW = 2
 /** A rescan pass over the heap (after an overflow) is in progress, at H_CURSOR. */
 export const F_RESCAN = 4
+/** A dry cycle (a phantom view): it marks, stops in PHASE_HOLD, then its sweep frees nothing. */
+export const F_DRY = 8
+/** This collection compacts when its sweep ends. */
+export const F_COMPACT = 16
+/** An allocation that fails for fragmentation alone compacts and searches again (default on). */
+export const F_AUTOCOMPACT = 32
+/** New objects are long-lived: placed from the top of the pool down. */
+export const F_LONG = 64
 
 // ---- handle table ----
 /** A handle slot entry with this bit set is free; its low 15 bits keep the last generation. */
@@ -101,10 +123,14 @@ export const MAX_GEN = 0x7fff
 // ---- object header (8 bytes at the start of the head block) ----
 export const O_TYPE = 0 // u8 object type (T_*)
 export const O_AUX = 1 // u8 per type: record kind id, 0 otherwise
-export const O_SLOT = 2 // u16 handle slot that owns this object
+export const O_SLOT = 2 // u16 handle slot that owns this object (low 12 bits) | OF_LONG
 export const O_GEN = 4 // u16 generation of that handle
 export const O_LEN = 6 // u16 payload bytes after the header
 export const OBJ_HEADER = 8
+/** O_SLOT bit: the object is long-lived (placed from the top; compaction lifts it back up). */
+export const OF_LONG = 0x8000
+/** O_SLOT bits that hold the slot. */
+export const OF_SLOT = 0xfff
 
 // ---- object types. Types >= T_LIST hold references and are scanned by the collector. ----
 export const T_BYTES = 1
@@ -117,6 +143,8 @@ export const T_MAX = 6
 
 /** Letter for each type in the memory map, indexed by type code ("?" = corrupt). */
 export const TYPE_LETTERS = "?ASFPLR"
+/** Letter for each type of a phantom (an object a collection would free) in a phantom view. */
+export const PHANTOM_LETTERS = "?asfplr"
 /** Names for each type, indexed by type code. */
 export const TYPE_NAMES = ["?", "bytes", "string", "number", "bitmap", "list", "record"]
 

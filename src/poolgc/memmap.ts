@@ -12,29 +12,43 @@
 import { ATB, FIT } from "./allocator"
 import {
     AT_FREE,
+    AT_HEAD,
     AT_TAIL,
     F_AUTO,
+    H_ALLOCS,
     H_COLLECTIONS,
+    H_COMPACTIONS,
     H_DATA,
     H_DUMPS,
     H_FLAGS,
     H_FREE,
+    H_FREES,
+    H_GCWORK,
     H_LIVE,
     H_MINFREE,
     H_NBLOCKS,
     H_PHASE,
+    H_RELEASES,
+    H_TBLOCKS,
+    H_TCOUNT,
     H_THRESH,
     H_WORK,
+    OBJ_HEADER,
+    PHANTOM_LETTERS,
     ROW_BLOCKS,
     TYPE_LETTERS,
+    TYPE_NAMES,
     T_MAX,
 } from "./layout"
 
 const HEX = "0123456789abcdef"
-const PHASES = ["idle", "mark", "sweep"]
+const PHASES = ["idle", "mark", "sweep", "hold", "compact", "lift"]
 /** Map character for each possible type byte: TYPE_LETTERS, "?" for anything else. */
 const TYPE_CHARS = Buffer.alloc(256)
 for (let t = 0; t < 256; t++) TYPE_CHARS[t] = t >= 1 && t <= T_MAX ? TYPE_LETTERS.charCodeAt(t) : 63
+/** The same for a phantom in a phantom view: PHANTOM_LETTERS. */
+const PHANTOM_CHARS = Buffer.alloc(256)
+for (let t = 0; t < 256; t++) PHANTOM_CHARS[t] = t >= 1 && t <= T_MAX ? PHANTOM_LETTERS.charCodeAt(t) : 63
 const DOT = 46
 const EQ = 61
 const META = 77
@@ -85,12 +99,22 @@ export class Dump {
     private readonly phase: number
     private readonly auto: boolean
     private readonly pauseMs: number
+    private readonly gcMs: number
+    /** A phantom view: unmarked heads (ATB code HEAD) are phantoms. */
+    private readonly phantom: boolean
+    /** Objects and blocks by type at the instant of the dump: [count1, blocks1, count2, ...]. */
+    private readonly types: number[] = []
+    /** Phantoms found by the walk (a phantom view only). */
+    phantomObjects = 0
+    phantomBlocks = 0
+    private inPhantom = false
     // walk state: next ATB byte, and the gc_info() figures so far
     private at: number
     private ones = 0
     private twos = 0
     private maxObj = 0
     private maxFree = 0
+    private squares = 0
     private runs = 0
     private run = 0
     private obj = 0
@@ -100,14 +124,21 @@ export class Dump {
     private crc = FNV_START
     private ended = false
 
-    /** `pauseMs` is the last collection's pause (kept outside the pool: clocks differ between the VM and Node). */
-    constructor(buf: Buffer, verbose: boolean, pauseMs: number) {
+    /**
+     * `pauseMs` is the last collection's pause and `gcMs` the time spent
+     * collecting (kept outside the pool: clocks differ between the VM and
+     * Node). `phantom`: a phantom view, taken when a dry cycle's marking is
+     * complete.
+     */
+    constructor(buf: Buffer, verbose: boolean, pauseMs: number, gcMs: number, phantom: boolean) {
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
         this.nb = nb
         this.data = data
         this.verbose = verbose
         this.pauseMs = pauseMs
+        this.gcMs = gcMs
+        this.phantom = phantom
         this.number = buf.getAt(H_DUMPS, "u32") + 1
         buf.setAt(H_DUMPS, "u32", this.number)
         // a copy: Node's Buffer.slice() shares memory where the VM's copies
@@ -121,7 +152,16 @@ export class Dump {
             buf.getAt(H_COLLECTIONS, "u32"),
             buf.getAt(H_WORK, "u32"),
             buf.getAt(H_THRESH, "u32"),
+            buf.getAt(H_ALLOCS, "u32"),
+            buf.getAt(H_RELEASES, "u32"),
+            buf.getAt(H_FREES, "u32"),
+            buf.getAt(H_COMPACTIONS, "u32"),
+            buf.getAt(H_GCWORK, "u32"),
         ]
+        for (let t = 1; t <= T_MAX; t++) {
+            this.types.push(buf.getAt(H_TCOUNT + (t << 1), "u16"))
+            this.types.push(buf.getAt(H_TBLOCKS + (t << 1), "u16"))
+        }
         this.phase = buf[H_PHASE]
         this.auto = (buf[H_FLAGS] & F_AUTO) !== 0
         const chars = Buffer.alloc(nb)
@@ -147,9 +187,11 @@ export class Dump {
         let twos = this.twos
         let maxObj = this.maxObj
         let maxFree = this.maxFree
+        let squares = this.squares
         let runs = this.runs
         let run = this.run
         let obj = this.obj
+        const phantom = this.phantom
         for (; i < stop; i++) {
             const v = atb[i]
             if (v === 0xaa) {
@@ -161,6 +203,8 @@ export class Dump {
                 if (obj === 1) ones++
                 else if (obj === 2) twos++
                 if (obj > maxObj) maxObj = obj
+                if (this.inPhantom) this.phantomBlocks += obj
+                this.inPhantom = false
                 obj = 0
                 chars.fillAt(b, 4, DOT)
                 run += 4
@@ -173,6 +217,8 @@ export class Dump {
                     if (obj === 1) ones++
                     else if (obj === 2) twos++
                     if (obj > maxObj) maxObj = obj
+                    if (this.inPhantom) this.phantomBlocks += obj
+                    this.inPhantom = phantom && c === AT_HEAD && b >= this.data
                     if (c === AT_FREE) {
                         obj = 0
                         chars[b] = DOT
@@ -180,12 +226,14 @@ export class Dump {
                     } else {
                         if (run > 0) {
                             runs++
+                            squares += run * run
                             if (run > maxFree) maxFree = run
                             run = 0
                         }
                         obj = 1
+                        if (this.inPhantom) this.phantomObjects++
                         // a letter already there was captured before an allocation
-                        if (chars[b] === EQ) chars[b] = TYPE_CHARS[buf[b << 4]]
+                        if (chars[b] === EQ) chars[b] = this.inPhantom ? PHANTOM_CHARS[buf[b << 4]] : TYPE_CHARS[buf[b << 4]]
                     }
                 }
                 b++
@@ -196,9 +244,12 @@ export class Dump {
             if (obj === 1) ones++
             else if (obj === 2) twos++
             if (obj > maxObj) maxObj = obj
+            if (this.inPhantom) this.phantomBlocks += obj
+            this.inPhantom = false
             obj = 0
             if (run > 0) {
                 runs++
+                squares += run * run
                 if (run > maxFree) maxFree = run
                 run = 0
             }
@@ -207,6 +258,7 @@ export class Dump {
         this.twos = twos
         this.maxObj = maxObj
         this.maxFree = maxFree
+        this.squares = squares
         this.runs = runs
         this.run = run
         this.obj = obj
@@ -230,7 +282,8 @@ export class Dump {
                 b = (b | 3) + 1 // no head in this table byte
                 continue
             }
-            if ((v >> ((b & 3) << 1)) & 1) this.chars[b] = TYPE_CHARS[buf[b << 4]]
+            const c = (v >> ((b & 3) << 1)) & 3
+            if (c & 1) this.chars[b] = this.phantom && c === AT_HEAD ? PHANTOM_CHARS[buf[b << 4]] : TYPE_CHARS[buf[b << 4]]
             b++
         }
     }
@@ -245,6 +298,16 @@ export class Dump {
         texts.push(
             " collections: " + h[3] + ", pause: " + Math.round(this.pauseMs) + " ms, work: " + h[4] + ", phase: " + PHASES[this.phase] + ", auto: " + (this.auto ? "on" : "off") + ", threshold: " + h[5]
         )
+        const free = h[0] >> 4
+        const frag = free === 0 ? 0 : Math.round(1000 - (1000 * Math.sqrt(this.squares)) / free) / 10
+        texts.push(
+            " allocs: " + h[6] + ", releases: " + h[7] + ", swept: " + (h[8] - h[7]) + ", compactions: " + h[9] + ", gc work: " + h[10] + ", gc time: " + Math.round(this.gcMs) + " ms" +
+                ", frag: " + frag + "%, largest alloc: " + (this.maxFree > 0 ? (this.maxFree << 4) - OBJ_HEADER : 0)
+        )
+        let types = " by type:"
+        for (let t = 1; t <= T_MAX; t++) types += (t > 1 ? "," : "") + " " + TYPE_NAMES[t] + " " + this.types[(t - 1) << 1] + "/" + (this.types[((t - 1) << 1) + 1] << 4)
+        texts.push(types)
+        if (this.phantom) texts.push(" phantoms: " + this.phantomObjects + " objects, " + (this.phantomBlocks << 4) + " bytes a collection would free")
         if (this.verbose) texts.push("GC memory layout; from 0:")
     }
 

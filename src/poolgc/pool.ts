@@ -16,10 +16,15 @@
  * new object is pushed on the root stack, so it survives collections until the
  * scope closes. An object that is neither rooted nor referenced from a rooted
  * object is garbage at the next collection.
+ *
+ * Because every reference is a handle, objects can move: compaction
+ * (compactor.ts) slides them together and rewrites only the handle table.
  */
-import { ATB, claimRun, findRun, freeRuns, releaseRun } from "./allocator"
+import { ATB, claimRun, findRun, findRunTop, freeRuns, releaseRun } from "./allocator"
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
+import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, HandleError, MemoryError, PoolError } from "./errors"
+import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
 import {
@@ -32,15 +37,21 @@ import {
     BM_STRIDE,
     BM_WIDTH,
     F_AUTO,
+    F_AUTOCOMPACT,
+    F_COMPACT,
+    F_DRY,
+    F_LONG,
     HANDLE_SHIFT,
     H_ALLOCS,
     H_COLLECTIONS,
+    H_COMPACTIONS,
     H_CURSOR,
     H_DATA,
     H_DEPTH,
     H_FLAGS,
     H_FREE,
     H_FREES,
+    H_GCWORK,
     H_HCAP,
     H_HHINT,
     H_HINT,
@@ -55,10 +66,13 @@ import {
     H_NBLOCKS,
     H_NCAP,
     H_PHASE,
+    H_RELEASES,
     H_SCAP,
     H_SINCE,
     H_SP,
     H_STACK,
+    H_TBLOCKS,
+    H_TCOUNT,
     H_THRESH,
     H_WORK,
     LIST_COUNT,
@@ -70,11 +84,15 @@ import {
     metaLayout,
     MIN_POOL,
     OBJ_HEADER,
+    OF_LONG,
+    OF_SLOT,
     O_AUX,
     O_GEN,
     O_LEN,
     O_SLOT,
     O_TYPE,
+    PHASE_COMPACT,
+    PHASE_HOLD,
     PHASE_IDLE,
     PHASE_MARK,
     PHASE_SWEEP,
@@ -84,6 +102,7 @@ import {
     T_BITMAP,
     T_BYTES,
     T_LIST,
+    T_MAX,
     T_NUMBER,
     T_RECORD,
     T_STRING,
@@ -111,6 +130,27 @@ export interface PoolOptions {
      * Default 1200 (see README for what that costs on the VM).
      */
     budget?: number
+    /**
+     * Whether an allocation that fails for fragmentation alone (enough bytes
+     * free, but in pieces) compacts the pool and searches again. Default true.
+     */
+    autoCompact?: boolean
+}
+
+/** Objects and bytes of one type, in `PoolStats.byType`. */
+export interface TypeUsage {
+    /** Live objects of the type. */
+    objects: number
+    /** Bytes of the blocks they occupy, headers included. */
+    bytes: number
+}
+
+/** What a phantom view found: objects nothing reachable refers to any more. */
+export interface PhantomReport {
+    /** Phantom objects. */
+    objects: number
+    /** Bytes of their blocks: what a collection would free. */
+    bytes: number
 }
 
 /** A record type: a name and its reference fields, in order. */
@@ -131,9 +171,17 @@ export interface PoolStats {
     free: number
     /** Largest free run: the largest object that fits without collecting. */
     largestFree: number
+    /** The largest payload an allocation gets now, without collecting or compacting: largestFree less the 8-byte object header. */
+    largestAllocatable: number
+    /**
+     * Fragmentation of the free space, umm_malloc's figure:
+     * 100 - 100 * sqrt(sum of free run²) / (sum of free runs). 0 when the free
+     * space is one run (or none), near 100 when it is many small runs.
+     */
+    fragmentation: number
     /** Number of separate free runs. */
     freeRuns: number
-    /** Lowest `free` since the pool was created. */
+    /** Lowest `free` since the pool was created, or since resetMinFree(). */
     minFree: number
     /** Bytes of pool metadata (header, tables, stacks). */
     meta: number
@@ -141,22 +189,38 @@ export interface PoolStats {
     live: number
     /** Completed collections. */
     collections: number
-    /** Objects ever allocated / freed. */
+    /** Objects ever allocated / freed (by free() or by a collection). */
     allocs: number
     frees: number
+    /** Objects ever released by free(); `frees - releases` were swept by collections. */
+    releases: number
+    /** Completed compactions. */
+    compactions: number
+    /** Work units spent collecting and compacting since the pool was created: a clock-free total. */
+    gcWork: number
+    /** Milliseconds spent collecting and compacting, as far as the clock shows (the VM's stands still within a slice). */
+    gcMs: number
+    /** Live objects and their bytes, by type name ("bytes", "string", ...). */
+    byType: { [name: string]: TypeUsage }
     /** Milliseconds the last collection took (0 for a synchronous one on the VM, whose clock stands still). */
     lastPauseMs: number
     /** Work units of the last (or current) collection: a clock-free measure of its cost. */
     lastWork: number
-    /** "idle", "mark" or "sweep". */
+    /** "idle", "mark", "sweep", "hold" (a phantom view), "compact" or "lift" (compaction). */
     phase: string
 }
 
-const PHASE_NAMES = ["idle", "mark", "sweep"]
+const PHASE_NAMES = ["idle", "mark", "sweep", "hold", "compact", "lift"]
 /** Allocation-table bytes a dump walks between suspensions (~200 VM operations each at most). */
 const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
 const LINES_PER_SLICE = 8
+
+/** umm_malloc's fragmentation figure from the sum of the squares of the free runs and their sum. */
+function fragmentation(squares: number, free: number): number {
+    if (free === 0) return 0
+    return Math.round(1000 - (1000 * Math.sqrt(squares)) / free) / 10
+}
 
 function isInt(v: number): boolean {
     return typeof v === "number" && (v | 0) === v
@@ -191,7 +255,9 @@ export class Pool {
     private readonly rootNames: string[] = []
     private readonly kinds: RecordKind[] = []
     private pauseMs = 0
+    private gcMs = 0
     private asyncRunning = false
+    private readonly finalisers = new Finalisers()
     /** The dump whose walk is in progress, if any (see memmap.ts). */
     private dumping: Dump = null
 
@@ -234,7 +300,7 @@ export class Pool {
         buf.setAt(H_SCAP, "u16", scap)
         buf.setAt(H_MSTACK, "u16", mstack)
         buf.setAt(H_MCAP, "u16", mcap)
-        buf[H_FLAGS] = F_AUTO
+        buf[H_FLAGS] = o.autoCompact === false ? F_AUTO : F_AUTO | F_AUTOCOMPACT
         // all handle slots free, last generation 0: one entry, then copies of
         // what is done so far (never overlapping: the VM's blitAt is a memcpy)
         buf.setAt(htab, "u16", SLOT_FREE)
@@ -318,32 +384,40 @@ export class Pool {
     }
 
     /**
-     * Allocates an object: first fit; when nothing fits (or the threshold is
-     * reached) the collector runs for at most the budget, then the search runs
-     * once more; then MemoryError. Nothing changes when it throws. `pin`, if
-     * given, and `pin2`, survive any collection this allocation runs (push()
-     * passes the list it is growing and the item it is adding).
+     * Allocates an object: first fit (from the top down for a long-lived one);
+     * when nothing fits (or the threshold is reached) the collector runs for
+     * at most the budget, then the search runs once more; if the free space
+     * would suffice but is in pieces, a compaction runs for at most the budget
+     * and the search runs again; then MemoryError. Nothing changes when it
+     * throws. `pin`, if given, and `pin2`, survive any collection this
+     * allocation runs (push() passes the list it is growing and the item it
+     * is adding). `long` overrides the pool's placement mode.
      */
-    private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle): Handle {
+    private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle, long?: boolean): Handle {
         const buf = this.buf
+        // finalisers found due by an earlier operation run first: never between
+        // this allocation and the caller rooting its result
+        if (this.finalisers.pending()) this.finalisers.run()
         const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
         const depth = buf.getAt(H_DEPTH, "u16")
         if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
         if (n > this.nblocks - this.data)
             throw new MemoryError("memory allocation failed, allocating " + len + " bytes: larger than the pool (" + (this.nblocks - this.data) * BLOCK + " bytes for objects)")
-        const auto = (buf[H_FLAGS] & F_AUTO) !== 0
+        const isLong = long === undefined ? (buf[H_FLAGS] & F_LONG) !== 0 : long
+        // a phantom view drives its own (dry) cycle: allocations neither advance nor start one
+        const auto = (buf[H_FLAGS] & (F_AUTO | F_DRY)) === F_AUTO
         if (auto) {
             const thresh = buf.getAt(H_THRESH, "u32")
             if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) startCycle(buf)
-            // a collection in progress advances with every allocation
+            // a collection or compaction in progress advances with every allocation
             if (buf[H_PHASE] !== PHASE_IDLE) {
                 if (pin) shade(buf, pin)
                 if (pin2) shade(buf, pin2)
                 this.runStep(this.budget)
             }
         }
-        let blk = findRun(buf, n)
+        let blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
         let slot = blk < 0 ? -1 : this.findSlot()
         if ((blk < 0 || slot < 0) && auto) {
             const free = buf.getAt(H_FREE, "u16")
@@ -354,15 +428,24 @@ export class Pool {
             this.runStep(this.budget)
             // search again only if the collection freed something
             if (buf.getAt(H_LIVE, "u16") < live) {
-                if (buf.getAt(H_FREE, "u16") > free || blk < 0) blk = findRun(buf, n)
+                if (buf.getAt(H_FREE, "u16") > free || blk < 0) blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
                 slot = blk < 0 ? -1 : this.findSlot()
+            }
+            // enough free in total, but in pieces: compact, then search again
+            if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT && buf[H_PHASE] === PHASE_IDLE) {
+                startCompaction(buf)
+                if (this.runStep(this.budget)) {
+                    blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                    slot = blk < 0 ? -1 : this.findSlot()
+                }
             }
         }
         if (blk < 0 || slot < 0) throw this.outOfMemory(len, n, blk >= 0)
 
         // born marked while a collection could still free it
         const phase = buf[H_PHASE]
-        const black = phase === PHASE_MARK || (phase === PHASE_SWEEP && blk >= buf.getAt(H_CURSOR, "u16"))
+        const black = phase === PHASE_MARK || phase === PHASE_HOLD || (phase === PHASE_SWEEP && blk >= buf.getAt(H_CURSOR, "u16"))
+        if (phase >= PHASE_COMPACT) compactAbortIfInGap(buf, blk, n)
         if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
         const off = blk << 4
@@ -374,12 +457,14 @@ export class Pool {
         buf.setAt(H_HHINT, "u16", slot + 1)
         buf[off + O_TYPE] = type
         buf[off + O_AUX] = aux
-        buf.setAt(off + O_SLOT, "u16", slot)
+        buf.setAt(off + O_SLOT, "u16", isLong ? slot | OF_LONG : slot)
         buf.setAt(off + O_GEN, "u16", gen)
         buf.setAt(off + O_LEN, "u16", len)
         buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") + 1)
         buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
         buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
+        buf.setAt(H_TBLOCKS + (type << 1), "u16", buf.getAt(H_TBLOCKS + (type << 1), "u16") + n)
+        buf.setAt(H_TCOUNT + (type << 1), "u16", buf.getAt(H_TCOUNT + (type << 1), "u16") + 1)
         const h = (gen << HANDLE_SHIFT) | slot
         if (depth > 0) this.pushRoot(h)
         return h
@@ -411,8 +496,19 @@ export class Pool {
         return new MemoryError(msg)
     }
 
-    /** Explicitly frees an object now (MicroPython's gc.free / m_free). Its handles become stale. */
+    /**
+     * Explicitly frees an object now (MicroPython's gc.free / m_free). Its
+     * handles become stale; its finaliser, if any, runs before this returns.
+     */
     free(h: Handle): void {
+        this.release(h)
+        const buf = this.buf
+        buf.setAt(H_RELEASES, "u32", buf.getAt(H_RELEASES, "u32") + 1)
+        this.finalise()
+    }
+
+    /** Frees `h`'s object and its handle slot. */
+    private release(h: Handle): void {
         const off = this.head(h)
         const buf = this.buf
         const blk = off >> 4
@@ -420,9 +516,19 @@ export class Pool {
         const slot = h & 0xfff
         buf.setAt(this.htab + (slot << 1), "u16", SLOT_FREE | buf.getAt(off + O_GEN, "u16"))
         if (slot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", slot)
-        releaseRun(buf, blk, (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4)
+        const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+        releaseRun(buf, blk, n)
+        const t = buf[off + O_TYPE] << 1
+        buf.setAt(H_TBLOCKS + t, "u16", buf.getAt(H_TBLOCKS + t, "u16") - n)
+        buf.setAt(H_TCOUNT + t, "u16", buf.getAt(H_TCOUNT + t, "u16") - 1)
         buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") - 1)
         buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
+    }
+
+    /** Runs the finalisers of objects freed since the last check (after the operation that freed them). */
+    private finalise(): void {
+        this.finalisers.check(this.buf, this.htab)
+        if (this.finalisers.pending()) this.finalisers.run()
     }
 
     // ------------------------------------------------------------------
@@ -657,21 +763,31 @@ export class Pool {
     private growList(h: Handle, cap: number, item: Handle): number {
         const max = (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2
         if (cap > max) cap = max
+        const oldLen = this.buf.getAt(this.head(h) + O_LEN, "u16")
+        if ((oldLen - LIST_ITEMS) >> 2 >= cap) throw new MemoryError("list is at its largest (" + max + " items)")
+        return this.relocate(h, LIST_ITEMS + cap * 4, item, this.isLongLived(h))
+    }
+
+    /**
+     * Moves `h`'s object to a new run of `len` payload bytes (>= its own),
+     * placed long-lived or not; its handle stays the same. `item` stays alive
+     * through any collection the allocation runs. Returns the new offset.
+     */
+    private relocate(h: Handle, len: number, item: Handle, long: boolean): number {
         const buf = this.buf
         const old = this.head(h)
         const oldLen = buf.getAt(old + O_LEN, "u16")
-        if ((oldLen - LIST_ITEMS) >> 2 >= cap) throw new MemoryError("list is at its largest (" + max + " items)")
         // the new run is a plain allocation; it briefly holds a second handle slot
-        const tmp = this.alloc(T_LIST, 0, LIST_ITEMS + cap * 4, h, item)
-        const from = this.head(h) // pinned: still live, and collections never move objects
+        const tmp = this.alloc(buf[old + O_TYPE], buf[old + O_AUX], len, h, item, long)
+        const from = this.head(h) // pinned, so still live; a compaction may have moved it
         const to = this.head(tmp)
         buf.blitAt(to + OBJ_HEADER, buf, from + OBJ_HEADER, oldLen)
-        // swap: the list's slot now points at the new run, the temporary slot at the old one
+        // swap: the object's slot now points at the new run, the temporary slot at the old one
         const slot = h & 0xfff
         const tslot = tmp & 0xfff
         buf.setAt(this.htab + (slot << 1), "u16", to >> 4)
         buf.setAt(this.htab + (tslot << 1), "u16", from >> 4)
-        buf.setAt(to + O_SLOT, "u16", slot)
+        buf.setAt(to + O_SLOT, "u16", long ? slot | OF_LONG : slot)
         buf.setAt(to + O_GEN, "u16", h >> HANDLE_SHIFT)
         buf.setAt(from + O_SLOT, "u16", tslot)
         buf.setAt(from + O_GEN, "u16", tmp >> HANDLE_SHIFT)
@@ -681,10 +797,52 @@ export class Pool {
             buf.setAt(buf.getAt(H_STACK, "u16") + (sp << 2), "u32", 0)
             buf.setAt(H_SP, "u16", sp)
         }
-        // the moved list keeps its references: during MARK it must be scanned again
-        if (buf[H_PHASE] === PHASE_MARK && ((buf[ATB + ((to >> 4) >> 2)] >> (((to >> 4) & 3) << 1)) & 3) === AT_MARK) pushMark(buf, to >> 4, 0)
-        this.free(tmp)
+        // the moved object keeps its references: during MARK it must be scanned again
+        if (buf[H_PHASE] === PHASE_MARK && buf[to] >= T_LIST && ((buf[ATB + ((to >> 4) >> 2)] >> (((to >> 4) & 3) << 1)) & 3) === AT_MARK) pushMark(buf, to >> 4, 0)
+        this.release(tmp)
         return to
+    }
+
+    /**
+     * Moves an object to the long-lived end of the pool (the top), as
+     * CircuitPython's gc_make_long_lived did, so the space short-lived objects
+     * come and go in stays in one piece. Its handle stays the same. Returns `h`.
+     */
+    makeLongLived(h: Handle): Handle {
+        if (!this.isLongLived(h)) this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true)
+        return h
+    }
+
+    /** True if the object is long-lived (placed from the top; compaction lifts it back up). */
+    isLongLived(h: Handle): boolean {
+        return (this.buf.getAt(this.head(h) + O_SLOT, "u16") & OF_LONG) !== 0
+    }
+
+    /**
+     * Placement of new objects: with `on` true, every new object is long-lived
+     * (placed from the top of the pool down) until longLived(false); the
+     * default places from the bottom up. Returns the setting.
+     */
+    longLived(on?: boolean): boolean {
+        if (on === true) this.buf[H_FLAGS] |= F_LONG
+        else if (on === false) this.buf[H_FLAGS] &= ~F_LONG
+        else if (on !== undefined) throw new ArgumentError("longLived takes true or false, got " + on)
+        return (this.buf[H_FLAGS] & F_LONG) !== 0
+    }
+
+    /**
+     * Registers `fn` to run once after the object is freed, by a collection or
+     * by free() (MicroPython's `__del__`). It gets the handle, already stale:
+     * it can log or release outside resources, not touch the object. It runs
+     * after the operation that freed the object (at the latest, before the
+     * next allocation); an exception it throws is logged and dropped. Pass
+     * null to remove the finaliser.
+     */
+    onFree(h: Handle, fn: (h: Handle) => void): void {
+        this.head(h)
+        if (fn === null || fn === undefined) this.finalisers.remove(h)
+        else if (typeof fn !== "function") throw new ArgumentError("onFree needs a function or null, got " + fn)
+        else this.finalisers.add(h, fn)
     }
 
     /** Reference field `name` of a record (0 for null). */
@@ -800,8 +958,11 @@ export class Pool {
 
     private runStep(budget: number): boolean {
         const t0 = now()
-        const done = step(this.buf, budget)
-        if (done) this.pauseMs = now() - t0
+        const done = step(this.buf, budget, this.dumping)
+        const ms = now() - t0
+        this.gcMs += ms
+        if (done) this.pauseMs = ms
+        this.finalisers.check(this.buf, this.htab)
         return done
     }
 
@@ -814,7 +975,51 @@ export class Pool {
     collect(): boolean {
         if (this.asyncRunning) return false
         startCycle(this.buf)
-        return this.runStep(this.budget)
+        const done = this.runStep(this.budget)
+        this.finalise()
+        return done
+    }
+
+    /**
+     * Collects and then compacts: slides every live object down (long-lived
+     * ones up, see longLived()) so the free space becomes one run. Bounded
+     * like collect(): true when done, false when still in progress (call
+     * again, or await compactAsync()). Handles stay valid; offsets change.
+     */
+    compact(): boolean {
+        if (this.asyncRunning) return false
+        this.requestCompaction()
+        const done = this.runStep(this.budget)
+        this.finalise()
+        return done
+    }
+
+    /** compact(), spread over VM slices as collectAsync() does. Always completes. */
+    async compactAsync(): Promise<void> {
+        while (this.asyncRunning) await nextSlice()
+        // a compaction already under way may have left holes behind it (free() below its target): finish it, then one more
+        if (this.buf[H_PHASE] >= PHASE_COMPACT) await this.collectAsync()
+        this.requestCompaction()
+        await this.collectAsync()
+    }
+
+    /** Marks the collection in progress (or a new one) to end with a compaction. */
+    private requestCompaction(): void {
+        const buf = this.buf
+        if (buf[H_PHASE] >= PHASE_COMPACT) return
+        buf[H_FLAGS] |= F_COMPACT
+        startCycle(buf)
+    }
+
+    /**
+     * Whether an allocation that fails for fragmentation alone compacts and
+     * tries again (default on). With an argument, sets it; returns the setting.
+     */
+    autoCompact(on?: boolean): boolean {
+        if (on === true) this.buf[H_FLAGS] |= F_AUTOCOMPACT
+        else if (on === false) this.buf[H_FLAGS] &= ~F_AUTOCOMPACT
+        else if (on !== undefined) throw new ArgumentError("autoCompact takes true or false, got " + on)
+        return (this.buf[H_FLAGS] & F_AUTOCOMPACT) !== 0
     }
 
     /**
@@ -833,11 +1038,16 @@ export class Pool {
             await nextSlice()
             const t0 = now()
             startCycle(this.buf)
-            while (!step(this.buf, this.budget)) await nextSlice()
+            while (!step(this.buf, this.budget, this.dumping)) {
+                this.finalisers.check(this.buf, this.htab)
+                await nextSlice()
+            }
             this.pauseMs = now() - t0
+            this.gcMs += this.pauseMs
         } finally {
             this.asyncRunning = false
         }
+        this.finalise()
     }
 
     /**
@@ -849,7 +1059,9 @@ export class Pool {
         intArg(budget, "budget", 1, 1000000)
         if (this.asyncRunning) return false
         startCycle(this.buf)
-        return this.runStep(budget)
+        const done = this.runStep(budget)
+        this.finalise()
+        return done
     }
 
     /** Re-enables automatic collection (gc.enable()). */
@@ -890,14 +1102,19 @@ export class Pool {
     /** Every statistic in one object. Walks the allocation table once. */
     stats(): PoolStats {
         const buf = this.buf
-        const fr = [0, 0, 0]
+        const fr = [0, 0, 0, 0]
         freeRuns(buf, fr)
         const free = buf.getAt(H_FREE, "u16") << 4
+        const byType: { [name: string]: TypeUsage } = {}
+        for (let t = 1; t <= T_MAX; t++)
+            byType[TYPE_NAMES[t]] = { objects: buf.getAt(H_TCOUNT + (t << 1), "u16"), bytes: buf.getAt(H_TBLOCKS + (t << 1), "u16") << 4 }
         return {
             total: this.size,
             used: this.size - free,
             free: free,
             largestFree: fr[0] << 4,
+            largestAllocatable: fr[0] > 0 ? (fr[0] << 4) - OBJ_HEADER : 0,
+            fragmentation: fragmentation(fr[3], fr[2]),
             freeRuns: fr[1],
             minFree: buf.getAt(H_MINFREE, "u16") << 4,
             meta: this.data << 4,
@@ -905,10 +1122,20 @@ export class Pool {
             collections: buf.getAt(H_COLLECTIONS, "u32"),
             allocs: buf.getAt(H_ALLOCS, "u32"),
             frees: buf.getAt(H_FREES, "u32"),
+            releases: buf.getAt(H_RELEASES, "u32"),
+            compactions: buf.getAt(H_COMPACTIONS, "u32"),
+            gcWork: buf.getAt(H_GCWORK, "u32"),
+            gcMs: this.gcMs,
+            byType: byType,
             lastPauseMs: this.pauseMs,
             lastWork: buf.getAt(H_WORK, "u32"),
             phase: PHASE_NAMES[buf[H_PHASE]],
         }
+    }
+
+    /** Starts the low-water mark (`minFree`) again from the free bytes now. */
+    resetMinFree(): void {
+        this.buf.setAt(H_MINFREE, "u16", this.buf.getAt(H_FREE, "u16"))
     }
 
     /**
@@ -923,13 +1150,18 @@ export class Pool {
      */
     async memInfo(verbose?: boolean, sink?: (line: string) => void): Promise<void> {
         while (this.dumping !== null) await nextSlice()
-        const dump = new Dump(this.buf, !!verbose, this.pauseMs)
+        const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false)
         this.dumping = dump
         try {
             while (!dump.walk(this.buf, WALK_BYTES)) await nextSlice()
         } finally {
             this.dumping = null
         }
+        await this.print(dump, sink)
+    }
+
+    /** Prints a walked dump's lines, LINES_PER_SLICE a slice. */
+    private async print(dump: Dump, sink?: (line: string) => void): Promise<void> {
         let k = 0
         let line = dump.next()
         while (line !== null) {
@@ -938,6 +1170,49 @@ export class Pool {
             else console.log(line)
             line = dump.next()
         }
+    }
+
+    /**
+     * The phantom view: marks from the roots, as a collection does, but frees
+     * nothing, and prints the map (as memInfo) with every unreachable object
+     * (a "phantom", the guide's word) shown by its type's lower-case letter,
+     * plus a summary line of how many objects and bytes a collection would
+     * free. Finishes a collection already in progress first. Spread over VM
+     * slices; other collections wait until it is done. Returns the figures.
+     */
+    async phantoms(verbose?: boolean, sink?: (line: string) => void): Promise<PhantomReport> {
+        while (this.asyncRunning || this.dumping !== null) await nextSlice()
+        const buf = this.buf
+        let dump: Dump = null
+        this.asyncRunning = true
+        try {
+            await nextSlice()
+            // finish whatever is in progress (it may free the phantoms: that is its job)
+            while (!step(buf, this.budget, this.dumping)) await nextSlice()
+            this.finalisers.check(buf, this.htab)
+            buf[H_FLAGS] |= F_DRY
+            startCycle(buf)
+            while (buf[H_PHASE] !== PHASE_HOLD) {
+                step(buf, this.budget, null)
+                if (buf[H_PHASE] !== PHASE_HOLD) await nextSlice()
+            }
+            // the snapshot: marked heads are reachable, unmarked heads are phantoms
+            dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true)
+            this.dumping = dump
+            while (!dump.walk(buf, WALK_BYTES)) {
+                // the dry sweep may run meanwhile: it only unmarks, and the walk reads its own copy
+                step(buf, this.budget, null)
+                await nextSlice()
+            }
+            this.dumping = null
+            while (!step(buf, this.budget, null)) await nextSlice()
+        } finally {
+            // (nothing above throws; were it interrupted, the next collect() would finish the dry cycle)
+            this.dumping = null
+            this.asyncRunning = false
+        }
+        await this.print(dump, sink)
+        return { objects: dump.phantomObjects, bytes: dump.phantomBlocks << 4 }
     }
 
     /**

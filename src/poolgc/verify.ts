@@ -10,18 +10,21 @@
  *    pointers within capacity (H_SP <= H_SCAP, H_MSP <= H_MCAP, H_MSP = 0 and
  *    no F_OVERFLOW/F_RESCAN outside MARK, H_CURSOR within the pool when a
  *    sweep or rescan uses it), hints in range, H_MINFREE <= H_FREE,
- *    H_ALLOCS - H_FREES = H_LIVE, reserved bytes zero; the metadata run in the
+ *    H_ALLOCS - H_FREES = H_LIVE, H_RELEASES <= H_FREES, F_DRY only in a
+ *    dry cycle, a compaction's cursors in order, reserved bytes zero; the metadata run in the
  *    ATB (block 0 HEAD, the rest TAIL) and the zero gap before the first data block.
  * 1. allocation table against object headers: no TAIL without its head, no
  *    MARK while idle (nor below the cursor during SWEEP), every head has a
  *    valid type, aux and length for its type, its tails follow and it fits in
  *    the pool, its slot maps back to it, its generation is 1..MAX_GEN; the
- *    free blocks counted = H_FREE, none below H_HINT; the heads counted = H_LIVE.
+ *    free blocks counted = H_FREE, none below H_HINT; the heads counted = H_LIVE;
+ *    objects and blocks counted by type = H_TCOUNT / H_TBLOCKS; no object in
+ *    a compaction pass's free gap.
  * 2. handle table against heads: every live slot names a head whose header
  *    names the slot back; live slots = heads; no free slot below H_HHINT.
  * 3. roots and the mark stack: named roots and the root stack hold 0 or
  *    well-formed handles, root-stack slots above H_SP are 0, a named slot in
- *    use has a name (when the pool passes its names); during MARK every live
+ *    use has a name (when the pool passes its names); during MARK (and HOLD) every live
  *    root is marked, during SWEEP every live root the sweep has not reached
  *    is; each mark-stack entry is 0 (dropped) or a marked head holding
  *    references, its resume index within the count.
@@ -58,10 +61,16 @@ import {
     BM_STRIDE,
     BM_WIDTH,
     F_AUTO,
+    F_AUTOCOMPACT,
+    F_COMPACT,
+    F_DRY,
+    F_LONG,
     F_OVERFLOW,
     F_RESCAN,
     H_ALLOCS,
     H_COLLECTIONS,
+    H_COMPACTIONS,
+    H_CTO,
     H_CURSOR,
     H_DATA,
     H_DEPTH,
@@ -86,6 +95,9 @@ import {
     H_SCAP,
     H_SP,
     H_STACK,
+    H_RELEASES,
+    H_TBLOCKS,
+    H_TCOUNT,
     H_WORK,
     HEADER_BYTES,
     LIST_COUNT,
@@ -98,7 +110,12 @@ import {
     O_GEN,
     O_LEN,
     O_SLOT,
+    OF_LONG,
+    OF_SLOT,
+    PHASE_COMPACT,
+    PHASE_HOLD,
     PHASE_IDLE,
+    PHASE_LIFT,
     PHASE_MARK,
     PHASE_SWEEP,
     SLOT_FREE,
@@ -135,6 +152,8 @@ export class Verifier {
     private k = 0
     private free = 0
     private heads = 0
+    /** Objects (even indexes 2t) and blocks (2t + 1) counted by type t. */
+    private types: number[] = []
     private stamp: number[] = null
     /** During MARK: a bit a block, set for the blocks on the mark stack (grey). */
     private grey: Buffer = null
@@ -161,6 +180,8 @@ export class Verifier {
             buf.getAt(H_SP, "u16"),
             buf.getAt(H_FREE, "u16"),
             buf.getAt(H_LIVE, "u16"),
+            buf.getAt(H_CTO, "u16"),
+            buf.getAt(H_COMPACTIONS, "u32"),
         ]
     }
 
@@ -191,6 +212,8 @@ export class Verifier {
                 this.b = this.buf.getAt(H_DATA, "u16")
                 this.free = 0
                 this.heads = 0
+                this.types = []
+                for (let i = 0; i < (T_MAX + 1) * 2; i++) this.types.push(0)
             } else if (stage === 1) work += this.blocks(units - work)
             else if (stage === 2) work += this.slots(units - work)
             else if (stage === 3) work += this.roots(units - work)
@@ -236,9 +259,11 @@ export class Verifier {
         if (sp > scap) fail("header", "H_SP (root stack pointer)", "<= " + scap, "" + sp)
         if (msp > mcap) fail("header", "H_MSP (mark stack pointer)", "<= " + mcap, "" + msp)
         const phase = buf[H_PHASE]
-        if (phase > PHASE_SWEEP) fail("header", "H_PHASE", "0..2", "" + phase)
+        if (phase > PHASE_LIFT) fail("header", "H_PHASE", "0.." + PHASE_LIFT, "" + phase)
         const flags = buf[H_FLAGS]
-        if ((flags & ~(F_AUTO | F_OVERFLOW | F_RESCAN)) !== 0) fail("header", "H_FLAGS", "only bits 0-2", "" + flags)
+        if ((flags & ~(F_AUTO | F_OVERFLOW | F_RESCAN | F_DRY | F_COMPACT | F_AUTOCOMPACT | F_LONG)) !== 0) fail("header", "H_FLAGS", "only bits 0-6", "" + flags)
+        if ((flags & F_DRY) !== 0 && phase !== PHASE_MARK && phase !== PHASE_HOLD && phase !== PHASE_SWEEP)
+            fail("header", "H_FLAGS DRY", "only during a phantom view's MARK, HOLD or SWEEP", "phase " + phase)
         if (phase !== PHASE_MARK) {
             if (msp !== 0) fail("header", "H_MSP outside MARK", "0", "" + msp)
             if ((flags & (F_OVERFLOW | F_RESCAN)) !== 0) fail("header", "H_FLAGS outside MARK", "no OVERFLOW/RESCAN", "" + flags)
@@ -246,6 +271,9 @@ export class Verifier {
         const cursor = buf.getAt(H_CURSOR, "u16")
         if ((phase === PHASE_SWEEP || (phase === PHASE_MARK && (flags & F_RESCAN) !== 0)) && (cursor < data || cursor > nb))
             fail("header", "H_CURSOR", data + ".." + nb, "" + cursor)
+        const cto = buf.getAt(H_CTO, "u16")
+        if (phase === PHASE_COMPACT && (cto < data || cto > cursor || cursor > nb)) fail("header", "H_CTO <= H_CURSOR during COMPACT", data + " <= to <= from <= " + nb, "to " + cto + ", from " + cursor)
+        if (phase === PHASE_LIFT && (cursor < data || cursor > cto || cto > nb)) fail("header", "H_CURSOR <= H_CTO during LIFT", data + " <= from <= to <= " + nb, "from " + cursor + ", to " + cto)
         const free = buf.getAt(H_FREE, "u16")
         if (free > nb - data) fail("header", "H_FREE", "<= " + (nb - data), "" + free)
         if (buf.getAt(H_MINFREE, "u16") > free) fail("header", "H_MINFREE", "<= H_FREE " + free, "" + buf.getAt(H_MINFREE, "u16"))
@@ -257,8 +285,11 @@ export class Verifier {
         if (live > hcap) fail("header", "H_LIVE", "<= " + hcap, "" + live)
         const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
         if (net !== live) fail("header", "H_ALLOCS - H_FREES", "H_LIVE " + live, "" + net)
+        if (buf.getAt(H_RELEASES, "u32") > buf.getAt(H_FREES, "u32")) fail("header", "H_RELEASES", "<= H_FREES " + buf.getAt(H_FREES, "u32"), "" + buf.getAt(H_RELEASES, "u32"))
         if (buf.getAt(H_DEPTH + 2, "u16") !== 0) fail("header", "reserved bytes 70-71", "0", "" + buf.getAt(H_DEPTH + 2, "u16"))
-        for (let i = H_LARGEST + 2; i < HEADER_BYTES; i++) if (buf[i] !== 0) fail("header", "reserved byte " + i, "0", "" + buf[i])
+        if (buf.getAt(H_LARGEST + 2, "u16") !== 0) fail("header", "reserved bytes 78-79", "0", "" + buf.getAt(H_LARGEST + 2, "u16"))
+        if (buf.getAt(H_TBLOCKS, "u16") !== 0) fail("header", "reserved bytes 94-95", "0", "" + buf.getAt(H_TBLOCKS, "u16"))
+        for (let i = H_TCOUNT + ((T_MAX + 1) << 1); i < HEADER_BYTES; i++) if (buf[i] !== 0) fail("header", "reserved byte " + i, "0", "" + buf[i])
         // the metadata run: block 0 HEAD, then TAILs (data is a multiple of 4)
         if (buf[ATB] !== 0xa9) fail("block 0", "metadata ATB byte", "169 (HEAD + 3 TAIL)", "" + buf[ATB])
         for (let i = 1; i < data >> 2; i++) if (buf[ATB + i] !== 0xaa) fail("block " + (i << 2), "metadata ATB byte", "170 (4 TAIL)", "" + buf[ATB + i])
@@ -274,6 +305,7 @@ export class Verifier {
         const htab = buf.getAt(H_HTAB, "u16")
         const phase = buf[H_PHASE]
         const cursor = buf.getAt(H_CURSOR, "u16")
+        const cto = buf.getAt(H_CTO, "u16")
         const hint = buf.getAt(H_HINT, "u16")
         let b = this.b
         let work = 0
@@ -294,9 +326,11 @@ export class Verifier {
             }
             if (c === AT_TAIL) fail("block " + b, "ATB code", "HEAD or FREE (a TAIL must follow its head)", "TAIL")
             if (c === AT_MARK) {
-                if (phase === PHASE_IDLE) fail("block " + b, "ATB code while idle", "HEAD", "MARK")
+                if (phase === PHASE_IDLE || phase >= PHASE_COMPACT) fail("block " + b, "ATB code while no collection runs", "HEAD", "MARK")
                 if (phase === PHASE_SWEEP && b < cursor) fail("block " + b, "ATB code below the sweep cursor " + cursor, "HEAD", "MARK")
             }
+            if ((phase === PHASE_COMPACT && b >= cto && b < cursor) || (phase === PHASE_LIFT && b >= cursor && b < cto))
+                fail("object at block " + b, "place during compaction", "outside the pass's free gap " + (phase === PHASE_COMPACT ? cto + ".." + cursor : cursor + ".." + cto), "inside")
             const off = b << 4
             const type = buf[off]
             if (type < 1 || type > T_MAX) fail("object at block " + b, "type", "1.." + T_MAX, "" + type)
@@ -309,13 +343,17 @@ export class Verifier {
                 const ct = this.code(b + t)
                 if (ct !== AT_TAIL) fail("object at block " + b, "ATB code of block " + (b + t) + " (its tail " + t + " of " + (n - 1) + ")", "TAIL", CODE_NAMES[ct])
             }
-            const slot = buf.getAt(off + O_SLOT, "u16")
+            const slotBits = buf.getAt(off + O_SLOT, "u16")
+            if ((slotBits & ~(OF_SLOT | OF_LONG)) !== 0) fail("object at block " + b, "O_SLOT bits 12-14", "0", "" + ((slotBits >> 12) & 7))
+            const slot = slotBits & OF_SLOT
             if (slot >= hcap) fail("object at block " + b, "O_SLOT", "< " + hcap, "" + slot)
             const e = buf.getAt(htab + (slot << 1), "u16")
             if (e !== b) fail("object at block " + b, "handle table entry of its slot " + slot, "" + b, (e & SLOT_FREE) !== 0 ? "free" : "" + e)
             const gen = buf.getAt(off + O_GEN, "u16")
             if (gen < 1 || gen > MAX_GEN) fail("object at block " + b, "O_GEN", "1.." + MAX_GEN, "" + gen)
             this.heads++
+            this.types[type << 1]++
+            this.types[(type << 1) + 1] += n
             work += 3 + (n >> 2) // a head costs the VM about 4 units' worth (~120 operations)
             b += n
         }
@@ -325,6 +363,12 @@ export class Verifier {
             if (this.free !== free) fail("header", "H_FREE", this.free + " (free blocks counted)", "" + free)
             const live = buf.getAt(H_LIVE, "u16")
             if (this.heads !== live) fail("header", "H_LIVE", this.heads + " (objects counted)", "" + live)
+            for (let t = 1; t <= T_MAX; t++) {
+                const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
+                if (count !== this.types[t << 1]) fail("header", "H_TCOUNT of type " + t, this.types[t << 1] + " (objects counted)", "" + count)
+                const blocks = buf.getAt(H_TBLOCKS + (t << 1), "u16")
+                if (blocks !== this.types[(t << 1) + 1]) fail("header", "H_TBLOCKS of type " + t, this.types[(t << 1) + 1] + " (blocks counted)", "" + blocks)
+            }
             this.stage = 2
             this.b = 0
             this.k = 0
@@ -387,7 +431,7 @@ export class Verifier {
                 if (e < data || e >= nb) fail("slot " + s, "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
                 const c = this.code(e)
                 if (c !== AT_HEAD && c !== AT_MARK) fail("slot " + s, "ATB code of its block " + e, "HEAD or MARK", CODE_NAMES[c])
-                const back = buf.getAt((e << 4) + O_SLOT, "u16")
+                const back = buf.getAt((e << 4) + O_SLOT, "u16") & OF_SLOT
                 if (back !== s) fail("slot " + s, "O_SLOT of its object at block " + e, "" + s, "" + back)
                 this.k++
                 work++
@@ -421,7 +465,7 @@ export class Verifier {
         if (!survivor) return
         const phase = buf[H_PHASE]
         const c = this.code(e)
-        if (phase === PHASE_MARK && c !== AT_MARK) fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "during MARK, target of reference " + h + " (object at block " + e + ") from a " + (what < 2 ? "scanned object" : "root"), "MARK", CODE_NAMES[c] + " (a black-to-white edge: the write barrier was missed)")
+        if ((phase === PHASE_MARK || phase === PHASE_HOLD) && c !== AT_MARK) fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "during MARK, target of reference " + h + " (object at block " + e + ") from a " + (what < 2 ? "scanned object" : "root"), "MARK", CODE_NAMES[c] + " (a black-to-white edge: the write barrier was missed)")
         if (phase === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && c !== AT_MARK)
             fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "reachable object " + h + " at block " + e + ", not yet swept", "MARK", CODE_NAMES[c] + " (the sweep would free it)")
     }
@@ -457,7 +501,8 @@ export class Verifier {
                 const grey = this.grey
                 const survivor =
                     (phase === PHASE_SWEEP && (c === AT_MARK || b < cursor)) ||
-                    (phase === PHASE_MARK && c === AT_MARK && (flags & (F_OVERFLOW | F_RESCAN)) === 0 && (grey === null || (grey[b >> 3] & (1 << (b & 7))) === 0))
+                    (phase === PHASE_MARK && c === AT_MARK && (flags & (F_OVERFLOW | F_RESCAN)) === 0 && (grey === null || (grey[b >> 3] & (1 << (b & 7))) === 0)) ||
+                    (phase === PHASE_HOLD && c === AT_MARK)
                 const refs = type === T_LIST ? off + OBJ_HEADER + LIST_ITEMS : off + OBJ_HEADER
                 const count = type === T_LIST ? buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32") : len >> 2
                 const cap = type === T_LIST ? (len - LIST_ITEMS) >> 2 : count

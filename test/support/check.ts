@@ -46,7 +46,7 @@ export function checkPool(pool: Pool): Census {
         const n = (u16(off + L.O_LEN) + 8 + 15) >> 4
         if (b + n > nb) fail("object at " + b + " runs past the pool")
         for (let k = 1; k < n; k++) if (code(b + k) !== L.AT_TAIL) fail("object at " + b + " lacks tail " + k)
-        const slot = u16(off + L.O_SLOT)
+        const slot = u16(off + L.O_SLOT) & L.OF_SLOT
         if (slot >= hcap) fail("slot out of range at " + b)
         if (u16(htab + slot * 2) !== b) fail("handle slot " + slot + " does not point at its object " + b)
         const gen = u16(off + L.O_GEN)
@@ -68,7 +68,7 @@ export function checkPool(pool: Pool): Census {
         }
         liveSlots++
         if (e < data || e >= nb || (code(e) !== L.AT_HEAD && code(e) !== L.AT_MARK)) fail("slot " + s + " points at non-head " + e)
-        if (u16(e * 16 + L.O_SLOT) !== s) fail("slot " + s + " and its object disagree")
+        if ((u16(e * 16 + L.O_SLOT) & L.OF_SLOT) !== s) fail("slot " + s + " and its object disagree")
     }
     if (liveSlots !== heads.length) fail(liveSlots + " live slots for " + heads.length + " objects")
     if (firstFreeSlot >= 0 && u16(L.H_HHINT) > firstFreeSlot) fail("handle hint above free slot " + firstFreeSlot)
