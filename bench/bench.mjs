@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --vm] [-- --only a,b] [-- --traces a,b]`
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --vm] [-- --only a,b] [-- --traces a,b] [-- --runs N] [-- --no-vm-compact]`
  *
  * 1. Bundles bench/main.ts (TypeScript, importing poolgc's sources) with
  *    esbuild into bench/.build/main.mjs, mapping `./platform` / `../platform`
@@ -9,7 +9,9 @@
  *    TLSF + a two-colour mark-sweep collected on request) into
  *    bench/.build/heap.wasm.
  * 3. For every trace and system, runs `node bench/.build/main.mjs` in a fresh
- *    process (warm-up run + N timed runs), and prints one table.
+ *    process (warm-up run + N timed runs), and prints one table; then, where
+ *    poolgc ran with and without automatic compaction (the over-committed
+ *    trace by default), a before/after table.
  * 4. With --vm, also runs bench/vm/bench.vm.ts in the DeviceScript simulator in
  *    normal mode (sim/runner.mjs runSim; never test mode) and prints its table.
  *
@@ -26,9 +28,25 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const OUT = resolve(ROOT, "bench/.build")
 const SYSTEMS = ["poolgc-free", "poolgc-gc", "thi.ng-malloc", "codemix-malloc", "as-tlsf", "as-gc"]
 const TRACES = ["steady-64k", "steady-32k", "overcommit-32k", "game-32k"]
+/**
+ * poolgc-free and poolgc-gc run with autoCompact false (MicroPython's
+ * behaviour: before compaction); their "-compact" twins with autoCompact true
+ * (the pool's default). By default the twins run on the over-committed trace
+ * only: the only one with failed allocations, the only place automatic
+ * compaction can start. `--only` runs them anywhere.
+ */
+const COMPACT_TWINS = { "poolgc-free": "poolgc-free-compact", "poolgc-gc": "poolgc-gc-compact" }
+const COMPACT_TRACES = ["overcommit-32k"]
+
+/** The systems for one trace: each poolgc system followed by its compacting twin where that runs. */
+function systemsFor(trace, only) {
+    if (only) return only
+    if (!COMPACT_TRACES.includes(trace)) return SYSTEMS
+    return SYSTEMS.flatMap(s => (COMPACT_TWINS[s] ? [s, COMPACT_TWINS[s]] : [s]))
+}
 
 function parseArgs(argv) {
-    const o = { quick: false, json: null, vm: false, only: null, traces: null, runs: 0 }
+    const o = { quick: false, json: null, vm: false, only: null, traces: null, runs: 0, vmCompact: true }
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i]
         if (a === "--quick") o.quick = true
@@ -37,6 +55,7 @@ function parseArgs(argv) {
         else if (a === "--only") o.only = argv[++i].split(",")
         else if (a === "--traces") o.traces = argv[++i].split(",")
         else if (a === "--runs") o.runs = Number(argv[++i])
+        else if (a === "--no-vm-compact") o.vmCompact = false
         else throw new Error("unknown option " + a)
     }
     if (!o.runs) o.runs = o.quick ? 3 : 7
@@ -104,17 +123,40 @@ function printNode(results) {
     return lines.join("\n")
 }
 
+/**
+ * Before/after compaction: each poolgc system (autoCompact false) beside its
+ * "-compact" twin (autoCompact true), same trace, same run of the benchmark.
+ */
+function printCompaction(results) {
+    const lines = []
+    lines.push(
+        "| trace | system | autoCompact | failed allocs | of which fragmentation alone | of which no handle | compactions | collections | ops/s median | min | max | ops/s after / before | failed after / before |",
+    )
+    lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (const [before, after] of Object.entries(COMPACT_TWINS)) {
+        for (const a of results.filter(r => r.system === after)) {
+            const b = results.find(r => r.system === before && r.trace === a.trace)
+            const row = (r, on, ratios) =>
+                `| ${r.trace} | ${r.system} | ${on} | ${r.failed} | ${r.fragFailed} | ${r.handleFailed ?? "-"} | ${r.compactions ?? "-"} | ${r.collections} | ${fmt(r.opsPerSec.median)} | ${fmt(r.opsPerSec.min)} | ${fmt(r.opsPerSec.max)} | ${ratios} |`
+            if (b) lines.push(row(b, "false", "1.00 | 1.00"))
+            const ops = b ? (a.opsPerSec.median / b.opsPerSec.median).toFixed(2) : "-"
+            const failed = b ? (b.failed > 0 ? (a.failed / b.failed).toFixed(2) : a.failed === 0 ? "1.00" : "-") : "-"
+            lines.push(row(a, "true", `${ops} | ${failed}`))
+        }
+    }
+    return lines.length > 2 ? lines.join("\n") : null
+}
+
 async function main() {
     const o = parseArgs(process.argv.slice(2))
     const t0 = Date.now()
     mkdirSync(OUT, { recursive: true })
     await bundle("bench/main.ts", "bench/.build/main.mjs")
     await compileAs()
-    const systems = o.only || SYSTEMS
     const traces = o.traces || TRACES
     const results = []
     for (const trace of traces) {
-        for (const system of systems) {
+        for (const system of systemsFor(trace, o.only)) {
             const p = spawnSync(
                 process.execPath,
                 [resolve(OUT, "main.mjs"), system, trace, String(o.runs), o.quick ? "1" : "0", resolve(OUT, "heap.wasm")],
@@ -133,10 +175,14 @@ async function main() {
     const m = machine()
     console.log(`\nNode: ${m.node}, ${m.nproc} cores, ${m.cpu}; ${o.runs} timed runs each (+1 warm-up)${o.quick ? ", QUICK traces (20k ops)" : ""}\n`)
     console.log(printNode(results))
+    const compaction = printCompaction(results)
+    if (compaction) console.log("\nCompaction: autoCompact false (before) and true (after), same trace, same run\n\n" + compaction)
     let vm = null
     if (o.vm) {
         const { runVm } = await import("./vm/run.mjs")
-        vm = await runVm({ quick: o.quick })
+        // --traces narrows the VM runs to those traces' kinds (steady-32k -> steady)
+        const kinds = o.traces ? [...new Set(o.traces.map(t => t.replace(/-\d+k$/, "")))] : undefined
+        vm = await runVm({ quick: o.quick, kinds, compact: o.vmCompact })
         console.log("\n" + vm.table)
     }
     if (o.json) {

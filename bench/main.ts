@@ -59,28 +59,57 @@ interface Sys {
     room(size: number, refs: number): number[]
     /** At the end: largest free run, total free, fixed metadata, per-object header note, collections. */
     end(): { largestFree: number; freeTotal: number; meta: number; header: string; collections: number }
+    /** poolgc only: completed compactions so far (read before end(), which may finish one). */
+    compactions?(): number
+    /** poolgc only: failures for want of a handle-table slot, not of blocks. */
+    handleFailed?: number
 }
 
 const align = (n: number, a: number) => (n + a - 1) & ~(a - 1)
 
 // ---------------------------------------------------------------- poolgc
 
-function poolOptions(region: number, t: Trace) {
+function poolOptions(region: number, t: Trace, autoCompact: boolean) {
     const nb = region >> 4
     // handles: twice the trace's peak of live objects (phantoms hold a handle
     // until collected), at most one a block and 4096
     let handles = Math.max(64, 2 * t.peakLive + 8)
     if (handles > nb) handles = nb
     if (handles > 4096) handles = 4096
-    return { size: region, handles, budget: 1000000 }
+    return { size: region, handles, budget: 1000000, autoCompact }
 }
 
-/** poolgc with explicit release: automatic collection off, `free(h)` on FREE. */
+/**
+ * After a failed poolgc allocation: [most bytes free in one pool, by
+ * stats().free at the moment of the MemoryError, and the bytes the request
+ * needed: payload + the 8-byte header, rounded up to 16].
+ */
+function poolRoom(pools: Pool[], size: number, refs: number): number[] {
+    let free = 0
+    for (const p of pools) free = Math.max(free, p.stats().free)
+    return [free, align(8 + (refs > 0 ? 4 + 4 * refs : size), 16)]
+}
+
+function poolCompactions(pools: Pool[]): number {
+    let n = 0
+    for (const p of pools) n += p.stats().compactions
+    return n
+}
+
+/**
+ * poolgc with explicit release: automatic collection off, `free(h)` on FREE.
+ * `autoCompact` is passed to the pool; with automatic collection disabled the
+ * pool never compacts on its own (the allocation path compacts only when
+ * automatic collection is on), and `compact()` would collect first, freeing
+ * every object (nothing is rooted in this mode): poolgc-free-compact shows it.
+ */
 class PoolFree implements Sys {
     pools: Pool[] = []
-    constructor(region: number, t: Trace, n: number) {
+    /** Failures for want of a handle (not of blocks). */
+    handleFailed = 0
+    constructor(region: number, t: Trace, n: number, autoCompact: boolean) {
         for (let i = 0; i < n; i++) {
-            const p = new Pool(poolOptions(region / n, t))
+            const p = new Pool(poolOptions(region / n, t, autoCompact))
             p.disable()
             this.pools.push(p)
         }
@@ -94,6 +123,7 @@ class PoolFree implements Sys {
                 return h | (i << 30)
             } catch (e) {
                 if (!(e instanceof MemoryError)) throw e
+                if (e.message.indexOf("handles in use") >= 0) this.handleFailed++
             }
         }
         return 0
@@ -109,9 +139,10 @@ class PoolFree implements Sys {
         this.pools[h >>> 30].free(h & 0x3fffffff)
     }
     room(size: number, refs: number) {
-        let free = 0
-        for (const p of this.pools) free = Math.max(free, p.memFree())
-        return [free, align(8 + (refs > 0 ? 4 + 4 * refs : size), 16)]
+        return poolRoom(this.pools, size, refs)
+    }
+    compactions() {
+        return poolCompactions(this.pools)
     }
     end() {
         let largest = 0
@@ -129,15 +160,22 @@ class PoolFree implements Sys {
     }
 }
 
-/** poolgc as a collector: objects rooted in a root list, references dropped, collection on failure (automatic, complete: budget 1e6). */
+/**
+ * poolgc as a collector: objects rooted in a root list, references dropped,
+ * collection on failure (automatic, complete: budget 1e6); with `autoCompact`,
+ * an allocation that still fails for fragmentation alone then compacts (also
+ * complete in one call at this budget) and searches again.
+ */
 class PoolGc implements Sys {
     pools: Pool[] = []
+    /** Failures for want of a handle (not of blocks). */
+    handleFailed = 0
     rootLists: number[] = []
     rootOf: Int32Array
-    constructor(region: number, t: Trace, n: number) {
+    constructor(region: number, t: Trace, n: number, autoCompact: boolean) {
         this.rootOf = new Int32Array(t.maxIds)
         for (let i = 0; i < n; i++) {
-            const p = new Pool(poolOptions(region / n, t))
+            const p = new Pool(poolOptions(region / n, t, autoCompact))
             const rl = p.list(t.maxIds)
             for (let k = 0; k < t.maxIds; k++) p.push(rl, 0)
             p.setRoot("roots", rl)
@@ -156,6 +194,7 @@ class PoolGc implements Sys {
                 return h | (i << 30)
             } catch (e) {
                 if (!(e instanceof MemoryError)) throw e
+                if (e.message.indexOf("handles in use") >= 0) this.handleFailed++
             }
         }
         return 0
@@ -172,9 +211,10 @@ class PoolGc implements Sys {
     }
     free(h: number) {}
     room(size: number, refs: number) {
-        let free = 0
-        for (const p of this.pools) free = Math.max(free, p.memFree())
-        return [free, align(8 + (refs > 0 ? 4 + 4 * refs : size), 16)]
+        return poolRoom(this.pools, size, refs)
+    }
+    compactions() {
+        return poolCompactions(this.pools)
     }
     end() {
         for (const p of this.pools) while (!p.collect()) {}
@@ -379,10 +419,16 @@ function makeSys(name: string, t: Trace, wasm: string): Sys {
     // poolgc's pools are at most 32 KiB: a 64 KiB region is two pools
     const npools = region > 32768 ? region / 32768 : 1
     switch (name) {
+        // autoCompact false: MicroPython's behaviour, as before compaction existed
         case "poolgc-free":
-            return new PoolFree(region, t, npools)
+            return new PoolFree(region, t, npools, false)
         case "poolgc-gc":
-            return new PoolGc(region, t, npools)
+            return new PoolGc(region, t, npools, false)
+        // autoCompact true (the pool's default)
+        case "poolgc-free-compact":
+            return new PoolFree(region, t, npools, true)
+        case "poolgc-gc-compact":
+            return new PoolGc(region, t, npools, true)
         case "thi.ng-malloc":
             return new ThingPool(region)
         case "codemix-malloc":
@@ -464,6 +510,7 @@ function main() {
     // the first run counts failures (with the room check, which walks heaps); it also warms up
     const first = makeSys(system, t, wasm)
     const r0 = replay(first, t, true)
+    const compactions = first.compactions ? first.compactions() : null
     const end = first.end()
     const times: number[] = []
     for (let k = 0; k < runs; k++) {
@@ -490,6 +537,8 @@ function main() {
             meta: end.meta,
             header: end.header,
             collections: end.collections,
+            compactions,
+            handleFailed: first.handleFailed === undefined ? null : first.handleFailed,
             tracePeakLive: t.peakLive,
             tracePeakBytes: t.peakBytes,
         }),

@@ -9,7 +9,8 @@
  */
 import * as ds from "@devicescript/core"
 import { setStatusLight } from "@devicescript/runtime"
-import { Handle, MemoryError, Pool, RecordKind } from "./index"
+import { newGame, playRound } from "./game"
+import { MemoryError, Pool, RecordKind } from "./index"
 
 /** The line `npm start` waits for. */
 export const DEMO_DONE = "poolgc demo done"
@@ -77,45 +78,19 @@ async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
     await ds.sleep(0)
 }
 
-/** One round of a small game: sprites come and go, a level bitmap now and then. */
-function round(pool: Pool, Sprite: RecordKind, n: number, enemies: Handle) {
-    const scope = pool.enter()
-    try {
-        // two new enemies, each a sprite with its own small bitmap and position
-        for (let i = 0; i < 2; i++) {
-            const s = pool.record(Sprite)
-            pool.setField(s, "bitmap", pool.bitmap(8 + ((n * 5 + i * 3) % 17), 8, 4))
-            pool.setField(s, "x", pool.number((n * 13 + i * 40) % 160))
-            pool.setField(s, "y", pool.number((n * 7) % 128))
-            pool.push(enemies, s)
-        }
-        // the oldest enemies leave: they become phantoms
-        while (pool.length(enemies) > 10) pool.removeAt(enemies, 0)
-        // a new score object every round; the old one is garbage
-        pool.setRoot("score", pool.number(n * 10))
-        // every fifth round a level map, kept for two rounds
-        if (n % 5 === 0) pool.setRoot("level", pool.bitmap(64, 32, 4))
-        if (n % 5 === 2 && pool.hasRoot("level")) pool.delRoot("level")
-    } finally {
-        pool.leave(scope)
-    }
-}
-
 /** The story, then `options.rounds` rounds of the game (0: forever). */
 export async function runDemo(pool: Pool, options: DemoOptions) {
     const TileGrid = pool.defineRecord("TileGrid", ["bitmap"])
     const Group = pool.defineRecord("Group", ["items"])
-    const Sprite = pool.defineRecord("Sprite", ["bitmap", "x", "y"])
     await story(pool, TileGrid, Group)
 
-    const enemies = pool.list(4)
-    pool.setRoot("enemies", enemies)
+    const game = newGame(pool, false)
     const rounds = options.rounds
     let failures = 0
     for (let n = 1; rounds === 0 || n <= rounds; n++) {
         let failed = false
         try {
-            round(pool, Sprite, n, enemies)
+            playRound(pool, game, n)
         } catch (e) {
             if (!(e instanceof MemoryError)) throw e
             failures++

@@ -6,31 +6,39 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { runSim, PROJECT_ROOT } from "../../sim/runner.mjs"
 
-/** One program run per (trace, pool size): the VM heap holds one 32 KiB pool at a time. */
-export async function runVm({ quick }) {
+/**
+ * One program run per (trace, pool size[, compaction]): the VM heap holds one
+ * 32 KiB pool at a time. `kinds`: the trace kinds to run (default all);
+ * `compact`: also run the over-committed trace's collector with autoCompact on.
+ */
+export async function runVm({ quick, kinds, compact = true }) {
     const ops = quick ? 400 : 3000
     const sample = quick ? 20 : 10
     mkdirSync(PROJECT_ROOT + "/bench/.build", { recursive: true })
     const lines = []
     const errors = []
-    for (const kind of ["steady", "overcommit", "game"]) {
+    const runs = []
+    for (const kind of kinds || ["steady", "overcommit", "game"])
         for (const size of [16384, 32768]) {
-            const entry = `bench/.build/vm-${kind}-${size}.ts`
-            writeFileSync(
-                PROJECT_ROOT + "/" + entry,
-                `import { runVmBench } from "../vm/core"\n\nawait runVmBench("${kind}", ${size}, ${ops}, ${sample})\n`,
-            )
-            let res
-            try {
-                res = await runSim(entry, { until: /BENCH-DONE/, timeoutMs: quick ? 120000 : 900000 })
-            } catch (e) {
-                // report the failure in the table and go on with the next run
-                errors.push(`${kind} ${size}: ${e.reason} ${e.panicCode || ""} ${(e.lines || []).filter(l => /Exception| at /.test(l)).slice(0, 3).join(" | ")}`)
-                res = e
-            }
-            for (const l of res.lines || []) if (l.replace(/^WASM> /, "").startsWith("BENCH ")) lines.push(l.replace(/^WASM> /, ""))
-            process.stderr.write(`  vm ${kind} ${size} done\n`)
+            runs.push({ kind, size, compact: false })
+            if (compact && kind === "overcommit") runs.push({ kind, size, compact: true })
         }
+    for (const { kind, size, compact: c } of runs) {
+        const entry = `bench/.build/vm-${kind}-${size}${c ? "-compact" : ""}.ts`
+        writeFileSync(
+            PROJECT_ROOT + "/" + entry,
+            `import { runVmBench } from "../vm/core"\n\nawait runVmBench("${kind}", ${size}, ${ops}, ${sample}, ${c})\n`,
+        )
+        let res
+        try {
+            res = await runSim(entry, { until: /BENCH-DONE/, timeoutMs: quick ? 120000 : 900000 })
+        } catch (e) {
+            // report the failure in the table and go on with the next run
+            errors.push(`${kind}${c ? "+compact" : ""} ${size}: ${e.reason} ${e.panicCode || ""} ${(e.lines || []).filter(l => /Exception| at /.test(l)).slice(0, 3).join(" | ")}`)
+            res = e
+        }
+        for (const l of res.lines || []) if (l.replace(/^WASM> /, "").startsWith("BENCH ")) lines.push(l.replace(/^WASM> /, ""))
+        process.stderr.write(`  vm ${kind}${c ? "+compact" : ""} ${size} done\n`)
     }
     const results = []
     let baseline = null

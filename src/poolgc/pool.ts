@@ -422,6 +422,7 @@ export class Pool {
         if ((blk < 0 || slot < 0) && auto) {
             const free = buf.getAt(H_FREE, "u16")
             const live = buf.getAt(H_LIVE, "u16")
+            const work0 = buf.getAt(H_GCWORK, "u32")
             startCycle(buf)
             if (pin) shade(buf, pin)
             if (pin2) shade(buf, pin2)
@@ -431,10 +432,13 @@ export class Pool {
                 if (buf.getAt(H_FREE, "u16") > free || blk < 0) blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
                 slot = blk < 0 ? -1 : this.findSlot()
             }
-            // enough free in total, but in pieces: compact, then search again
+            // enough free in total, but in pieces: compact with what the collection
+            // left of the budget (one failing allocation spends one budget), then search again
+            // (none left: the compaction is started, and the next allocations advance it)
+            const left = this.budget - (buf.getAt(H_GCWORK, "u32") - work0)
             if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT && buf[H_PHASE] === PHASE_IDLE) {
                 startCompaction(buf)
-                if (this.runStep(this.budget)) {
+                if (left > 0 && this.runStep(left)) {
                     blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
                     slot = blk < 0 ? -1 : this.findSlot()
                 }
@@ -491,8 +495,10 @@ export class Pool {
         let msg = blocksFound
             ? "memory allocation failed: all " + this.hcap + " handles in use (raise the handles option)"
             : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + buf.getAt(H_FREE, "u16") * BLOCK + " bytes free, largest free run " + buf.getAt(H_LARGEST, "u16") * BLOCK + " bytes"
-        if (phase !== PHASE_IDLE) msg += "; a collection is still in progress: await collectAsync() and retry"
+        if (phase >= PHASE_COMPACT) msg += "; a collection is still in progress (compacting): await collectAsync() and retry"
+        else if (phase !== PHASE_IDLE) msg += "; a collection is still in progress: await collectAsync() and retry"
         else if (!(this.buf[H_FLAGS] & F_AUTO)) msg += "; automatic collection is disabled"
+        else if (!blocksFound && buf.getAt(H_FREE, "u16") >= n) msg += "; the free space is in pieces: await compactAsync() and retry"
         return new MemoryError(msg)
     }
 

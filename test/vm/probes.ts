@@ -5,6 +5,8 @@
  * Shared by test/vm/steplimit.vm.ts and tools/step-probe.mjs.
  */
 import { Pool, PoolOptions } from "../../src/index"
+import { startCycle, step } from "../../src/poolgc/collector"
+import { F_DRY, H_FLAGS, H_PHASE, PHASE_HOLD } from "../../src/poolgc/layout"
 import { Dump } from "../../src/poolgc/memmap"
 import { buildChain, buildFan, everyBlockOptions, Pause } from "./shapes"
 
@@ -28,6 +30,9 @@ export const PROBES = [
     "meminfo-lines",
     "stats-fragmented",
     "push-grow-large",
+    "compact-fragmented",
+    "compact-lift",
+    "phantoms-slice",
 ]
 
 /**
@@ -36,7 +41,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting and
  * searching again: that one may use 60 %.
  */
-export const SHARE = [2, 50, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+export const SHARE = [2, 50, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
@@ -113,7 +118,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             pool.stats()
         }
         return () => {
-            new Dump(pool.buf, true, 0).walk(pool.buf, 128)
+            new Dump(pool.buf, true, 0, 0, false).walk(pool.buf, 128)
         }
     }
     if (name === "collect-chain" || name === "meminfo-every-block" || name === "meminfo-lines" || name === "sweep-all-dead") {
@@ -121,11 +126,11 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         await buildChain(pool, false, pause)
         await pause()
         if (name === "meminfo-every-block") return () => {
-            new Dump(pool.buf, true, 0).walk(pool.buf, 128)
+            new Dump(pool.buf, true, 0, 0, false).walk(pool.buf, 128)
         }
         if (name === "meminfo-lines") {
             // the part memInfo does between two suspensions: format and print 8 lines
-            const dump = new Dump(pool.buf, true, 0)
+            const dump = new Dump(pool.buf, true, 0, 0, false)
             while (!dump.walk(pool.buf, 128)) await pause()
             for (let i = 0; i < 5; i++) dump.next() // past the summary, into the map rows
             return () => {
@@ -179,6 +184,58 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             try {
                 pool.bytes(40) // 3 blocks: no hole is that long, before or after collecting
             } catch (e) {}
+        }
+    }
+    if (name === "compact-fragmented" || name === "phantoms-slice") {
+        // the fully fragmented chain: every other block free, ~1,000 one-block
+        // objects to move, most of them by one block
+        const pool = new Pool(withBudget(everyBlockOptions(size), budget))
+        await buildChain(pool, true, pause)
+        await pause()
+        await finish(pool, pause)
+        if (name === "phantoms-slice") {
+            // what phantoms() does in one slice while it walks: a dump walk and a dry step
+            pool.buf[H_FLAGS] |= F_DRY
+            startCycle(pool.buf)
+            while (pool.buf[H_PHASE] !== PHASE_HOLD) {
+                step(pool.buf, 500)
+                await pause()
+            }
+            const dump = new Dump(pool.buf, true, 0, 0, true)
+            return () => {
+                dump.walk(pool.buf, 128)
+                step(pool.buf, budget || 1200)
+            }
+        }
+        return () => {
+            pool.compact()
+        }
+    }
+    if (name === "compact-lift") {
+        // long-lived one-block numbers from the top down, every other one dropped,
+        // below them short-lived ones likewise: both passes have ~500 objects to move
+        const pool = new Pool(withBudget(everyBlockOptions(size), budget))
+        const keep = pool.list(4)
+        pool.setRoot("keep", keep)
+        pool.disable()
+        let i = 0
+        while (true) {
+            if (i % 8 === 0) await pause()
+            pool.longLived(i % 2 === 0)
+            try {
+                const x = pool.number(i)
+                if (i % 4 < 2) pool.push(keep, x)
+            } catch (e) {
+                break
+            }
+            i++
+        }
+        pool.longLived(false)
+        pool.enable()
+        await finish(pool, pause)
+        // collected; now the compaction alone, in the probe's slice
+        return () => {
+            pool.compact()
         }
     }
     if (name === "collect-fan") {
