@@ -1,26 +1,48 @@
 /**
  * Reads the payload of a whole dump (docs/serial-format.md, "Payload"): the
- * four summary lines into numbers, and the map rows, folded free rows
- * included, into one character per 16-byte block.
+ * summary lines into numbers, and the map rows, folded free rows included,
+ * into one character per 16-byte block.
+ *
+ * The summary is the four lines every dump has, then (poolgc since the
+ * statistics lines) ` allocs: ...`, ` by type: ...` and, in a phantom view
+ * only, ` phantoms: ...`. A dump without those lines (an older device) parses
+ * as before: the fields they carry are absent from its stats.
  */
 
 export const BLOCK = 16
 export const ROW_BLOCKS = 64
+export const LAYOUT_LINE = "GC memory layout; from 0:"
 
 /**
+ * @typedef {{ objects: number, bytes: number }} TypeUsage
  * @typedef {{ total: number, used: number, free: number, ones: number, twos: number, maxBlock: number,
  *   maxFreeBlocks: number, objects: number, meta: number, freeRuns: number, largestFree: number, minFree: number,
  *   collections: number, pauseMs: number, work: number, phase: string, auto: boolean, threshold: number,
- *   fragmentation: number }} DumpStats
- *   `fragmentation`: 1 - largestFree / free (0 when nothing or everything is in one run).
+ *   fragmentation: number,
+ *   allocs?: number, releases?: number, swept?: number, compactions?: number, gcWork?: number, gcMs?: number,
+ *   fragPercent?: number, largestAlloc?: number,
+ *   byType?: Record<string, TypeUsage>,
+ *   phantoms?: { objects: number, bytes: number } }} DumpStats
+ *   `fragmentation`: 1 - largestFree / free (0 when nothing or everything is in one run), the monitor's own figure.
+ *   From the ` allocs:` line (absent without it): `allocs` objects ever allocated, `releases` freed by free(),
+ *   `swept` freed by collections, `compactions` completed compactions, `gcWork` / `gcMs` the collector's work
+ *   units and milliseconds ever, `fragPercent` the device's (umm_malloc's) figure
+ *   100 - 100 * sqrt(sum of free runs squared) / sum of free runs, in percent as printed (one decimal),
+ *   `largestAlloc` the largest payload an allocation gets now (largest free run - 8 header bytes, 0 if none).
+ *   `byType` (from ` by type:`): for each type name, its live objects and the bytes of their blocks.
+ *   `phantoms` (only in a phantom view): the objects and bytes a collection would free.
  * @typedef {{ stats: DumpStats | null, blocks: string | null, error: string | null }} Payload
  *   `blocks`: one map character per block (null for a dump without its map);
  *   `error`: why something could not be read (the dump was whole, so this is a
  *   format the monitor does not know, not a transmission error).
  */
 
-const ROW_RE = /^([0-9a-f]{5}): ([MA-Z.=?]*)$/
+const ROW_RE = /^([0-9a-f]{5}): ([A-Za-z.=?]*)$/
 const FOLD_RE = /^ {7}\((\d+) lines all free\)$/
+const ALLOCS_RE =
+    /^ allocs: (\d+), releases: (\d+), swept: (\d+), compactions: (\d+), gc work: (\d+), gc time: (\d+) ms, frag: (\d+(?:\.\d+)?)%, largest alloc: (\d+)$/
+const TYPE_RE = /^([a-z]+) (\d+)\/(\d+)$/
+const PHANTOMS_RE = /^ phantoms: (\d+) objects, (\d+) bytes a collection would free$/
 
 /**
  * `key: value` pairs of a summary line: "GC: total: 16384, used: 960" gives
@@ -35,6 +57,49 @@ function pairs(text) {
         if (m) out[m[1].trim()] = m[2].trim()
     }
     return out
+}
+
+/**
+ * Reads the summary lines after the first four into `stats`. Returns an
+ * error, or null. A line it does not know (a newer device's) is skipped: the
+ * format grows by adding summary lines.
+ * @param {string[]} lines
+ * @param {DumpStats} stats
+ * @returns {string | null}
+ */
+function extraSummary(lines, stats) {
+    for (const [k, text] of lines.entries()) {
+        const at = k + 4
+        if (text.startsWith(" allocs:")) {
+            const m = ALLOCS_RE.exec(text)
+            if (!m) return `unreadable statistics line ${at}: ${text}`
+            const [allocs, releases, swept, compactions, gcWork, gcMs, fragPercent, largestAlloc] = m.slice(1).map(Number)
+            Object.assign(stats, { allocs, releases, swept, compactions, gcWork, gcMs, fragPercent, largestAlloc })
+        } else if (text.startsWith(" by type:")) {
+            /** @type {Record<string, TypeUsage>} */
+            const byType = {}
+            for (const part of text.slice(" by type:".length).split(",")) {
+                const m = TYPE_RE.exec(part.trim())
+                if (!m) return `unreadable line ${at} (by type): ${text}`
+                byType[m[1]] = { objects: Number(m[2]), bytes: Number(m[3]) }
+            }
+            stats.byType = byType
+        } else if (text.startsWith(" phantoms:")) {
+            const m = PHANTOMS_RE.exec(text)
+            if (!m) return `unreadable line ${at} (phantoms): ${text}`
+            stats.phantoms = { objects: Number(m[1]), bytes: Number(m[2]) }
+        } else if (!text.startsWith(" ")) return `unexpected line ${at}: ${text}`
+    }
+    return null
+}
+
+/**
+ * A phantom's map character: the lower-case letter of its type (in a phantom
+ * view, an object a collection would free).
+ * @param {string} ch
+ */
+export function isPhantom(ch) {
+    return ch >= "a" && ch <= "z"
 }
 
 /**
@@ -75,12 +140,15 @@ export function parsePayload(texts) {
     }
     const missing = Object.entries(stats).filter(([, v]) => typeof v === "number" && Number.isNaN(v))
     if (missing.length) return { stats, blocks: null, error: `unreadable summary field(s): ${missing.map(e => e[0]).join(", ")}` }
-    if (texts.length === 4) return { stats, blocks: null, error: null }
-    if (texts[4] !== "GC memory layout; from 0:") return { stats, blocks: null, error: `unexpected line 4: ${texts[4]}` }
+    let layout = texts.indexOf(LAYOUT_LINE, 4)
+    if (layout < 0) layout = texts.length
+    const extraError = extraSummary(texts.slice(4, layout), stats)
+    if (extraError) return { stats, blocks: null, error: extraError }
+    if (layout === texts.length) return { stats, blocks: null, error: null }
     if (stats.total % BLOCK !== 0) return { stats, blocks: null, error: `total ${stats.total} is not whole blocks` }
     const nblocks = stats.total / BLOCK
     let map = ""
-    for (let i = 5; i < texts.length; i++) {
+    for (let i = layout + 1; i < texts.length; i++) {
         const fold = FOLD_RE.exec(texts[i])
         if (fold) {
             map += ".".repeat(Number(fold[1]) * ROW_BLOCKS)
@@ -100,6 +168,7 @@ export function parsePayload(texts) {
 /**
  * The type letter of each block: a head's own letter, a tail its head's
  * letter, `M` and `.` themselves (a tail with no head to its left is `?`).
+ * A phantom's blocks keep its lower-case letter.
  * @param {string} blocks
  */
 export function blockTypes(blocks) {
@@ -119,7 +188,9 @@ export function blockTypes(blocks) {
 /**
  * What changed from `prev` to `cur` (same pool size): per block "+" newly
  * allocated (a used block that was free, or now belongs to a different object),
- * "-" freed (used before, free now), " " unchanged.
+ * "-" freed (used before, free now), " " unchanged. An object that became a
+ * phantom (or is shown live again after a phantom view) has not changed: it
+ * is the same object in the same blocks.
  * @param {string | null} prev
  * @param {string} cur
  */
@@ -142,7 +213,8 @@ export function blockChanges(prev, cur) {
 
 /**
  * For each block of an object, "head index:type:length" (the same string for
- * every block of one object); "" for free and metadata blocks.
+ * every block of one object, whether shown live or as a phantom); "" for free
+ * and metadata blocks.
  * @param {string} blocks
  */
 function heads(blocks) {
@@ -156,7 +228,7 @@ function heads(blocks) {
         }
         let j = i + 1
         while (j < blocks.length && blocks[j] === "=") j++
-        const id = `${i}:${c}:${j - i}`
+        const id = `${i}:${c.toUpperCase()}:${j - i}`
         for (let k = i; k < j; k++) out[k] = id
         i = j
     }
