@@ -1,14 +1,15 @@
 /**
- * The terminal view: the live map, one coloured character per block, with a
- * legend, the statistics, bars for use and fragmentation, the last damage
- * report, and the log lines below, redrawn in place (ANSI, alternate screen)
- * when stdout is a TTY.
+ * The terminal view: the live map, one coloured character per block (a
+ * phantom's in its own colours), with a legend, the statistics (and, from a
+ * device that prints them, the totals, usage by type and a phantom view's
+ * count), bars for use and fragmentation, the last damage report, and the log
+ * lines below, redrawn in place (ANSI, alternate screen) when stdout is a TTY.
  *
  * `renderScreen` is pure (state in, text out), so it is tested by rendering to
  * a string; `startTtyView` only schedules it and writes it.
  */
 import { blockTypes, BLOCK, ROW_BLOCKS } from "./payload.mjs"
-import { PALETTE, SWATCH } from "./palette.mjs"
+import { PALETTE, SWATCH, TYPE_LETTER } from "./palette.mjs"
 
 const ESC = "\x1b["
 // eslint-disable-next-line no-control-regex
@@ -98,7 +99,7 @@ export function mapRows(blocks, color, fold) {
             let j = i + 1
             while (j < chars.length && types[start + j] === t) j++
             const sw = SWATCH[t] ?? SWATCH["?"]
-            line += paint(color, t === "." ? "90" : `${sw.ansi};${sw.fg}`, chars.slice(i, j))
+            line += paint(color, codes(sw), chars.slice(i, j))
             i = j
         }
         rows.push(line)
@@ -106,27 +107,67 @@ export function mapRows(blocks, color, fold) {
     return rows
 }
 
-/** The legend, in as many lines as `width` needs. @param {boolean} color @param {number} width */
-export function legend(color, width) {
-    const items = [
-        ...PALETTE.map(s => ({ text: `${s.char} ${s.name}`, head: paint(color, s.char === "." ? "90" : `${s.ansi};${s.fg}`, s.char), rest: ` ${s.name}` })),
-        { text: "= rest of an object", head: "=", rest: " rest of an object" },
-    ]
+/** A swatch's colour codes. @param {import("./palette.mjs").Swatch} sw */
+const codes = sw => (sw.char === "." ? "90" : `${sw.ansi};${sw.fg}`)
+
+/**
+ * Items after a title, two spaces apart, in as many lines as `width` needs
+ * (the next lines indented under the first item).
+ * @param {string} title
+ * @param {{ text: string, shown: string }[]} items `text` as plain characters, `shown` as painted
+ * @param {number} width
+ */
+function wrapItems(title, items, width) {
     /** @type {string[]} */
     const lines = []
-    let line = "legend:"
+    const indent = " ".repeat(title.length)
+    let line = title
     let len = line.length
     for (const it of items) {
-        if (len + 2 + it.text.length > width && len > 8) {
+        if (len + 2 + it.text.length > width && len > title.length + 1) {
             lines.push(line)
-            line = "       "
+            line = indent
             len = line.length
         }
-        line += "  " + it.head + it.rest
+        line += "  " + it.shown
         len += 2 + it.text.length
     }
     lines.push(line)
     return lines
+}
+
+/**
+ * The legend, in as many lines as `width` needs. The phantom letters are one
+ * item.
+ * @param {boolean} color @param {number} width
+ */
+export function legend(color, width) {
+    const phantoms = PALETTE.filter(s => s.phantom)
+    const items = [
+        ...PALETTE.filter(s => !s.phantom && s.char !== "?").map(s => ({ text: `${s.char} ${s.name}`, shown: paint(color, codes(s), s.char) + ` ${s.name}` })),
+        {
+            text: `${phantoms.map(s => s.char).join("")} phantom: unreachable, a collection frees it`,
+            shown: phantoms.map(s => paint(color, codes(s), s.char)).join("") + " phantom: unreachable, a collection frees it",
+        },
+        ...PALETTE.filter(s => s.char === "?").map(s => ({ text: `${s.char} ${s.name}`, shown: paint(color, codes(s), s.char) + ` ${s.name}` })),
+        { text: "= rest of an object", shown: "= rest of an object" },
+    ]
+    return wrapItems("legend:", items, width)
+}
+
+/**
+ * The ` by type:` figures: each type's letter in its colour, its name, its
+ * objects and (when any) their bytes.
+ * @param {Record<string, { objects: number, bytes: number }>} byType
+ * @param {boolean} color @param {number} width
+ */
+export function byTypeLines(byType, color, width) {
+    const items = Object.entries(byType).map(([name, u]) => {
+        const sw = SWATCH[TYPE_LETTER[name] ?? "?"]
+        const rest = ` ${name} ${u.objects}` + (u.bytes ? ` (${kb(u.bytes)})` : "")
+        return { text: sw.char + rest, shown: paint(color, codes(sw), sw.char) + rest }
+    })
+    return wrapItems("by type", items, width)
 }
 
 /**
@@ -161,7 +202,18 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
                 `free ${kb(s.free)} · largest free run ${kb(s.largestFree)} · free runs ${s.freeRuns} · objects ${s.objects} · min free ${kb(s.minFree)}`
             )
             head.push(`collections ${s.collections} · last pause ${s.pauseMs} ms · work ${s.work} · phase ${s.phase} · auto ${s.auto ? "on" : "off"}`)
-            head.push(`frag  ${paint(color, "35", bar(s.fragmentation, 30))} ${(s.fragmentation * 100).toFixed(1).padStart(5)} %  (1 - largest free run / free)`)
+            if (s.allocs !== undefined) {
+                head.push(`collector, all told: work ${s.gcWork} · time ${s.gcMs} ms · compactions ${s.compactions}`)
+                head.push(`allocs ${s.allocs} · releases ${s.releases} · swept ${s.swept} · largest alloc ${kb(s.largestAlloc ?? 0)}`)
+            }
+            if (s.fragPercent !== undefined)
+                head.push(`frag  ${paint(color, "35", bar(s.fragPercent / 100, 30))} ${s.fragPercent.toFixed(1).padStart(5)} %  (100 - 100·√Σrun²/Σrun)`)
+            else head.push(`frag  ${paint(color, "35", bar(s.fragmentation, 30))} ${(s.fragmentation * 100).toFixed(1).padStart(5)} %  (1 - largest free run / free)`)
+            if (s.byType) head.push(...byTypeLines(s.byType, color, width))
+            if (s.phantoms)
+                head.push(
+                    `${paint(color, "1", "phantoms")} ${s.phantoms.objects} objects, ${kb(s.phantoms.bytes)}: a collection would free them (lower case in the map)`
+                )
         } else head.push(`(dump ${latest.dump}: ${latest.error ?? "no summary"})`)
     }
     const lastDamage = session.damaged.at(-1)
@@ -175,7 +227,8 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
     let map = []
     if (mapDump?.blocks) {
         const note = mapDump !== latest ? ` (the map is dump ${mapDump.dump}'s: dump ${latest?.dump} had none)` : ""
-        map.push(paint(color, "1", `map: ${mapDump.blocks.length} blocks of ${BLOCK} bytes, ${ROW_BLOCKS} a line`) + note)
+        const view = mapDump.stats?.phantoms ? " · phantom view" : ""
+        map.push(paint(color, "1", `map: ${mapDump.blocks.length} blocks of ${BLOCK} bytes, ${ROW_BLOCKS} a line${view}`) + note)
         const full = mapRows(mapDump.blocks, color, false)
         const leg = legend(color, width)
         const room = height - head.length - warn.length - leg.length - 1 /* log title */ - 3 /* some log */ - 1
