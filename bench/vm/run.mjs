@@ -7,9 +7,11 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { runSim, PROJECT_ROOT } from "../../sim/runner.mjs"
 
 /**
- * One program run per (trace, pool size[, compaction]): the VM heap holds one
- * 32 KiB pool at a time. `kinds`: the trace kinds to run (default all);
- * `compact`: also run the over-committed trace's collector with autoCompact on.
+ * One program run per (trace, pool size[, compaction variant]): the VM heap
+ * holds one 32 KiB pool at a time. `kinds`: the trace kinds to run (default
+ * all); `compact`: also run the over-committed trace's collector with
+ * autoCompact on ("compact"), and with autoCompact on and compactAsync() after
+ * each fragmentation failure ("compactAsync"): see bench/vm/core.ts.
  */
 export async function runVm({ quick, kinds, compact = true }) {
     const ops = quick ? 400 : 3000
@@ -20,25 +22,26 @@ export async function runVm({ quick, kinds, compact = true }) {
     const runs = []
     for (const kind of kinds || ["steady", "overcommit", "game"])
         for (const size of [16384, 32768]) {
-            runs.push({ kind, size, compact: false })
-            if (compact && kind === "overcommit") runs.push({ kind, size, compact: true })
+            runs.push({ kind, size, variant: "" })
+            if (compact && kind === "overcommit") for (const variant of ["compact", "compactAsync"]) runs.push({ kind, size, variant })
         }
-    for (const { kind, size, compact: c } of runs) {
-        const entry = `bench/.build/vm-${kind}-${size}${c ? "-compact" : ""}.ts`
+    for (const { kind, size, variant } of runs) {
+        const c = variant ? "+" + variant : ""
+        const entry = `bench/.build/vm-${kind}-${size}${variant ? "-" + variant : ""}.ts`
         writeFileSync(
             PROJECT_ROOT + "/" + entry,
-            `import { runVmBench } from "../vm/core"\n\nawait runVmBench("${kind}", ${size}, ${ops}, ${sample}, ${c})\n`,
+            `import { runVmBench } from "../vm/core"\n\nawait runVmBench("${kind}", ${size}, ${ops}, ${sample}, "${variant}")\n`,
         )
         let res
         try {
             res = await runSim(entry, { until: /BENCH-DONE/, timeoutMs: quick ? 120000 : 900000 })
         } catch (e) {
             // report the failure in the table and go on with the next run
-            errors.push(`${kind}${c ? "+compact" : ""} ${size}: ${e.reason} ${e.panicCode || ""} ${(e.lines || []).filter(l => /Exception| at /.test(l)).slice(0, 3).join(" | ")}`)
+            errors.push(`${kind}${c} ${size}: ${e.reason} ${e.panicCode || ""} ${(e.lines || []).filter(l => /Exception| at /.test(l)).slice(0, 3).join(" | ")}`)
             res = e
         }
         for (const l of res.lines || []) if (l.replace(/^WASM> /, "").startsWith("BENCH ")) lines.push(l.replace(/^WASM> /, ""))
-        process.stderr.write(`  vm ${kind}${c ? "+compact" : ""} ${size} done\n`)
+        process.stderr.write(`  vm ${kind}${c} ${size} done\n`)
     }
     const results = []
     let baseline = null
