@@ -16,6 +16,8 @@ import { MemoryError, Pool, RecordKind } from "./index"
 export const DEMO_DONE = "poolgc demo done"
 /** A map every this many rounds. */
 const MAP_EVERY = 8
+/** On a board (rounds forever), a compaction every this many rounds. */
+const COMPACT_EVERY = 64
 
 export interface DemoOptions {
     /** Rounds of the game workload; 0: forever. */
@@ -47,6 +49,8 @@ async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
     pool.setField(group, "items", items)
     pool.push(items, grid)
     pool.setRoot("display", group)
+    // a finaliser: it runs once the collector has freed the bitmap
+    pool.onFree(blinka, () => say("finaliser: Blinka's bitmap was freed"))
     say("1. Blinka's bitmap (P) is allocated at " + pool.offsetOf(blinka) + ", in a TileGrid (R) in a Group (R, L)")
     await pool.memInfo(true)
     await ds.sleep(0)
@@ -63,6 +67,10 @@ async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
     say("3. game over: the bitmap is dereferenced; it is a phantom, still in the map")
     await pool.memInfo(true)
     await ds.sleep(0)
+    // the phantom view: a marking pass that frees nothing; phantoms in lower case (p, r, l)
+    const ph = await pool.phantoms(true)
+    say("3b. the phantom view: " + ph.objects + " phantoms (the bitmap p, its TileGrid r, the Group r and its list l), " + ph.bytes + " bytes a collection would free")
+    await ds.sleep(0)
 
     const time = pool.number(10 * 60 + 55)
     pool.setRoot("time", time)
@@ -78,13 +86,26 @@ async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
     await ds.sleep(0)
 }
 
+/** Compaction: slides the live objects together so the free space is one run, and says what it changed. */
+async function compactAndShow(pool: Pool) {
+    const before = pool.stats()
+    await pool.compactAsync()
+    const after = pool.stats()
+    say(
+        "compacted: free runs " + before.freeRuns + " -> " + after.freeRuns + ", largest free " + before.largestFree + " -> " + after.largestFree + " bytes, fragmentation " +
+            before.fragmentation + "% -> " + after.fragmentation + "%"
+    )
+    await pool.memInfo(true)
+}
+
 /** The story, then `options.rounds` rounds of the game (0: forever). */
 export async function runDemo(pool: Pool, options: DemoOptions) {
     const TileGrid = pool.defineRecord("TileGrid", ["bitmap"])
     const Group = pool.defineRecord("Group", ["items"])
     await story(pool, TileGrid, Group)
 
-    const game = newGame(pool, false)
+    // the game's long-lived objects (the enemies list, the level maps) go at the top of the pool
+    const game = newGame(pool, true)
     const rounds = options.rounds
     let failures = 0
     for (let n = 1; rounds === 0 || n <= rounds; n++) {
@@ -97,7 +118,8 @@ export async function runDemo(pool: Pool, options: DemoOptions) {
             failed = true
             say("round " + n + ": " + e.message)
         }
-        if (n % MAP_EVERY === 0) {
+        if (rounds === 0 && n % COMPACT_EVERY === 0) await compactAndShow(pool)
+        else if (n % MAP_EVERY === 0) {
             const st = pool.stats()
             say("round " + n + ": " + st.live + " objects, " + st.free + " bytes free, largest run " + st.largestFree + ", " + st.collections + " collections, " + failures + " MemoryErrors")
             await pool.memInfo(true)
@@ -107,5 +129,6 @@ export async function runDemo(pool: Pool, options: DemoOptions) {
             await setStatusLight(failed ? options.ledFail : n % 2 === 0 ? options.ledBeat : 0x000000)
         await ds.sleep(options.pause)
     }
+    await compactAndShow(pool)
     say("done: " + rounds + " rounds")
 }

@@ -43,7 +43,7 @@ export async function runSequence(seed: number, steps: number, log: Log, pause: 
     }
     for (let step = 1; step <= steps; step++) {
         if (step % 10 === 0) await pause()
-        const op = r(20)
+        const op = r(23)
         try {
             let h: Handle = 0
             if (op < 2) h = pool.bytes(r(4) === 0 ? r(900) : r(90))
@@ -70,7 +70,21 @@ export async function runSequence(seed: number, steps: number, log: Log, pause: 
                 else pool.leave(scopes.pop())
             } else if (op < 18) pool.collect()
             else if (op < 19) pool.collectStep(1 + r(40))
-            else if (r(2) === 0) {
+            else if (op === 20) {
+                // compaction: a bounded step of one, or all of one
+                if (r(3) === 0) await pool.compactAsync()
+                else pool.compact()
+            } else if (op === 21) {
+                // long-lived placement: the mode for new objects, or one object moved up
+                if (r(2) === 0) pool.longLived(r(2) === 0)
+                else {
+                    const t = live()
+                    if (t !== 0) pool.makeLongLived(t)
+                }
+            } else if (op === 22) {
+                const ph = await pool.phantoms(false, () => {})
+                log("step " + step + ": phantoms " + ph.objects + " " + ph.bytes)
+            } else if (r(2) === 0) {
                 // through any handle ever seen: stale and mistyped ones must throw, identically
                 log("step " + step + ": number " + pool.getNumber(pick()))
             } else {
