@@ -1205,11 +1205,8 @@ export class Pool {
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
             dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true)
             this.dumping = dump
-            while (!dump.walk(buf, WALK_BYTES)) {
-                // the dry sweep may run meanwhile: it only unmarks, and the walk reads its own copy
-                step(buf, this.budget, null)
-                await nextSlice()
-            }
+            // (one walk slice costs about what a collection step does: they take turns, not a slice together)
+            while (!dump.walk(buf, WALK_BYTES)) await nextSlice()
             this.dumping = null
             while (!step(buf, this.budget, null)) await nextSlice()
         } finally {

@@ -32,7 +32,7 @@ export const PROBES = [
     "push-grow-large",
     "compact-fragmented",
     "compact-lift",
-    "phantoms-slice",
+    "phantoms-walk",
 ]
 
 /**
@@ -186,15 +186,15 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             } catch (e) {}
         }
     }
-    if (name === "compact-fragmented" || name === "phantoms-slice") {
+    if (name === "compact-fragmented" || name === "phantoms-walk") {
         // the fully fragmented chain: every other block free, ~1,000 one-block
         // objects to move, most of them by one block
         const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildChain(pool, true, pause)
         await pause()
         await finish(pool, pause)
-        if (name === "phantoms-slice") {
-            // what phantoms() does in one slice while it walks: a dump walk and a dry step
+        if (name === "phantoms-walk") {
+            // what phantoms() does in one slice while it walks: a walk of 128 table bytes, phantoms in lower case
             pool.buf[H_FLAGS] |= F_DRY
             startCycle(pool.buf)
             while (pool.buf[H_PHASE] !== PHASE_HOLD) {
@@ -204,7 +204,6 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             const dump = new Dump(pool.buf, true, 0, 0, true)
             return () => {
                 dump.walk(pool.buf, 128)
-                step(pool.buf, budget || 1200)
             }
         }
         return () => {
