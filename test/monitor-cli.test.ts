@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from "vitest"
 import { parseCli } from "../monitor/args.mjs"
 import { readRecording, RecordingWriter } from "../monitor/recording.mjs"
 import { BOARD_VENDORS, listFromSysfs } from "../monitor/sources/ports.mjs"
-import { FIXTURE } from "./monitor-support"
+import { FIXTURE, STATS_FIXTURE } from "./monitor-support"
 
 const dir = mkdtempSync(join(os.tmpdir(), "poolgc-cli-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -74,6 +74,22 @@ describe("replay and record", () => {
         expect(r.stdout.match(/^=== dump \d+: whole/gm)).toHaveLength(12)
         expect(r.stdout).toContain("\npoolgc demo done\n")
         expect(r.stdout).toMatch(/monitor: ended: replay finished/)
+    })
+
+    test("--replay --fast of the statistics fixture: every dump whole, the phantom view as the device sent it", () => {
+        const r = cli("--replay", STATS_FIXTURE, "--fast")
+        expect(r.status).toBe(0)
+        expect(r.stdout.match(/^=== dump \d+: whole, \d+ lines ===$/gm)).toEqual([
+            "=== dump 1: whole, 9 lines ===",
+            "=== dump 2: whole, 9 lines ===",
+            "=== dump 3: whole, 10 lines ===",
+            "=== dump 4: whole, 9 lines ===",
+            "=== dump 5: whole, 9 lines ===",
+            "=== dump 6: whole, 6 lines ===",
+        ])
+        expect(r.stdout).toContain(" phantoms: 8 objects, 208 bytes a collection would free\nGC memory layout; from 0:\n00000: " + "M".repeat(44) + "L==rsfA=fAp==l=fa==.\n")
+        expect(r.stdout).not.toContain("damaged")
+        expect(r.stdout).toContain("\nmonitor-stats done\n")
     })
 
     test("a replay keeps the recorded timing; --fast does not", () => {

@@ -2,13 +2,15 @@
  * The monitor's stream layers: Jacdac frame stripping, line splitting, and the
  * dump assembler's whole / damaged verdicts (docs/serial-format.md), on the
  * stream recorded from the simulator's demo (test/fixtures/monitor-demo.rec)
- * and on board-like and damaged variants of it.
+ * and on board-like and damaged variants of it; the payload, the statistics
+ * lines and a phantom view (test/fixtures/monitor-stats.rec, and dumps the
+ * Node build of the pool prints).
  */
 import { describe, expect, test } from "vitest"
 import { classifyLine, DumpAssembler, dumpCrc } from "../monitor/dumps.mjs"
 import { FrameStripper, MAX_FRAME } from "../monitor/frames.mjs"
 import { LineSplitter, MAX_LINE } from "../monitor/lines.mjs"
-import { blockChanges, blockTypes, parsePayload } from "../monitor/payload.mjs"
+import { blockChanges, blockTypes, isPhantom, parsePayload } from "../monitor/payload.mjs"
 import { Pool } from "../src/index"
 import {
     chunks,
@@ -20,6 +22,7 @@ import {
     randomPayload,
     rng,
     runSession,
+    STATS_FIXTURE,
 } from "./monitor-support"
 
 /** Text bytes after stripping, for a stream given in pieces. */
@@ -353,5 +356,219 @@ describe("the payload", () => {
         expect(parsePayload([...texts.slice(0, 7), "00900: " + ".".repeat(32)]).error).toMatch(/starts at block 144, expected 128/)
         expect(parsePayload(texts.slice(0, 4))).toMatchObject({ blocks: null, error: null })
         expect(parsePayload(texts.slice(0, 6)).error).toMatch(/the map has 64 blocks, total says 160/)
+    })
+})
+
+/** The four summary lines every dump has (the format's example: a 4096-byte pool). */
+const SUMMARY4 = [
+    "GC: total: 4096, used: 672, free: 3424",
+    " No. of 1-blocks: 1, 2-blocks: 1, max blk sz: 3, max free sz: 210",
+    " objects: 3, meta: 576, free runs: 3, largest free: 3360, min free: 3360",
+    " collections: 1, pause: 0 ms, work: 81, phase: idle, auto: on, threshold: 0",
+]
+const ALLOCS = " allocs: 6, releases: 1, swept: 2, compactions: 0, gc work: 81, gc time: 0 ms, frag: 1.9%, largest alloc: 3352"
+const BY_TYPE = " by type: bytes 2/48, string 0/0, number 0/0, bitmap 0/0, list 1/48, record 0/0"
+const MAP = ["GC memory layout; from 0:", "00000: " + "M".repeat(36) + "L==...A=.A" + ".".repeat(18), "       (3 lines all free)"]
+
+/** umm_malloc's fragmentation of a map, in percent to one decimal, as the device prints it. */
+function ummFrag(blocks: string): number {
+    const runs = blocks.match(/\.+/g)?.map(r => r.length) ?? []
+    const sum = runs.reduce((a, b) => a + b, 0)
+    const squares = runs.reduce((a, b) => a + b * b, 0)
+    return sum === 0 ? 0 : Math.round(1000 - (1000 * Math.sqrt(squares)) / sum) / 10
+}
+
+/** Objects (heads) and bytes of each type letter in a map; `phantom` counts the lower-case ones only, else all. */
+function countMap(blocks: string, phantom = false) {
+    const types = blockTypes(blocks)
+    const out: Record<string, { objects: number; bytes: number }> = {}
+    for (let i = 0; i < blocks.length; i++) {
+        const t = types[i]
+        if (t === "." || t === "M" || (phantom && !isPhantom(t))) continue
+        const k = t.toUpperCase()
+        out[k] ??= { objects: 0, bytes: 0 }
+        out[k].bytes += 16
+        if (blocks[i] !== "=") out[k].objects++
+    }
+    return out
+}
+
+const LETTER: Record<string, string> = { bytes: "A", string: "S", number: "F", bitmap: "P", list: "L", record: "R" }
+
+describe("the statistics lines and the phantom view", () => {
+    test("the format's example: every new field read by value", () => {
+        const p = parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, " phantoms: 2 objects, 48 bytes a collection would free", ...MAP])
+        expect(p.error).toBeNull()
+        expect(p.stats).toMatchObject({
+            total: 4096,
+            used: 672,
+            objects: 3,
+            phase: "idle",
+            allocs: 6,
+            releases: 1,
+            swept: 2,
+            compactions: 0,
+            gcWork: 81,
+            gcMs: 0,
+            fragPercent: 1.9,
+            largestAlloc: 3352,
+            phantoms: { objects: 2, bytes: 48 },
+        })
+        expect(p.stats!.byType).toEqual({
+            bytes: { objects: 2, bytes: 48 },
+            string: { objects: 0, bytes: 0 },
+            number: { objects: 0, bytes: 0 },
+            bitmap: { objects: 0, bytes: 0 },
+            list: { objects: 1, bytes: 48 },
+            record: { objects: 0, bytes: 0 },
+        })
+        // the map after the new lines, and the device's figures agree with it
+        expect(p.blocks).toBe("M".repeat(36) + "L==...A=.A" + ".".repeat(18 + 192))
+        expect(ummFrag(p.blocks!)).toBe(1.9)
+        expect(p.stats!.largestAlloc).toBe(p.stats!.largestFree - 8)
+        // without the phantoms line (memInfo rather than phantoms()): no phantoms field
+        const q = parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, ...MAP])
+        expect(q.error).toBeNull()
+        expect(q.stats).not.toHaveProperty("phantoms")
+        expect(q.stats!.allocs).toBe(6)
+        // a big dump's figures, and a fragmentation of more than one digit
+        const big = parsePayload([
+            ...SUMMARY4,
+            " allocs: 1234567, releases: 89, swept: 1234000, compactions: 17, gc work: 987654321, gc time: 4321 ms, frag: 37.5%, largest alloc: 0",
+        ])
+        expect(big.stats).toMatchObject({ allocs: 1234567, releases: 89, swept: 1234000, compactions: 17, gcWork: 987654321, gcMs: 4321, fragPercent: 37.5, largestAlloc: 0 })
+    })
+
+    test("an old-format dump (four summary lines) parses as before: the new fields are absent", () => {
+        const p = parsePayload([...SUMMARY4, ...MAP])
+        expect(p.error).toBeNull()
+        expect(p.blocks).toHaveLength(256)
+        expect(p.stats).toMatchObject({ total: 4096, free: 3424, largestFree: 3360, collections: 1, work: 81 })
+        for (const k of ["allocs", "releases", "swept", "compactions", "gcWork", "gcMs", "fragPercent", "largestAlloc", "byType", "phantoms"])
+            expect(p.stats, k).not.toHaveProperty(k)
+        // the recorded demo is in that format too
+        const { session } = runSession([Buffer.from(fixtureText(), "latin1")])
+        expect(session.history).toHaveLength(12)
+        for (const d of session.history) {
+            expect(d.error).toBeNull()
+            expect(d.stats).not.toHaveProperty("allocs")
+            expect(d.stats).not.toHaveProperty("byType")
+        }
+    })
+
+    test("the phases of compaction; phantom letters in the map; what is not the format is reported", () => {
+        for (const phase of ["idle", "mark", "sweep", "hold", "compact", "lift"]) {
+            const texts = [...SUMMARY4.slice(0, 3), SUMMARY4[3].replace("phase: idle", `phase: ${phase}`), ALLOCS, BY_TYPE]
+            expect(parsePayload(texts).stats!.phase).toBe(phase)
+        }
+        const row = "00000: " + "M".repeat(36) + "l==...a=.A" + ".".repeat(18)
+        const ph = parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, " phantoms: 2 objects, 80 bytes a collection would free", MAP[0], row, MAP[2]])
+        expect(ph.error).toBeNull()
+        expect(ph.blocks!.slice(36, 46)).toBe("l==...a=.A")
+        expect(blockTypes(ph.blocks!).slice(36, 46)).toBe("lll...aa.A")
+        expect(countMap(ph.blocks!, true)).toEqual({ L: { objects: 1, bytes: 48 }, A: { objects: 1, bytes: 32 } })
+
+        const bad = (line: string) => parsePayload([...SUMMARY4, line, BY_TYPE, ...MAP])
+        expect(bad(ALLOCS.replace("frag: 1.9%", "frag: lots"))).toMatchObject({ blocks: null, error: expect.stringMatching(/^unreadable statistics line 4: /) })
+        expect(parsePayload([...SUMMARY4, ALLOCS, " by type: bytes 2/48, string two/0", ...MAP]).error).toMatch(/^unreadable line 5 \(by type\)/)
+        expect(parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, " phantoms: some", ...MAP]).error).toMatch(/^unreadable line 6 \(phantoms\)/)
+        expect(parsePayload([...SUMMARY4, "GC memory layout; from 4:", ...MAP.slice(1)]).error).toBe("unexpected line 4: GC memory layout; from 4:")
+        // a summary line the monitor does not know (a newer device's) is skipped, the rest still read
+        const newer = parsePayload([...SUMMARY4, ALLOCS, " finalisers: 3 pending", BY_TYPE, ...MAP])
+        expect(newer.error).toBeNull()
+        expect(newer.stats!.byType!.list).toEqual({ objects: 1, bytes: 48 })
+        expect(newer.blocks).toHaveLength(256)
+    })
+
+    test("recorded from the simulator: the figures by value, checked against each dump's own map", () => {
+        const { session, order } = runSession([Buffer.from(fixtureText(STATS_FIXTURE), "latin1")])
+        expect(order).toEqual(["whole 1", "whole 2", "whole 3", "whole 4", "whole 5", "whole 6"])
+        const [d1, d2, d3, d4, d5, d6] = session.history
+        for (const d of session.history) expect(d.error, `dump ${d.dump}`).toBeNull()
+        // 1: six allocations, one free(), a collection that swept the number and the string
+        expect(d1.stats).toMatchObject({ allocs: 6, releases: 1, swept: 2, compactions: 0, gcWork: 143, gcMs: 0, fragPercent: 0.9, largestAlloc: 7320 })
+        expect(d1.blocks!.slice(44, 64)).toBe("L==...A=.A..........")
+        // 2: all reachable; 3: the phantom view of the same pool; 4: memInfo of it again
+        expect(d2.stats).toMatchObject({ allocs: 14, releases: 1, swept: 2, objects: 11, phase: "idle" })
+        expect(d2.stats).not.toHaveProperty("phantoms")
+        expect(d3.stats).toMatchObject({ allocs: 14, phase: "hold", work: 14, gcWork: 157, phantoms: { objects: 8, bytes: 208 } })
+        expect(d2.blocks!.slice(44, 64)).toBe("L==RSFA=FAP==L=FA==.")
+        expect(d3.blocks!.slice(44, 64)).toBe("L==rsfA=fAp==l=fa==.")
+        expect(d4.blocks).toBe(d2.blocks)
+        expect(d4.stats).not.toHaveProperty("phantoms")
+        // becoming a phantom, or live again, is not a change of the map
+        expect(blockChanges(d2.blocks, d3.blocks!).trim()).toBe("")
+        expect(blockChanges(d3.blocks, d4.blocks!).trim()).toBe("")
+        // the phantoms line agrees with the lower-case letters of the map
+        const ph = countMap(d3.blocks!, true)
+        expect(Object.values(ph).reduce((a, u) => a + u.objects, 0)).toBe(8)
+        expect(Object.values(ph).reduce((a, u) => a + u.bytes, 0)).toBe(208)
+        expect(ph).toEqual({
+            R: { objects: 1, bytes: 16 },
+            S: { objects: 1, bytes: 16 },
+            F: { objects: 3, bytes: 48 },
+            P: { objects: 1, bytes: 48 },
+            L: { objects: 1, bytes: 32 },
+            A: { objects: 1, bytes: 48 },
+        })
+        // 5: after collect() and compact(); 6: the same, summary only
+        expect(d5.stats).toMatchObject({ collections: 3, swept: 10, compactions: 1, gcWork: 842, fragPercent: 0, freeRuns: 1, largestAlloc: 7384 })
+        expect(d5.blocks!.slice(44, 64)).toBe("L==A=A" + ".".repeat(14))
+        expect(d6).toMatchObject({ blocks: null, error: null })
+        expect(d6.stats).toMatchObject({ allocs: 14, releases: 1, swept: 10, compactions: 1, largestAlloc: 7384 })
+        expect(d6.stats!.byType).toEqual(d5.stats!.byType)
+        for (const d of [d1, d2, d3, d4, d5]) {
+            const s = d.stats!
+            expect(s.fragPercent, `dump ${d.dump}`).toBe(ummFrag(d.blocks!))
+            expect(s.largestAlloc).toBe(s.largestFree - 8)
+            // by type: every object the map shows (phantoms included), and nothing else
+            const map = countMap(d.blocks!)
+            for (const [name, u] of Object.entries(s.byType!)) expect(u, `dump ${d.dump}, ${name}`).toEqual(map[LETTER[name]] ?? { objects: 0, bytes: 0 })
+            expect(Object.values(s.byType!).reduce((a, u) => a + u.objects, 0)).toBe(s.objects)
+            expect(Object.values(s.byType!).reduce((a, u) => a + u.bytes, 0)).toBe(s.used - s.meta)
+        }
+    })
+
+    test("what the Node build of the pool prints parses to its own stats()", async () => {
+        const pool = new Pool({ size: 8192 })
+        const keep = pool.list(8)
+        pool.setRoot("keep", keep)
+        for (let i = 0; i < 6; i++) pool.push(keep, pool.string("keep " + i))
+        pool.number(1)
+        pool.bytes(100)
+        const gone = pool.list(2)
+        pool.push(gone, pool.number(2))
+        pool.free(pool.get(keep, 1))
+        pool.collect()
+        pool.bytes(40) // a phantom
+        pool.number(3) // another
+        const lines: string[] = []
+        await pool.memInfo(true, l => lines.push(l))
+        const report = await pool.phantoms(true, l => lines.push(l))
+        const { session, order } = runSession([Buffer.from(lines.join("\n") + "\n")])
+        expect(order).toHaveLength(2)
+        const [live, view] = session.history
+        const st = pool.stats()
+        for (const d of [live, view]) {
+            expect(d.error).toBeNull()
+            expect(d.stats).toMatchObject({
+                allocs: st.allocs,
+                releases: st.releases,
+                swept: st.frees - st.releases,
+                compactions: st.compactions,
+                fragPercent: st.fragmentation,
+                largestAlloc: st.largestAllocatable,
+                largestFree: st.largestFree,
+                objects: st.live,
+            })
+            expect(d.stats!.byType).toEqual(st.byType)
+        }
+        expect(live.stats!.releases).toBe(1)
+        expect(live.stats!.swept).toBe(4) // the number, the bytes, the list and its number
+        expect(live.stats).not.toHaveProperty("phantoms")
+        expect(view.stats!.phantoms).toEqual(report)
+        expect(report).toEqual({ objects: 2, bytes: 48 + 16 }) // bytes(40): 3 blocks; a number: 1
+        expect(countMap(view.blocks!, true)).toEqual({ A: { objects: 1, bytes: 48 }, F: { objects: 1, bytes: 16 } })
+        expect(blockChanges(live.blocks, view.blocks!).trim()).toBe("")
     })
 })

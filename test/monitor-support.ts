@@ -6,17 +6,23 @@
 import { readRecording } from "../monitor/recording.mjs"
 import { MonitorSession } from "../monitor/session.mjs"
 
+/** The demo, in the dump format before the statistics lines (4 summary lines). */
 export const FIXTURE = "test/fixtures/monitor-demo.rec"
+/**
+ * test/fixtures/monitor-stats.ts in the simulator: the statistics lines, by
+ * type, and a phantom view (dump 3).
+ */
+export const STATS_FIXTURE = "test/fixtures/monitor-stats.rec"
 
-/** The fixture's text, as the simulator printed it (one `\n` a line). */
-export function fixtureText(): string {
-    const { items } = readRecording(FIXTURE)
+/** A fixture's text, as the simulator printed it (one `\n` a line). */
+export function fixtureText(path = FIXTURE): string {
+    const { items } = readRecording(path)
     return Buffer.concat(items.flatMap(i => ("data" in i ? [i.data] : []))).toString("latin1")
 }
 
-/** The fixture's lines (without the final empty string). */
-export function fixtureLines(): string[] {
-    return fixtureText().split("\n").slice(0, -1)
+/** A fixture's lines (without the final empty string). */
+export function fixtureLines(path = FIXTURE): string[] {
+    return fixtureText(path).split("\n").slice(0, -1)
 }
 
 /** Mulberry32: a small seeded PRNG, so a failing case can be replayed. */

@@ -1,13 +1,15 @@
 /**
  * The terminal view: rendered to a string (map rows, colours, legend, stats,
- * damage), and the real thing under a pseudo-terminal (`script` from
- * util-linux), redrawing in place and quitting on "q".
+ * damage; the statistics lines and a phantom view from
+ * test/fixtures/monitor-stats.rec, the older format from the demo), and the
+ * real thing under a pseudo-terminal (`script` from util-linux), redrawing in
+ * place and quitting on "q".
  */
 import { spawn, spawnSync } from "node:child_process"
 import { describe, expect, test } from "vitest"
-import { printable, renderScreen } from "../monitor/terminal.mjs"
-import { SWATCH } from "../monitor/palette.mjs"
-import { FIXTURE, fixtureLines, fixtureText, runSession } from "./monitor-support"
+import { legend, printable, renderScreen } from "../monitor/terminal.mjs"
+import { PALETTE, SWATCH } from "../monitor/palette.mjs"
+import { FIXTURE, fixtureLines, fixtureText, runSession, STATS_FIXTURE } from "./monitor-support"
 
 // eslint-disable-next-line no-control-regex
 const plainOf = (s: string) => s.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "")
@@ -15,6 +17,15 @@ const plainOf = (s: string) => s.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "")
 function demoSession() {
     return runSession([Buffer.from(fixtureText(), "latin1")]).session
 }
+
+/** The statistics fixture's session, fed up to the end of dump `n`. */
+function statsSession(n: number) {
+    const lines = fixtureLines(STATS_FIXTURE)
+    const end = lines.findIndex(l => new RegExp(`^@${n}:\\d+ end `).test(l))
+    return runSession([Buffer.from(lines.slice(0, end + 1).join("\n") + "\n", "latin1")]).session
+}
+
+const sgr = (char: string) => `\x1b[${SWATCH[char].ansi};${SWATCH[char].fg}m`
 
 describe("the terminal view, rendered to a string", () => {
     test("map rows as the device printed them, in colour, with the legend and the statistics", () => {
@@ -72,6 +83,63 @@ describe("the terminal view, rendered to a string", () => {
 
     test("device garbage cannot drive the terminal", () => {
         expect(printable("a\x1b[2Jb\x07\tc")).toBe("a\\x1b[2Jb\\x07 c")
+    })
+})
+
+describe("the statistics lines and a phantom view", () => {
+    test("the totals, fragmentation, largest allocation, usage by type and the phantoms, by value", () => {
+        const s = statsSession(3) // the phantom view
+        const text = renderScreen(s, { width: 100, height: 60, color: false, log: false })
+        expect(text).toContain("collections 1 · last pause 0 ms · work 14 · phase hold · auto on")
+        expect(text).toContain("collector, all told: work 157 · time 0 ms · compactions 0")
+        expect(text).toContain("allocs 14 · releases 1 · swept 2 · largest alloc 7176 B")
+        // the device's fragmentation figure on the bar (0 %: one free run)
+        expect(text).toContain("frag  " + "░".repeat(30) + "   0.0 %  (100 - 100·√Σrun²/Σrun)")
+        expect(text).toContain("by type  A bytes 3 (96 B)  S string 1 (16 B)  F number 3 (48 B)  P bitmap 1 (48 B)  L list 2 (80 B)")
+        expect(text).toContain("         R record 1 (16 B)")
+        expect(text).toContain("phantoms 8 objects, 208 B: a collection would free them (lower case in the map)")
+        expect(text).toContain("map: 512 blocks of 16 bytes, 64 a line · phantom view")
+        expect(text).toContain("00000: " + "M".repeat(44) + "L==rsfA=fAp==l=fa==.")
+
+        // dump 1: a fragmented pool, the bar at 0.9 %; types with no objects have no bytes shown
+        const t1 = renderScreen(statsSession(1), { width: 100, height: 60, color: false, log: false })
+        expect(t1).toContain("allocs 6 · releases 1 · swept 2 · largest alloc 7320 B")
+        expect(t1.find(l => l.startsWith("frag  "))).toMatch(/^frag  ░{30}   0\.9 %/)
+        expect(t1).toContain("by type  A bytes 2 (48 B)  S string 0  F number 0  P bitmap 0  L list 1 (48 B)  R record 0")
+        // not a phantom view: no phantoms line, the map's title says nothing of phantoms
+        expect(t1.slice(0, t1.findIndex(l => l.startsWith("map: "))).join("\n")).not.toMatch(/phantom/)
+        expect(t1).toContain("map: 512 blocks of 16 bytes, 64 a line")
+    })
+
+    test("phantom cells in their own colours, not their type's live ones; the legend explains them", () => {
+        const screen = renderScreen(statsSession(3), { width: 100, height: 60, color: true, log: false })
+        const row = screen.find(l => plainOf(l).startsWith("00000: "))!
+        // live: the list and the reachable bytes; phantoms: each run in its lower-case swatch
+        expect(row).toContain(`${sgr("L")}L==\x1b[0m`)
+        expect(row).toContain(`${sgr("A")}A=\x1b[0m`)
+        for (const run of ["r", "s", "f", "p==", "l=", "a=="]) expect(row).toContain(`${sgr(run[0])}${run}\x1b[0m`)
+        for (const c of "asfplr") {
+            expect(SWATCH[c].phantom).toBe(true)
+            expect(sgr(c)).not.toBe(sgr(c.toUpperCase()))
+        }
+        // the same pool shown by memInfo (dump 4): the same blocks in the live colours
+        const row4 = renderScreen(statsSession(4), { width: 100, height: 60, color: true, log: false }).find(l => plainOf(l).startsWith("00000: "))!
+        for (const run of ["R", "S", "P==", "L=", "A=="]) expect(row4).toContain(`${sgr(run[0])}${run}\x1b[0m`)
+        expect(row4).not.toContain("\x1b[40;")
+        // the legend: the six phantom letters as one item, each in its colour
+        const leg = legend(true, 200).join("\n")
+        expect(leg).toContain(PALETTE.filter(p => p.phantom).map(p => `${sgr(p.char)}${p.char}\x1b[0m`).join("") + " phantom: unreachable, a collection frees it")
+        expect(plainOf(leg)).toContain("apfslr phantom: unreachable, a collection frees it")
+        // and in the screen's legend
+        expect(screen.map(plainOf).join("\n")).toContain("phantom: unreachable, a collection frees it")
+    })
+
+    test("a dump in the older format: no lines for figures it does not carry", () => {
+        const head = renderScreen(demoSession(), { width: 100, height: 50, color: false, log: false })
+        const stats = head.slice(0, head.findIndex(l => l.startsWith("map: ")))
+        expect(stats.join("\n")).not.toMatch(/allocs|all told|by type|phantom/)
+        expect(stats.find(l => l.startsWith("frag  "))).toMatch(/14\.9 %  \(1 - largest free run \/ free\)$/)
+        expect(head.find(l => l.startsWith("map: "))).toBe("map: 1024 blocks of 16 bytes, 64 a line")
     })
 })
 
