@@ -186,7 +186,7 @@ async function main() {
         console.log("\n" + vm.table)
     }
     if (o.json) {
-        writeFileSync(resolve(process.cwd(), o.json), JSON.stringify({ machine: m, argv: process.argv.slice(2), node: results, vm: vm && vm.results }, null, 2))
+        writeFileSync(resolve(process.cwd(), o.json), JSON.stringify({ machine: m, argv: process.argv.slice(2), node: results, vm: vm && vm.results, vmInfo: vm && vm.info, vmErrors: vm && vm.errors }, null, 2))
         console.log(`\nwrote ${o.json}`)
     }
     console.error(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)
