@@ -27,7 +27,7 @@ describe("monitor --sim", () => {
         // every dump whole, each printed once, in order, none damaged
         const heads = lines.filter(l => l.startsWith("=== dump "))
         expect(heads.map(h => Number(/^=== dump (\d+): whole, \d+ lines ===$/.exec(h)![1]))).toEqual(
-            Array.from({ length: 12 }, (_, i) => i + 1)
+            Array.from({ length: 14 }, (_, i) => i + 1)
         )
         expect(out).not.toMatch(/damaged/)
         expect(lines.filter(l => l.startsWith("@"))).toEqual([])

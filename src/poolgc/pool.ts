@@ -435,7 +435,9 @@ export class Pool {
             // enough free in total, but in pieces: compact with what the collection
             // left of the budget (one failing allocation spends one budget), then search again
             // (none left: the compaction is started, and the next allocations advance it)
-            const left = this.budget - (buf.getAt(H_GCWORK, "u32") - work0)
+            // less the search after it: about nblocks/8 units (a search reads nblocks/4 table
+            // bytes at ~15 VM operations each; a unit is ~25 operations)
+            const left = this.budget - (buf.getAt(H_GCWORK, "u32") - work0) - (this.nblocks >> 3)
             if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT && buf[H_PHASE] === PHASE_IDLE) {
                 startCompaction(buf)
                 if (left > 0 && this.runStep(left)) {

@@ -354,7 +354,7 @@ export class Verifier {
             this.heads++
             this.types[type << 1]++
             this.types[(type << 1) + 1] += n
-            work += 3 + (n >> 2) // a head costs the VM about 4 units' worth (~120 operations)
+            work += 5 + (n >> 2) // a head costs the VM about 6 units' worth (~170 operations: its type counts too)
             b += n
         }
         this.b = b

@@ -143,6 +143,44 @@ describe("poolgc on the VM", () => {
         expect(pool.isLive(hidden)).toBe(true)
     })
 
+    test("beyond MicroPython: compaction, long-lived placement, the phantom view and finalisers", async () => {
+        await ds.sleep(0) // each test starts a fresh VM slice
+        const pool = new Pool({ size: 4096, handles: 64, autoCompact: true })
+        const keep = pool.list(40)
+        pool.setRoot("keep", keep)
+        const freed: number[] = []
+        const items: number[] = []
+        for (let i = 0; i < 40; i++) {
+            const b = pool.bytes(24)
+            pool.setByte(b, 0, i)
+            items.push(b)
+            if (i % 2 === 1) pool.push(keep, b)
+        }
+        pool.onFree(items[0], h => freed.push(h))
+        // phantoms: the 20 even items; nothing is freed by looking
+        const ph = await pool.phantoms(false, () => {})
+        expect(ph.objects).toBe(20)
+        expect(ph.bytes).toBe(20 * 32)
+        expect(pool.isLive(items[0])).toBe(true)
+        pool.collect()
+        expect(freed.length).toBe(1)
+        expect(freed[0]).toBe(items[0])
+        check(pool.stats().freeRuns > 10, "holes after the collection")
+        // an allocation that needs every free byte: it compacts, and the kept items keep their bytes
+        const free = pool.stats().free
+        const all = pool.bytes(free - 8)
+        expect(pool.sizeOf(all)).toBe(free - 8)
+        expect(pool.stats().compactions).toBe(1)
+        for (let i = 1; i < 40; i += 2) expect(pool.getByte(items[i], 0)).toBe(i)
+        pool.free(all)
+        // long-lived placement: from the top
+        pool.longLived(true)
+        const top = pool.number(1)
+        pool.longLived(false)
+        expect(pool.offsetOf(top)).toBe(4096 - 16)
+        await pool.verifyAsync()
+    })
+
     test("memInfo lines stay under 150 characters and end with the frame", async () => {
         await ds.sleep(0) // each test starts a fresh VM slice
         const pool = new Pool({ size: 32768 })

@@ -219,7 +219,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         pool.disable()
         let i = 0
         while (true) {
-            if (i % 8 === 0) await pause()
+            if (i % 2 === 0) await pause() // a top-down search reads the whole table
             pool.longLived(i % 2 === 0)
             try {
                 const x = pool.number(i)
@@ -231,6 +231,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         }
         pool.longLived(false)
         pool.enable()
+        await pause()
         await finish(pool, pause)
         // collected; now the compaction alone, in the probe's slice
         return () => {

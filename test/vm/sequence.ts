@@ -42,7 +42,7 @@ export async function runSequence(seed: number, steps: number, log: Log, pause: 
         return h !== 0 && pool.isLive(h) ? h : 0
     }
     for (let step = 1; step <= steps; step++) {
-        if (step % 10 === 0) await pause()
+        if (step % 2 === 0) await pause() // collect() and compact() each take up to a quarter of a VM slice
         const op = r(23)
         try {
             let h: Handle = 0
