@@ -146,6 +146,56 @@ describe("compaction", () => {
         checkPool(pool)
     })
 
+    test("a fragmentation failure during a collection that outgrows the budget: that collection ends with a compaction", async () => {
+        // budget 40: no collection of this heap fits in one allocation (the benchmark's VM case)
+        const { pool, kept } = fragmented(8192, true, 40)
+        const free = pool.stats().free
+        let err: Error | null = null
+        try {
+            pool.bytes(free - 8)
+        } catch (e) {
+            err = e as Error
+        }
+        expect(err).toBeInstanceOf(MemoryError)
+        expect(err!.message).toMatch(/a collection is still in progress \(it will compact\): await collectAsync\(\) and retry$/)
+        await pool.collectAsync() // the advice: the collection, then its compaction
+        expect(pool.stats()).toMatchObject({ freeRuns: 1, compactions: 1, phase: "idle" })
+        expect(pool.sizeOf(pool.bytes(free - 8))).toBe(free - 8)
+        contentsIntact(pool, kept)
+        pool.verify(1e9)
+        checkPool(pool)
+    })
+
+    test("with automatic collection off (objects released by free()), compaction moves and frees nothing", async () => {
+        const pool = new Pool({ size: 4096, handles: 256 })
+        pool.disable()
+        const all: Handle[] = []
+        for (let i = 0; i < 60; i++) {
+            const h = pool.bytes(24) // none rooted: this program frees explicitly
+            pool.setByte(h, 0, i)
+            all.push(h)
+        }
+        for (let i = 0; i < all.length; i += 2) pool.free(all[i])
+        const alive = all.filter((_, i) => i % 2 === 1)
+        const { free, live } = pool.stats()
+        expect(pool.stats().largestFree).toBeLessThan(free)
+        // the allocation compacts without collecting: every unrooted object survives
+        const big = pool.bytes(free - 8)
+        expect(pool.stats()).toMatchObject({ compactions: 1, collections: 0, live: live + 1 })
+        alive.forEach(h => expect(pool.getByte(h, 0) % 2).toBe(1))
+        pool.free(big)
+        for (let i = 0; i < alive.length; i += 3) pool.free(alive[i])
+        // compact(false) and compactAsync(false): the same, on request
+        while (!pool.compact(false));
+        expect(pool.stats()).toMatchObject({ freeRuns: 1, collections: 0, compactions: 2 })
+        pool.free(alive[1])
+        await pool.compactAsync(false)
+        expect(pool.stats()).toMatchObject({ freeRuns: 1, collections: 0, compactions: 3 })
+        alive.forEach((h, i) => expect(pool.isLive(h)).toBe(i % 3 !== 0 && i !== 1))
+        pool.verify(1e9)
+        checkPool(pool)
+    })
+
     test("a dump taken while objects move shows the pool as it was at the call", async () => {
         const { pool } = fragmented(8192, true)
         const still: string[] = []

@@ -438,12 +438,27 @@ export class Pool {
             // less the search after it: about nblocks/8 units (a search reads nblocks/4 table
             // bytes at ~15 VM operations each; a unit is ~25 operations)
             const left = this.budget - (buf.getAt(H_GCWORK, "u32") - work0) - (this.nblocks >> 3)
-            if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT && buf[H_PHASE] === PHASE_IDLE) {
-                startCompaction(buf)
-                if (left > 0 && this.runStep(left)) {
-                    blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-                    slot = blk < 0 ? -1 : this.findSlot()
+            if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT) {
+                const phase = buf[H_PHASE]
+                if (phase === PHASE_IDLE) {
+                    startCompaction(buf)
+                    if (left > 0 && this.runStep(left)) {
+                        blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                        slot = blk < 0 ? -1 : this.findSlot()
+                    }
+                } else if (phase === PHASE_MARK || phase === PHASE_SWEEP) {
+                    // the collection outgrew this allocation's budget: it ends with a
+                    // compaction, which the next allocations (or collectAsync()) carry out
+                    buf[H_FLAGS] |= F_COMPACT
                 }
+            }
+        } else if (blk < 0 && (buf[H_FLAGS] & (F_AUTO | F_AUTOCOMPACT | F_DRY)) === F_AUTOCOMPACT && buf[H_PHASE] === PHASE_IDLE && buf.getAt(H_FREE, "u16") >= n) {
+            // automatic collection is off (objects are released with free()): compact
+            // without collecting, which moves objects and frees none
+            startCompaction(buf)
+            if (this.runStep(this.budget - (this.nblocks >> 3))) {
+                blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                slot = blk < 0 ? -1 : this.findSlot()
             }
         }
         if (blk < 0 || slot < 0) throw this.outOfMemory(len, n, blk >= 0)
@@ -497,10 +512,12 @@ export class Pool {
         let msg = blocksFound
             ? "memory allocation failed: all " + this.hcap + " handles in use (raise the handles option)"
             : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + buf.getAt(H_FREE, "u16") * BLOCK + " bytes free, largest free run " + buf.getAt(H_LARGEST, "u16") * BLOCK + " bytes"
-        if (phase >= PHASE_COMPACT) msg += "; a collection is still in progress (compacting): await collectAsync() and retry"
+        if (phase >= PHASE_COMPACT && !(buf[H_FLAGS] & F_AUTO)) msg += "; a compaction is in progress: await compactAsync(false) and retry"
+        else if (phase >= PHASE_COMPACT) msg += "; a collection is still in progress (compacting): await collectAsync() and retry"
+        else if (phase !== PHASE_IDLE && buf[H_FLAGS] & F_COMPACT) msg += "; a collection is still in progress (it will compact): await collectAsync() and retry"
         else if (phase !== PHASE_IDLE) msg += "; a collection is still in progress: await collectAsync() and retry"
+        else if (!blocksFound && buf.getAt(H_FREE, "u16") >= n) msg += "; the free space is in pieces: await compactAsync(" + (buf[H_FLAGS] & F_AUTO ? "" : "false") + ") and retry"
         else if (!(this.buf[H_FLAGS] & F_AUTO)) msg += "; automatic collection is disabled"
-        else if (!blocksFound && buf.getAt(H_FREE, "u16") >= n) msg += "; the free space is in pieces: await compactAsync() and retry"
         return new MemoryError(msg)
     }
 
@@ -993,28 +1010,53 @@ export class Pool {
      * ones up, see longLived()) so the free space becomes one run. Bounded
      * like collect(): true when done, false when still in progress (call
      * again, or await compactAsync()). Handles stay valid; offsets change.
+     * With `collect` false it only compacts and frees nothing: for programs
+     * that release objects with free() and never root them.
      */
-    compact(): boolean {
+    compact(collect?: boolean): boolean {
         if (this.asyncRunning) return false
-        this.requestCompaction()
+        this.requestCompaction(collect !== false)
         const done = this.runStep(this.budget)
         this.finalise()
         return done
     }
 
     /** compact(), spread over VM slices as collectAsync() does. Always completes. */
-    async compactAsync(): Promise<void> {
+    async compactAsync(collect?: boolean): Promise<void> {
         while (this.asyncRunning) await nextSlice()
-        // a compaction already under way may have left holes behind it (free() below its target): finish it, then one more
-        if (this.buf[H_PHASE] >= PHASE_COMPACT) await this.collectAsync()
-        this.requestCompaction()
-        await this.collectAsync()
+        const buf = this.buf
+        this.asyncRunning = true
+        try {
+            await nextSlice()
+            const t0 = now()
+            // a compaction already under way may have left holes behind it (free() below its target): finish it first
+            if (buf[H_PHASE] >= PHASE_COMPACT) while (!step(buf, this.budget, this.dumping)) await nextSlice()
+            this.requestCompaction(collect !== false)
+            while (!step(buf, this.budget, this.dumping)) {
+                this.finalisers.check(buf, this.htab)
+                await nextSlice()
+            }
+            this.pauseMs = now() - t0
+            this.gcMs += this.pauseMs
+        } finally {
+            this.asyncRunning = false
+        }
+        this.finalise()
     }
 
-    /** Marks the collection in progress (or a new one) to end with a compaction. */
-    private requestCompaction(): void {
+    /**
+     * Makes the collection in progress (or, with `collect`, a new one) end
+     * with a compaction; without `collect` and with none in progress, starts
+     * a compaction alone. Nothing if a compaction is already running.
+     */
+    private requestCompaction(collect: boolean): void {
         const buf = this.buf
-        if (buf[H_PHASE] >= PHASE_COMPACT) return
+        const phase = buf[H_PHASE]
+        if (phase >= PHASE_COMPACT) return
+        if (phase === PHASE_IDLE && !collect) {
+            startCompaction(buf)
+            return
+        }
         buf[H_FLAGS] |= F_COMPACT
         startCycle(buf)
     }
