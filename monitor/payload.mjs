@@ -39,8 +39,9 @@ export const LAYOUT_LINE = "GC memory layout; from 0:"
 
 const ROW_RE = /^([0-9a-f]{5}): ([A-Za-z.=?]*)$/
 const FOLD_RE = /^ {7}\((\d+) lines all free\)$/
-const ALLOCS_RE =
-    /^ allocs: (\d+), releases: (\d+), swept: (\d+), compactions: (\d+), gc work: (\d+), gc time: (\d+) ms, frag: (\d+(?:\.\d+)?)%, largest alloc: (\d+)$/
+/** The counters line; before the split into two lines, it also carried the GC_RE fields (still read). */
+const ALLOCS_RE = /^ allocs: (\d+), releases: (\d+), swept: (\d+), compactions: (\d+)(?:, (.*))?$/
+const GC_RE = /^ ?gc work: (\d+), gc time: (\d+) ms, frag: (\d+(?:\.\d+)?)%, largest alloc: (\d+)$/
 const TYPE_RE = /^([a-z]+) (\d+)\/(\d+)$/
 const PHANTOMS_RE = /^ phantoms: (\d+) objects, (\d+) bytes a collection would free$/
 
@@ -73,8 +74,20 @@ function extraSummary(lines, stats) {
         if (text.startsWith(" allocs:")) {
             const m = ALLOCS_RE.exec(text)
             if (!m) return `unreadable statistics line ${at}: ${text}`
-            const [allocs, releases, swept, compactions, gcWork, gcMs, fragPercent, largestAlloc] = m.slice(1).map(Number)
-            Object.assign(stats, { allocs, releases, swept, compactions, gcWork, gcMs, fragPercent, largestAlloc })
+            const [allocs, releases, swept, compactions] = m.slice(1, 5).map(Number)
+            Object.assign(stats, { allocs, releases, swept, compactions })
+            if (m[5] !== undefined) {
+                // the single-line form of the first devices with these figures
+                const g = GC_RE.exec(m[5])
+                if (!g) return `unreadable statistics line ${at}: ${text}`
+                const [gcWork, gcMs, fragPercent, largestAlloc] = g.slice(1).map(Number)
+                Object.assign(stats, { gcWork, gcMs, fragPercent, largestAlloc })
+            }
+        } else if (text.startsWith(" gc work:")) {
+            const g = GC_RE.exec(text)
+            if (!g) return `unreadable statistics line ${at}: ${text}`
+            const [gcWork, gcMs, fragPercent, largestAlloc] = g.slice(1).map(Number)
+            Object.assign(stats, { gcWork, gcMs, fragPercent, largestAlloc })
         } else if (text.startsWith(" by type:")) {
             /** @type {Record<string, TypeUsage>} */
             const byType = {}

@@ -366,7 +366,9 @@ const SUMMARY4 = [
     " objects: 3, meta: 576, free runs: 3, largest free: 3360, min free: 3360",
     " collections: 1, pause: 0 ms, work: 81, phase: idle, auto: on, threshold: 0",
 ]
-const ALLOCS = " allocs: 6, releases: 1, swept: 2, compactions: 0, gc work: 81, gc time: 0 ms, frag: 1.9%, largest alloc: 3352"
+/** The two statistics lines (one line, ALLOCS_ONE_LINE, on the first devices that printed these figures). */
+const ALLOCS = [" allocs: 6, releases: 1, swept: 2, compactions: 0", " gc work: 81, gc time: 0 ms, frag: 1.9%, largest alloc: 3352"]
+const ALLOCS_ONE_LINE = " allocs: 6, releases: 1, swept: 2, compactions: 0, gc work: 81, gc time: 0 ms, frag: 1.9%, largest alloc: 3352"
 const BY_TYPE = " by type: bytes 2/48, string 0/0, number 0/0, bitmap 0/0, list 1/48, record 0/0"
 const MAP = ["GC memory layout; from 0:", "00000: " + "M".repeat(36) + "L==...A=.A" + ".".repeat(18), "       (3 lines all free)"]
 
@@ -397,7 +399,7 @@ const LETTER: Record<string, string> = { bytes: "A", string: "S", number: "F", b
 
 describe("the statistics lines and the phantom view", () => {
     test("the format's example: every new field read by value", () => {
-        const p = parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, " phantoms: 2 objects, 48 bytes a collection would free", ...MAP])
+        const p = parsePayload([...SUMMARY4, ...ALLOCS, BY_TYPE, " phantoms: 2 objects, 48 bytes a collection would free", ...MAP])
         expect(p.error).toBeNull()
         expect(p.stats).toMatchObject({
             total: 4096,
@@ -427,14 +429,19 @@ describe("the statistics lines and the phantom view", () => {
         expect(ummFrag(p.blocks!)).toBe(1.9)
         expect(p.stats!.largestAlloc).toBe(p.stats!.largestFree - 8)
         // without the phantoms line (memInfo rather than phantoms()): no phantoms field
-        const q = parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, ...MAP])
+        const q = parsePayload([...SUMMARY4, ...ALLOCS, BY_TYPE, ...MAP])
         expect(q.error).toBeNull()
         expect(q.stats).not.toHaveProperty("phantoms")
         expect(q.stats!.allocs).toBe(6)
+        // the one-line form gives the same figures
+        const one = parsePayload([...SUMMARY4, ALLOCS_ONE_LINE, BY_TYPE, ...MAP])
+        expect(one.error).toBeNull()
+        expect(one.stats).toEqual(q.stats)
         // a big dump's figures, and a fragmentation of more than one digit
         const big = parsePayload([
             ...SUMMARY4,
-            " allocs: 1234567, releases: 89, swept: 1234000, compactions: 17, gc work: 987654321, gc time: 4321 ms, frag: 37.5%, largest alloc: 0",
+            " allocs: 1234567, releases: 89, swept: 1234000, compactions: 17",
+            " gc work: 987654321, gc time: 4321 ms, frag: 37.5%, largest alloc: 0",
         ])
         expect(big.stats).toMatchObject({ allocs: 1234567, releases: 89, swept: 1234000, compactions: 17, gcWork: 987654321, gcMs: 4321, fragPercent: 37.5, largestAlloc: 0 })
     })
@@ -458,23 +465,25 @@ describe("the statistics lines and the phantom view", () => {
 
     test("the phases of compaction; phantom letters in the map; what is not the format is reported", () => {
         for (const phase of ["idle", "mark", "sweep", "hold", "compact", "lift"]) {
-            const texts = [...SUMMARY4.slice(0, 3), SUMMARY4[3].replace("phase: idle", `phase: ${phase}`), ALLOCS, BY_TYPE]
+            const texts = [...SUMMARY4.slice(0, 3), SUMMARY4[3].replace("phase: idle", `phase: ${phase}`), ...ALLOCS, BY_TYPE]
             expect(parsePayload(texts).stats!.phase).toBe(phase)
         }
         const row = "00000: " + "M".repeat(36) + "l==...a=.A" + ".".repeat(18)
-        const ph = parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, " phantoms: 2 objects, 80 bytes a collection would free", MAP[0], row, MAP[2]])
+        const ph = parsePayload([...SUMMARY4, ...ALLOCS, BY_TYPE, " phantoms: 2 objects, 80 bytes a collection would free", MAP[0], row, MAP[2]])
         expect(ph.error).toBeNull()
         expect(ph.blocks!.slice(36, 46)).toBe("l==...a=.A")
         expect(blockTypes(ph.blocks!).slice(36, 46)).toBe("lll...aa.A")
         expect(countMap(ph.blocks!, true)).toEqual({ L: { objects: 1, bytes: 48 }, A: { objects: 1, bytes: 32 } })
 
         const bad = (line: string) => parsePayload([...SUMMARY4, line, BY_TYPE, ...MAP])
-        expect(bad(ALLOCS.replace("frag: 1.9%", "frag: lots"))).toMatchObject({ blocks: null, error: expect.stringMatching(/^unreadable statistics line 4: /) })
-        expect(parsePayload([...SUMMARY4, ALLOCS, " by type: bytes 2/48, string two/0", ...MAP]).error).toMatch(/^unreadable line 5 \(by type\)/)
-        expect(parsePayload([...SUMMARY4, ALLOCS, BY_TYPE, " phantoms: some", ...MAP]).error).toMatch(/^unreadable line 6 \(phantoms\)/)
+        expect(bad(ALLOCS_ONE_LINE.replace("frag: 1.9%", "frag: lots"))).toMatchObject({ blocks: null, error: expect.stringMatching(/^unreadable statistics line 4: /) })
+        expect(bad(ALLOCS[1].replace("frag: 1.9%", "frag: lots"))).toMatchObject({ blocks: null, error: expect.stringMatching(/^unreadable statistics line 4: /) })
+        expect(bad(ALLOCS[0].replace("swept: 2", "swept: two"))).toMatchObject({ blocks: null, error: expect.stringMatching(/^unreadable statistics line 4: /) })
+        expect(parsePayload([...SUMMARY4, ...ALLOCS, " by type: bytes 2/48, string two/0", ...MAP]).error).toMatch(/^unreadable line 6 \(by type\)/)
+        expect(parsePayload([...SUMMARY4, ...ALLOCS, BY_TYPE, " phantoms: some", ...MAP]).error).toMatch(/^unreadable line 7 \(phantoms\)/)
         expect(parsePayload([...SUMMARY4, "GC memory layout; from 4:", ...MAP.slice(1)]).error).toBe("unexpected line 4: GC memory layout; from 4:")
         // a summary line the monitor does not know (a newer device's) is skipped, the rest still read
-        const newer = parsePayload([...SUMMARY4, ALLOCS, " finalisers: 3 pending", BY_TYPE, ...MAP])
+        const newer = parsePayload([...SUMMARY4, ...ALLOCS, " finalisers: 3 pending", BY_TYPE, ...MAP])
         expect(newer.error).toBeNull()
         expect(newer.stats!.byType!.list).toEqual({ objects: 1, bytes: 48 })
         expect(newer.blocks).toHaveLength(256)

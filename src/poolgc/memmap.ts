@@ -300,10 +300,9 @@ export class Dump {
         )
         const free = h[0] >> 4
         const frag = free === 0 ? 0 : Math.round(1000 - (1000 * Math.sqrt(this.squares)) / free) / 10
-        texts.push(
-            " allocs: " + h[6] + ", releases: " + h[7] + ", swept: " + (h[8] - h[7]) + ", compactions: " + h[9] + ", gc work: " + h[10] + ", gc time: " + Math.round(this.gcMs) + " ms" +
-                ", frag: " + frag + "%, largest alloc: " + (this.maxFree > 0 ? (this.maxFree << 4) - OBJ_HEADER : 0)
-        )
+        // two lines, so that each stays under 150 characters with every counter at 10 digits
+        texts.push(" allocs: " + h[6] + ", releases: " + h[7] + ", swept: " + (h[8] - h[7]) + ", compactions: " + h[9])
+        texts.push(" gc work: " + h[10] + ", gc time: " + Math.round(this.gcMs) + " ms, frag: " + frag + "%, largest alloc: " + (this.maxFree > 0 ? (this.maxFree << 4) - OBJ_HEADER : 0))
         let types = " by type:"
         for (let t = 1; t <= T_MAX; t++) types += (t > 1 ? "," : "") + " " + TYPE_NAMES[t] + " " + this.types[(t - 1) << 1] + "/" + (this.types[((t - 1) << 1) + 1] << 4)
         texts.push(types)
