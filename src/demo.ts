@@ -100,6 +100,9 @@ async function compactAndShow(pool: Pool) {
 
 /** The story, then `options.rounds` rounds of the game (0: forever). */
 export async function runDemo(pool: Pool, options: DemoOptions) {
+    // The status LED's client lives as long as the program: made first, it sits next to
+    // the pool in the VM's heap instead of splitting the free space later in the run.
+    if (options.ledBeat !== 0 || options.ledFail !== 0) await setStatusLight(0x000000)
     const TileGrid = pool.defineRecord("TileGrid", ["bitmap"])
     const Group = pool.defineRecord("Group", ["items"])
     await story(pool, TileGrid, Group)

@@ -48,6 +48,7 @@ export interface Config {
     rootStack: number
     namedRoots: number
     markStack: number
+    debug?: boolean
 }
 
 const KINDS: [string, string[]][] = [
@@ -507,6 +508,8 @@ const configArb = fc.record({
     rootStack: fc.integer({ min: 2, max: 12 }),
     namedRoots: fc.integer({ min: 1, max: 6 }),
     markStack: fc.integer({ min: 4, max: 8 }),
+    // debug mode: every allocation checks the poison of the blocks it takes
+    debug: fc.boolean(),
 })
 const opArb: fc.Arbitrary<Op> = fc.tuple(fc.nat(OPS.length - 1), fc.nat(4095), fc.nat(4095), fc.nat(4095))
 

@@ -47,6 +47,7 @@ import {
     F_COMPACT,
     F_DRY,
     F_OVERFLOW,
+    F_POISON,
     F_RESCAN,
     H_COLLECTIONS,
     H_CURSOR,
@@ -82,6 +83,7 @@ import {
     PHASE_IDLE,
     PHASE_MARK,
     PHASE_SWEEP,
+    POISON,
     SLOT_FREE,
     T_LIST,
 } from "./layout"
@@ -173,6 +175,7 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
     let freedObjs = 0
     let minBlk = nb
     let minSlot = hcap
+    const poison = (buf[H_FLAGS] & F_POISON) !== 0
     while (work < budget) {
         if (phase === PHASE_MARK) {
             let msp = buf.getAt(H_MSP, "u16")
@@ -369,6 +372,7 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
                     if (blk < minBlk) minBlk = blk
                     freedBlocks += n
                     freedObjs++
+                    if (poison) buf.fillAt(off + 4, (n << 4) - 4, POISON)
                     work += 6
                     const inByte = 4 - k < n ? 4 - k : n
                     v &= ~(((1 << (inByte << 1)) - 1) << sh)

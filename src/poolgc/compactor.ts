@@ -35,6 +35,7 @@ import {
     H_CTO,
     H_CURSOR,
     H_DATA,
+    H_FLAGS,
     H_HINT,
     H_HTAB,
     H_NBLOCKS,
@@ -43,9 +44,11 @@ import {
     O_SLOT,
     OF_LONG,
     OF_SLOT,
+    F_POISON,
     PHASE_COMPACT,
     PHASE_IDLE,
     PHASE_LIFT,
+    POISON,
 } from "./layout"
 
 /** Something that must see blocks before they are overwritten (a memory-map dump in progress). */
@@ -92,6 +95,13 @@ function move(buf: Buffer, from: number, to: number, n: number, seen: Overwrite)
     }
     releaseRun(buf, from, n)
     claimRun(buf, to, n, AT_HEAD)
+    if (buf[H_FLAGS] & F_POISON) {
+        // debug mode: the blocks the object left are free now
+        if (to < from) {
+            const lo = to + n > from ? to + n : from
+            buf.fillAt(lo << 4, (from + n - lo) << 4, POISON)
+        } else buf.fillAt(src, ((to < from + n ? to : from + n) - from) << 4, POISON)
+    }
     const slot = buf.getAt(dst + O_SLOT, "u16") & OF_SLOT
     buf.setAt(buf.getAt(H_HTAB, "u16") + (slot << 1), "u16", to)
     return chunks

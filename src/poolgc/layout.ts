@@ -108,6 +108,16 @@ export const F_COMPACT = 16
 export const F_AUTOCOMPACT = 32
 /** New objects are long-lived: placed from the top of the pool down. */
 export const F_LONG = 64
+/** Debug mode: freed blocks are filled with POISON, checked intact when they are allocated again. */
+export const F_POISON = 128
+
+/**
+ * The poison byte of debug mode. A freed run is filled with it from byte 4 of
+ * its first block on (bytes 0-3, type and aux and slot, stay: a memory-map dump
+ * in progress may still read the type of an object freed after its snapshot);
+ * an allocation checks bytes 4-15 of each block it takes.
+ */
+export const POISON = 0xdb
 
 // ---- handle table ----
 /** A handle slot entry with this bit set is free; its low 15 bits keep the last generation. */

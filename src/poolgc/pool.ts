@@ -23,7 +23,7 @@
 import { ATB, claimRun, findRun, findRunTop, freeRuns, releaseRun } from "./allocator"
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
-import { ArgumentError, HandleError, MemoryError, PoolError } from "./errors"
+import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError } from "./errors"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -41,6 +41,7 @@ import {
     F_COMPACT,
     F_DRY,
     F_LONG,
+    F_POISON,
     HANDLE_SHIFT,
     H_ALLOCS,
     H_COLLECTIONS,
@@ -96,6 +97,7 @@ import {
     PHASE_IDLE,
     PHASE_MARK,
     PHASE_SWEEP,
+    POISON,
     POOL_GRANULE,
     SLOT_FREE,
     TYPE_NAMES,
@@ -135,6 +137,14 @@ export interface PoolOptions {
      * free, but in pieces) compacts the pool and searches again. Default true.
      */
     autoCompact?: boolean
+    /**
+     * Debug mode: freed blocks are filled with a poison pattern (0xDB), and an
+     * allocation checks that the blocks it takes still hold it, throwing
+     * CorruptionError if something wrote to freed memory (a write from outside
+     * the API, through pool.buf). Costs a fill per free and a check per
+     * allocation (at most 64 blocks at each end of a large run). Default false.
+     */
+    debug?: boolean
 }
 
 /** Objects and bytes of one type, in `PoolStats.byType`. */
@@ -215,6 +225,32 @@ const PHASE_NAMES = ["idle", "mark", "sweep", "hold", "compact", "lift"]
 const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
 const LINES_PER_SLICE = 8
+
+/** Blocks checked at each end of a run in debug mode (a bound for the VM's step limit). */
+const POISON_CHECK = 64
+const POISON32 = 0xdbdbdbdb
+
+/**
+ * Debug mode: throws CorruptionError unless bytes 4-15 of every block of the
+ * free run [blk, blk+n) hold the poison (for a run longer than 2 x
+ * POISON_CHECK blocks, its first and last POISON_CHECK blocks). Bytes 0-3 of
+ * a block may keep a freed object's type and slot (see POISON).
+ */
+function checkPoison(buf: Buffer, blk: number, n: number): void {
+    const end = blk + n
+    let b = blk
+    while (b < end) {
+        if (n > 2 * POISON_CHECK && b === blk + POISON_CHECK) b = end - POISON_CHECK
+        const off = b << 4
+        for (let k = 4; k < 16; k += 4) {
+            if (buf.getAt(off + k, "u32") !== POISON32)
+                throw new CorruptionError(
+                    "pool corrupt: freed block " + b + " was written after it was freed (byte " + (off + k) + " holds " + buf.getAt(off + k, "u32") + ", not the poison): a write from outside the API?"
+                )
+        }
+        b++
+    }
+}
 
 /** umm_malloc's fragmentation figure from the sum of the squares of the free runs and their sum. */
 function fragmentation(squares: number, free: number): number {
@@ -300,7 +336,8 @@ export class Pool {
         buf.setAt(H_SCAP, "u16", scap)
         buf.setAt(H_MSTACK, "u16", mstack)
         buf.setAt(H_MCAP, "u16", mcap)
-        buf[H_FLAGS] = o.autoCompact === false ? F_AUTO : F_AUTO | F_AUTOCOMPACT
+        buf[H_FLAGS] = (o.autoCompact === false ? F_AUTO : F_AUTO | F_AUTOCOMPACT) | (o.debug === true ? F_POISON : 0)
+        if (o.debug === true) buf.fillAt(data << 4, (nb - data) << 4, POISON)
         // all handle slots free, last generation 0: one entry, then copies of
         // what is done so far (never overlapping: the VM's blitAt is a memcpy)
         buf.setAt(htab, "u16", SLOT_FREE)
@@ -455,8 +492,9 @@ export class Pool {
         } else if (blk < 0 && (buf[H_FLAGS] & (F_AUTO | F_AUTOCOMPACT | F_DRY)) === F_AUTOCOMPACT && buf[H_PHASE] === PHASE_IDLE && buf.getAt(H_FREE, "u16") >= n) {
             // automatic collection is off (objects are released with free()): compact
             // without collecting, which moves objects and frees none
+            // (half a budget: this allocation has searched the whole table once and will again)
             startCompaction(buf)
-            if (this.runStep(this.budget - (this.nblocks >> 3))) {
+            if (this.runStep((this.budget >> 1) - (this.nblocks >> 3))) {
                 blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
                 slot = blk < 0 ? -1 : this.findSlot()
             }
@@ -466,6 +504,7 @@ export class Pool {
         // born marked while a collection could still free it
         const phase = buf[H_PHASE]
         const black = phase === PHASE_MARK || phase === PHASE_HOLD || (phase === PHASE_SWEEP && blk >= buf.getAt(H_CURSOR, "u16"))
+        if (buf[H_FLAGS] & F_POISON) checkPoison(buf, blk, n)
         if (phase >= PHASE_COMPACT) compactAbortIfInGap(buf, blk, n)
         if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
@@ -543,6 +582,7 @@ export class Pool {
         if (slot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", slot)
         const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
         releaseRun(buf, blk, n)
+        if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
         const t = buf[off + O_TYPE] << 1
         buf.setAt(H_TBLOCKS + t, "u16", buf.getAt(H_TBLOCKS + t, "u16") - n)
         buf.setAt(H_TCOUNT + t, "u16", buf.getAt(H_TCOUNT + t, "u16") - 1)

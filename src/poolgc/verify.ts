@@ -66,6 +66,7 @@ import {
     F_DRY,
     F_LONG,
     F_OVERFLOW,
+    F_POISON,
     F_RESCAN,
     H_ALLOCS,
     H_COLLECTIONS,
@@ -261,7 +262,7 @@ export class Verifier {
         const phase = buf[H_PHASE]
         if (phase > PHASE_LIFT) fail("header", "H_PHASE", "0.." + PHASE_LIFT, "" + phase)
         const flags = buf[H_FLAGS]
-        if ((flags & ~(F_AUTO | F_OVERFLOW | F_RESCAN | F_DRY | F_COMPACT | F_AUTOCOMPACT | F_LONG)) !== 0) fail("header", "H_FLAGS", "only bits 0-6", "" + flags)
+        if ((flags & ~(F_AUTO | F_OVERFLOW | F_RESCAN | F_DRY | F_COMPACT | F_AUTOCOMPACT | F_LONG | F_POISON)) !== 0) fail("header", "H_FLAGS", "only bits 0-7", "" + flags)
         if ((flags & F_DRY) !== 0 && phase !== PHASE_MARK && phase !== PHASE_HOLD && phase !== PHASE_SWEEP)
             fail("header", "H_FLAGS DRY", "only during a phantom view's MARK, HOLD or SWEEP", "phase " + phase)
         if (phase !== PHASE_MARK) {

@@ -38,10 +38,10 @@ export const PROBES = [
 /**
  * The share of a slice, in percent, that each probe's operation may use (the
  * step-limit test burns the rest first). Half a slice for every operation but
- * an allocation that fails after searching the whole table, collecting and
- * searching again: that one may use 60 %.
+ * an allocation that fails after searching the whole table, collecting or
+ * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 50, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
