@@ -581,3 +581,49 @@ describe("the statistics lines and the phantom view", () => {
         expect(blockChanges(live.blocks, view.blocks!).trim()).toBe("")
     })
 })
+
+describe("fuzz: random bytes and dump-shaped noise", () => {
+    test("4 MB of random bytes, dump-shaped lines with wrong checksums and floods of one line: no crash, nothing reported whole, memory bounded", () => {
+        for (let seed = 1; seed <= 8; seed++) {
+            const r = rng(1000 + seed)
+            const parts: Uint8Array[] = []
+            let total = 0
+            while (total < 512 * 1024) {
+                const kind = r.int(4)
+                let chunk: Buffer
+                if (kind === 0) {
+                    // raw random bytes, framing bytes and newlines included
+                    chunk = Buffer.from(Array.from({ length: 1 + r.int(4096) }, () => r.int(256)))
+                } else if (kind === 1) {
+                    // lines shaped like a dump, numbered, with an end line whose crc is random
+                    const d = 1 + r.int(50)
+                    const n = r.int(20)
+                    let t = ""
+                    for (let i = 0; i < n; i++) t += `@${d}:${i} ${Buffer.from(randomPayload(r)).toString("latin1")}\n`
+                    t += `@${d}:${n} end lines=${n} crc=${(r.int(0x7fffffff) >>> 0).toString(16).padStart(8, "0")}\n`
+                    chunk = Buffer.from(t, "latin1")
+                } else if (kind === 2) {
+                    // a flood: one long line without a newline
+                    chunk = Buffer.alloc(1 + r.int(64 * 1024), 0x41 + r.int(26))
+                } else {
+                    // a dump line cut anywhere
+                    chunk = Buffer.from(`@${r.int(99)}:${r.int(99)} GC: total: ${r.int(40000)}, used`.slice(0, 1 + r.int(40)), "latin1")
+                }
+                // delivered in random pieces
+                for (let at = 0; at < chunk.length; ) {
+                    const len = 1 + r.int(2048)
+                    parts.push(Uint8Array.from(chunk.subarray(at, at + len)))
+                    at += len
+                }
+                total += chunk.length
+            }
+            const { session, order } = runSession(parts)
+            // a whole dump needs its crc to match: random text never does (2^-32 a try)
+            expect(order.filter(o => o.startsWith("whole"))).toEqual([])
+            expect(session.history.length).toBe(0)
+            // what the session keeps stays bounded however much arrives
+            expect(session.logs.length).toBeLessThan(5000)
+            for (const l of session.logs) expect(l.text.length).toBeLessThanOrEqual(MAX_LINE + 200)
+        }
+    })
+})
