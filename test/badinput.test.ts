@@ -159,6 +159,9 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         ]
         const ops: [string, (h: Handle) => unknown][] = [
             ["typeOf", h => pool.typeOf(h)],
+            ["makeLongLived", h => pool.makeLongLived(h)],
+            ["isLongLived", h => pool.isLongLived(h)],
+            ["onFree", h => pool.onFree(h, () => {})],
             ["sizeOf", h => pool.sizeOf(h)],
             ["blocksOf", h => pool.blocksOf(h)],
             ["offsetOf", h => pool.offsetOf(h)],
@@ -326,6 +329,20 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         rejects(pool, "leave twice", () => pool.leave(mark), ArgumentError, /^leave\(\) without enter\(\)/)
     })
 
+    test("the settings of issue 6: long-lived placement, automatic compaction, finalisers; options", () => {
+        const f = fixture()
+        const { pool } = f
+        for (const v of ["yes", 1, null, NaN] as unknown[]) {
+            rejects(pool, "longLived " + v, () => pool.longLived(v as boolean), ArgumentError, /^longLived takes true or false, got /)
+            rejects(pool, "autoCompact " + v, () => pool.autoCompact(v as boolean), ArgumentError, /^autoCompact takes true or false, got /)
+        }
+        rejects(pool, "onFree with a number", () => pool.onFree(f.num, 5 as any), ArgumentError, /^onFree needs a function or null, got 5/)
+        for (const opt of ["autoCompact", "debug"])
+            for (const v of ["yes", 0, 1, null])
+                expect(() => new Pool({ size: 1024, [opt]: v }), opt + " " + v).toThrow(new RegExp("^" + opt + " must be true or false, got "))
+        // a phantom view while collecting, and compacting while collecting: see below
+    })
+
     test("collecting while collecting changes nothing and completes once", async () => {
         const f = fixture()
         const { pool } = f
@@ -335,6 +352,8 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         const before = Buffer.from(pool.buf)
         expect(pool.collect()).toBe(false)
         expect(pool.collectStep(5)).toBe(false)
+        expect(pool.compact()).toBe(false)
+        expect(pool.compact(false)).toBe(false)
         expect(before.equals(pool.buf)).toBe(true)
         const second = pool.collectAsync() // waits for the first, does not start another
         await running

@@ -308,6 +308,8 @@ export class Pool {
         const scap = o.rootStack === undefined ? 32 : intArg(o.rootStack, "rootStack", 1, 256)
         const mcap = o.markStack === undefined ? 32 : intArg(o.markStack, "markStack", 4, 256)
         this.budget = o.budget === undefined ? 1200 : intArg(o.budget, "budget", 16, 1000000)
+        if (o.autoCompact !== undefined && o.autoCompact !== true && o.autoCompact !== false) throw new ArgumentError("autoCompact must be true or false, got " + o.autoCompact)
+        if (o.debug !== undefined && o.debug !== true && o.debug !== false) throw new ArgumentError("debug must be true or false, got " + o.debug)
 
         const layout = metaLayout(nb, hcap, ncap, scap, mcap)
         const htab = layout[0]
