@@ -113,6 +113,23 @@ describe("verify()", () => {
 })
 
 describe("verify() stays bounded", () => {
+    test("verifyAsync beside a program that changes the pool in every slice gives up with a PoolError, not a hang", async () => {
+        const pool = new Pool({ size: 16384, handles: 1024 })
+        for (let i = 0; i < 600; i++) pool.setRoot("r", pool.number(i))
+        let stop = false
+        const busy = (async () => {
+            // another fiber: an allocation in every slice
+            while (!stop) {
+                pool.number(1)
+                await new Promise(r => setTimeout(r, 0))
+            }
+        })()
+        await expect(pool.verifyAsync(20)).rejects.toThrow(/verifyAsync\(\) started again 16 times: the pool changed between its slices each time/)
+        stop = true
+        await busy
+        await pool.verifyAsync() // quiet now: it completes
+    })
+
     test("on a large busy pool it stops with a PoolError that points to verifyAsync(); with more units it completes", async () => {
         const pool = new Pool({ size: 32768, handles: 1200 })
         const keep = pool.list(1000)

@@ -226,6 +226,9 @@ const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
 const LINES_PER_SLICE = 8
 
+/** verifyAsync() gives up after the pool changed under it this many times. */
+const VERIFY_RESTARTS = 16
+
 /** Blocks checked at each end of a run in debug mode (a bound for the VM's step limit). */
 const POISON_CHECK = 64
 const POISON32 = 0xdbdbdbdb
@@ -1320,7 +1323,8 @@ export class Pool {
      * verify() spread over VM slices of at most `units` work units (default
      * 1000: under half a VM slice, measured at 32 KiB with 1,000 objects),
      * suspending before each (the first too). If the pool changes between
-     * slices, the check starts again.
+     * slices, the check starts again; after 16 such restarts it throws
+     * PoolError rather than run forever beside a program that never pauses.
      */
     async verifyAsync(units?: number): Promise<void> {
         const u = units === undefined ? 1000 : intArg(units, "verify units", 1, 1000000)
@@ -1328,7 +1332,12 @@ export class Pool {
         // suspend first, as collectAsync() does: the caller may have used most of this slice
         // (DeviceScript has no do-while)
         await nextSlice()
-        while (!v.run(u)) await nextSlice()
+        while (!v.run(u)) {
+            // a pool that changes in every slice would keep the check from ever ending
+            if (v.restarts >= VERIFY_RESTARTS)
+                throw new PoolError("verifyAsync() started again " + v.restarts + " times: the pool changed between its slices each time; call it where the program does not allocate, free or collect meanwhile")
+            await nextSlice()
+        }
     }
 
     private verifier(): Verifier {
