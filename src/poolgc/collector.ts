@@ -176,6 +176,7 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
     let minBlk = nb
     let minSlot = hcap
     const poison = (buf[H_FLAGS] & F_POISON) !== 0
+    let compactNext = false
     while (work < budget) {
         if (phase === PHASE_MARK) {
             let msp = buf.getAt(H_MSP, "u16")
@@ -305,22 +306,9 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
                 phase = PHASE_IDLE
                 buf.setAt(H_COLLECTIONS, "u32", buf.getAt(H_COLLECTIONS, "u32") + 1)
                 buf.setAt(H_SINCE, "u32", 0)
-                if (buf[H_FLAGS] & F_COMPACT) {
-                    // the hint must be right before compacting: write the counters back now
-                    if (freedObjs > 0) {
-                        buf.setAt(H_FREE, "u16", buf.getAt(H_FREE, "u16") + freedBlocks)
-                        buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") - freedObjs)
-                        buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + freedObjs)
-                        if (minBlk < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", minBlk)
-                        if (minSlot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", minSlot)
-                        freedObjs = 0
-                    }
-                    buf[H_FLAGS] &= ~F_COMPACT
-                    startCompaction(buf)
-                    phase = PHASE_COMPACT
-                    continue
-                }
                 buf[H_PHASE] = phase
+                // a compaction asked for starts below, once the counters and the hint are written back
+                compactNext = (buf[H_FLAGS] & F_COMPACT) !== 0
                 break
             }
             if ((b & 3) === 0) {
@@ -407,6 +395,12 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
         if (minSlot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", minSlot)
     }
     if (phase === PHASE_SWEEP) buf.setAt(H_CURSOR, "u16", b)
+    if (compactNext) {
+        buf[H_FLAGS] &= ~F_COMPACT
+        startCompaction(buf)
+        if (work < budget) work += compactStep(buf, budget - work, seen === undefined ? null : seen)
+        phase = buf[H_PHASE]
+    }
     buf.setAt(H_WORK, "u32", buf.getAt(H_WORK, "u32") + work)
     buf.setAt(H_GCWORK, "u32", buf.getAt(H_GCWORK, "u32") + work)
     return phase === PHASE_IDLE

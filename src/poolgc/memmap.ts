@@ -191,7 +191,12 @@ export class Dump {
         let runs = this.runs
         let run = this.run
         let obj = this.obj
+        // phantom view state, in locals like the rest (this loop is the VM's hot path)
         const phantom = this.phantom
+        const data = this.data
+        let inPhantom = this.inPhantom
+        let pObjects = this.phantomObjects
+        let pBlocks = this.phantomBlocks
         for (; i < stop; i++) {
             const v = atb[i]
             if (v === 0xaa) {
@@ -203,8 +208,8 @@ export class Dump {
                 if (obj === 1) ones++
                 else if (obj === 2) twos++
                 if (obj > maxObj) maxObj = obj
-                if (this.inPhantom) this.phantomBlocks += obj
-                this.inPhantom = false
+                if (inPhantom) pBlocks += obj
+                inPhantom = false
                 obj = 0
                 chars.fillAt(b, 4, DOT)
                 run += 4
@@ -217,8 +222,8 @@ export class Dump {
                     if (obj === 1) ones++
                     else if (obj === 2) twos++
                     if (obj > maxObj) maxObj = obj
-                    if (this.inPhantom) this.phantomBlocks += obj
-                    this.inPhantom = phantom && c === AT_HEAD && b >= this.data
+                    if (inPhantom) pBlocks += obj
+                    inPhantom = phantom && c === AT_HEAD && b >= data
                     if (c === AT_FREE) {
                         obj = 0
                         chars[b] = DOT
@@ -231,9 +236,9 @@ export class Dump {
                             run = 0
                         }
                         obj = 1
-                        if (this.inPhantom) this.phantomObjects++
+                        if (inPhantom) pObjects++
                         // a letter already there was captured before an allocation
-                        if (chars[b] === EQ) chars[b] = this.inPhantom ? PHANTOM_CHARS[buf[b << 4]] : TYPE_CHARS[buf[b << 4]]
+                        if (chars[b] === EQ) chars[b] = inPhantom ? PHANTOM_CHARS[buf[b << 4]] : TYPE_CHARS[buf[b << 4]]
                     }
                 }
                 b++
@@ -244,8 +249,8 @@ export class Dump {
             if (obj === 1) ones++
             else if (obj === 2) twos++
             if (obj > maxObj) maxObj = obj
-            if (this.inPhantom) this.phantomBlocks += obj
-            this.inPhantom = false
+            if (inPhantom) pBlocks += obj
+            inPhantom = false
             obj = 0
             if (run > 0) {
                 runs++
@@ -259,6 +264,9 @@ export class Dump {
         this.maxObj = maxObj
         this.maxFree = maxFree
         this.squares = squares
+        this.inPhantom = inPhantom
+        this.phantomObjects = pObjects
+        this.phantomBlocks = pBlocks
         this.runs = runs
         this.run = run
         this.obj = obj

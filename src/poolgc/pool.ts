@@ -226,6 +226,11 @@ const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
 const LINES_PER_SLICE = 8
 
+// what runAsync() starts
+const ASYNC_COLLECT = 0
+const ASYNC_COLLECT_COMPACT = 1
+const ASYNC_COMPACT = 2
+
 /** verifyAsync() gives up after the pool changed under it this many times. */
 const VERIFY_RESTARTS = 16
 
@@ -263,6 +268,11 @@ function fragmentation(squares: number, free: number): number {
 
 function isInt(v: number): boolean {
     return typeof v === "number" && (v | 0) === v
+}
+
+/** An optional boolean option: undefined, true or false, else ArgumentError. */
+function boolArg(v: boolean, what: string): void {
+    if (v !== undefined && v !== true && v !== false) throw new ArgumentError(what + " must be true or false, got " + v)
 }
 
 function intArg(v: number, what: string, lo: number, hi: number): number {
@@ -311,8 +321,8 @@ export class Pool {
         const scap = o.rootStack === undefined ? 32 : intArg(o.rootStack, "rootStack", 1, 256)
         const mcap = o.markStack === undefined ? 32 : intArg(o.markStack, "markStack", 4, 256)
         this.budget = o.budget === undefined ? 1200 : intArg(o.budget, "budget", 16, 1000000)
-        if (o.autoCompact !== undefined && o.autoCompact !== true && o.autoCompact !== false) throw new ArgumentError("autoCompact must be true or false, got " + o.autoCompact)
-        if (o.debug !== undefined && o.debug !== true && o.debug !== false) throw new ArgumentError("debug must be true or false, got " + o.debug)
+        boolArg(o.autoCompact, "autoCompact")
+        boolArg(o.debug, "debug")
 
         const layout = metaLayout(nb, hcap, ncap, scap, mcap)
         const htab = layout[0]
@@ -439,7 +449,7 @@ export class Pool {
         const buf = this.buf
         // finalisers found due by an earlier operation run first: never between
         // this allocation and the caller rooting its result
-        if (this.finalisers.pending()) this.finalisers.run()
+        if (this.finalisers.due > 0) this.finalisers.run()
         const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
         const depth = buf.getAt(H_DEPTH, "u16")
         if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
@@ -598,7 +608,7 @@ export class Pool {
     /** Runs the finalisers of objects freed since the last check (after the operation that freed them). */
     private finalise(): void {
         this.finalisers.check(this.buf, this.htab)
-        if (this.finalisers.pending()) this.finalisers.run()
+        if (this.finalisers.due > 0) this.finalisers.run()
     }
 
     // ------------------------------------------------------------------
@@ -894,10 +904,7 @@ export class Pool {
      * default places from the bottom up. Returns the setting.
      */
     longLived(on?: boolean): boolean {
-        if (on === true) this.buf[H_FLAGS] |= F_LONG
-        else if (on === false) this.buf[H_FLAGS] &= ~F_LONG
-        else if (on !== undefined) throw new ArgumentError("longLived takes true or false, got " + on)
-        return (this.buf[H_FLAGS] & F_LONG) !== 0
+        return this.flag(F_LONG, on, "longLived")
     }
 
     /**
@@ -1069,14 +1076,25 @@ export class Pool {
     /** compact(), spread over VM slices as collectAsync() does. Always completes. */
     async compactAsync(collect?: boolean): Promise<void> {
         while (this.asyncRunning) await nextSlice()
+        await this.runAsync(collect === false ? ASYNC_COMPACT : ASYNC_COLLECT_COMPACT)
+    }
+
+    /**
+     * The body of collectAsync() and compactAsync(): in a fresh slice, starts
+     * what `mode` says, then steps to the end, a budget a slice.
+     */
+    private async runAsync(mode: number): Promise<void> {
         const buf = this.buf
         this.asyncRunning = true
         try {
             await nextSlice()
             const t0 = now()
-            // a compaction already under way may have left holes behind it (free() below its target): finish it first
-            if (buf[H_PHASE] >= PHASE_COMPACT) while (!step(buf, this.budget, this.dumping)) await nextSlice()
-            this.requestCompaction(collect !== false)
+            if (mode === ASYNC_COLLECT) startCycle(buf)
+            else {
+                // a compaction already under way may have left holes behind it (free() below its target): finish it first
+                if (buf[H_PHASE] >= PHASE_COMPACT) while (!step(buf, this.budget, this.dumping)) await nextSlice()
+                this.requestCompaction(mode === ASYNC_COLLECT_COMPACT)
+            }
             while (!step(buf, this.budget, this.dumping)) {
                 this.finalisers.check(buf, this.htab)
                 await nextSlice()
@@ -1111,10 +1129,15 @@ export class Pool {
      * tries again (default on). With an argument, sets it; returns the setting.
      */
     autoCompact(on?: boolean): boolean {
-        if (on === true) this.buf[H_FLAGS] |= F_AUTOCOMPACT
-        else if (on === false) this.buf[H_FLAGS] &= ~F_AUTOCOMPACT
-        else if (on !== undefined) throw new ArgumentError("autoCompact takes true or false, got " + on)
-        return (this.buf[H_FLAGS] & F_AUTOCOMPACT) !== 0
+        return this.flag(F_AUTOCOMPACT, on, "autoCompact")
+    }
+
+    /** Sets (true) or clears (false) flag `bit` when `on` is given; returns whether it is set. */
+    private flag(bit: number, on: boolean, name: string): boolean {
+        if (on === true) this.buf[H_FLAGS] |= bit
+        else if (on === false) this.buf[H_FLAGS] &= ~bit
+        else if (on !== undefined) throw new ArgumentError(name + " takes true or false, got " + on)
+        return (this.buf[H_FLAGS] & bit) !== 0
     }
 
     /**
@@ -1125,24 +1148,11 @@ export class Pool {
      */
     async collectAsync(): Promise<void> {
         if (this.asyncRunning) {
+            // one collection at a time: wait for the one running
             while (this.asyncRunning) await nextSlice()
             return
         }
-        this.asyncRunning = true
-        try {
-            await nextSlice()
-            const t0 = now()
-            startCycle(this.buf)
-            while (!step(this.buf, this.budget, this.dumping)) {
-                this.finalisers.check(this.buf, this.htab)
-                await nextSlice()
-            }
-            this.pauseMs = now() - t0
-            this.gcMs += this.pauseMs
-        } finally {
-            this.asyncRunning = false
-        }
-        this.finalise()
+        await this.runAsync(ASYNC_COLLECT)
     }
 
     /**
