@@ -135,88 +135,109 @@ function writeInt(buf: Buffer, off: number, f: Fmt, q: number) {
 
 function getAt(this: Buffer, offset: number, fmt: string): number {
     // Fast path for what poolgc does all the time: an unsigned format at a
-    // non-negative integer offset inside the buffer. Same results as below
-    // (test/seam.test.ts compares both with the VM); about half of poolgc's
-    // time in Node went to the general path (BENCHMARKS.md).
+    // non-negative integer offset inside the buffer. Same results as the full
+    // shim (test/seam.test.ts compares both with the VM). Kept this small so
+    // V8 inlines it into the allocator's hot loops: a call per header field
+    // was ~15 % of poolgc's time in Node (BENCHMARKS.md).
     if ((offset >>> 0) === offset) {
-        const len = this.length
         if (fmt === "u16") {
-            if (offset + 2 <= len) return this[offset] | (this[offset + 1] << 8)
-        } else if (fmt === "u8") {
-            if (offset < len) return this[offset]
+            if (offset + 2 <= this.length) return this[offset] | (this[offset + 1] << 8)
         } else if (fmt === "u32") {
-            if (offset + 4 <= len) return this.readUInt32LE(offset)
+            if (offset + 4 <= this.length) return (this[offset] | (this[offset + 1] << 8) | (this[offset + 2] << 16)) + this[offset + 3] * 0x1000000
+        } else if (fmt === "u8") {
+            if (offset < this.length) return this[offset]
         }
     }
+    return getAtFull(this, offset, fmt)
+}
+
+/** Everything getAt's fast path leaves: other formats, odd offsets, reads past the end. */
+function getAtFull(buf: Buffer, offset: number, fmt: string): number {
     const f = format(fmt)
     const off = u32arg(offset)
     checkWrap(off, f)
-    if (off + f.size > this.length) return undefined
+    if (off + f.size > buf.length) return undefined
     switch (fmt) {
         case "u8":
-            return this.readUInt8(off)
+            return buf.readUInt8(off)
         case "u16":
-            return this.readUInt16LE(off)
+            return buf.readUInt16LE(off)
         case "u32":
-            return this.readUInt32LE(off)
+            return buf.readUInt32LE(off)
         case "i8":
-            return this.readInt8(off)
+            return buf.readInt8(off)
         case "i16":
-            return this.readInt16LE(off)
+            return buf.readInt16LE(off)
         case "i32":
-            return this.readInt32LE(off)
+            return buf.readInt32LE(off)
         case "f32":
-            return vmNumber(this.readFloatLE(off))
+            return vmNumber(buf.readFloatLE(off))
         default:
-            return vmNumber(this.readDoubleLE(off))
+            return vmNumber(buf.readDoubleLE(off))
     }
 }
 
 function setAt(this: Buffer, offset: number, fmt: string, value: number): void {
     // Fast path: an unsigned format, an in-range integer offset and an
-    // integer value the format holds without saturating (the VM stores it as is).
+    // integer value the format holds without saturating (the VM stores it as
+    // is). Small enough for V8 to inline, as getAt.
     if ((offset >>> 0) === offset && (value | 0) === value && value >= 0) {
-        const len = this.length
         if (fmt === "u16") {
-            if (value <= 0xffff && offset + 2 <= len) {
-                this[offset] = value & 0xff
+            if (value <= 0xffff && offset + 2 <= this.length) {
+                this[offset] = value
                 this[offset + 1] = value >> 8
                 return
             }
-        } else if (fmt === "u8") {
-            if (value <= 0xff && offset < len) {
+        } else if (fmt === "u32") {
+            if (offset + 4 <= this.length) {
                 this[offset] = value
+                this[offset + 1] = value >> 8
+                this[offset + 2] = value >> 16
+                this[offset + 3] = value >> 24
                 return
             }
-        } else if (fmt === "u32") {
-            if (offset + 4 <= len) {
-                this.writeUInt32LE(value, offset)
+        } else if (fmt === "u8") {
+            if (value <= 0xff && offset < this.length) {
+                this[offset] = value
                 return
             }
         }
     }
+    setAtFull(this, offset, fmt, value)
+}
+
+/** Everything setAt's fast path leaves: saturation, rounding, NaN, signed and float formats, bad offsets. */
+function setAtFull(buf: Buffer, offset: number, fmt: string, value: number): void {
     const f = format(fmt)
     const off = u32arg(offset)
     checkWrap(off, f)
-    if (off + f.size > this.length) throw new RangeError("buffer store out of range")
+    if (off + f.size > buf.length) throw new RangeError("buffer store out of range")
     const q = vmNumber(value)
     if (f.kind === "f") {
-        if (f.size === 4) this.writeFloatLE(q, off)
-        else this.writeDoubleLE(q, off)
+        if (f.size === 4) buf.writeFloatLE(q, off)
+        else buf.writeDoubleLE(q, off)
         return
     }
     if (isTaggedInt(q)) {
-        writeInt(this, off, f, q)
+        writeInt(buf, off, f, q)
     } else if (fmt === "u32") {
         // a double into uint32_t: NaN (NaN + 0.5) converts to 0
         const c = clampDouble(q, 0, 0xffffffff)
-        this.writeUInt32LE(Number.isNaN(c) ? 0 : Math.trunc(c) >>> 0, off)
+        buf.writeUInt32LE(Number.isNaN(c) ? 0 : Math.trunc(c) >>> 0, off)
     } else {
-        writeInt(this, off, f, toI32(clampDouble(q, INT_MIN, INT_MAX)))
+        writeInt(buf, off, f, toI32(clampDouble(q, INT_MIN, INT_MAX)))
     }
 }
 
+/** Uint8Array's fill: Buffer.prototype.fill validates its arguments in JavaScript (~50 ns a call). */
+const u8fill = Uint8Array.prototype.fill
+
 function fillAt(this: Buffer, offset: number, length: number, value: number): void {
+    // fast path: integer offset, length and byte, all in range (the common case)
+    if ((offset >>> 0) === offset && (length >>> 0) === length && (value & 0xff) === value && offset + length <= this.length) {
+        u8fill.call(this, value, offset, offset + length)
+        return
+    }
     const off = u32arg(offset)
     let len = u32arg(length)
     if (off >= this.length) return
