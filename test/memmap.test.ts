@@ -90,9 +90,9 @@ describe("the memory map", () => {
         const pool = new Pool({ size: 32768 })
         const max32 = 0xffffffff
         // the u32 counters of the header (H_COLLECTIONS, H_ALLOCS, H_FREES, H_DUMPS, H_WORK, H_THRESH stays
-        // in range), H_RELEASES 0 so that "swept" is the largest too, H_GCWORK, H_COMPACTIONS
-        for (const at of [52, 56, 60, 72, 84, 88]) pool.buf.writeUInt32LE(max32, at)
-        pool.buf.writeUInt32LE(0, 80)
+        // in range), H_SWEPT (so that releases = H_FREES - H_SWEPT is 0 and "swept" is the largest too),
+        // H_GCWORK, H_COMPACTIONS
+        for (const at of [52, 56, 60, 72, 80, 84, 88]) pool.buf.writeUInt32LE(max32, at)
         pool.buf.writeUInt32LE(0xfffffff0, 64) // the dump number, near its end
         pool.threshold(32768)
         ;(pool as any).gcMs = max32

@@ -212,7 +212,7 @@ export class Model {
             this.objs.delete(h)
                 this.changes++
         }
-        if (pool.buf.readUInt16LE(38) < this.objs.size) throw new Error("H_LIVE below the model's object count")
+        if (pool.stats().live < this.objs.size) throw new Error("objects live (H_ALLOCS - H_FREES) below the model's object count")
     }
 
     finishCollection(): void {

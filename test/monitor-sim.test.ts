@@ -20,7 +20,7 @@ describe("monitor --sim", () => {
         const lines = out.split("\n")
         // the demo's own lines, as it printed them
         expect(lines).toContain("demo: the guide's story, on a 16384-byte pool")
-        expect(lines).toContain("demo: 5. after collect() the next object (S) goes where the bitmap was, at 960")
+        expect(lines).toContain("demo: 5. after collect() the next object (S) goes where the bitmap was, at 1024")
         expect(lines.filter(l => /^demo: round \d+: /.test(l))).toHaveLength(6)
         expect(lines).toContain("poolgc demo done")
         expect(lines.some(l => l.startsWith("start: poolgc "))).toBe(true)

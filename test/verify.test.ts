@@ -7,7 +7,7 @@ import { CorruptionError, Pool, PoolError, Verifier, verifyPool } from "../src/i
 import * as L from "../src/poolgc/layout"
 
 function healthy() {
-    const pool = new Pool({ size: 2048, namedRoots: 15 }) // 4 bytes of padding before the first data block
+    const pool = new Pool({ size: 2048, namedRoots: 15 }) // 62 bytes of padding before the first data block
     const K = pool.defineRecord("K", ["a", "b"])
     const list = pool.list(2)
     pool.setRoot("list", list)
@@ -56,7 +56,27 @@ describe("verify()", () => {
     const cases: [string, (p: ReturnType<typeof healthy>) => void, RegExp][] = [
         ["magic", ({ pool }) => (pool.buf[0] = 0), /^pool corrupt: header: H_MAGIC: expected/],
         ["free count", ({ pool }) => pool.buf.writeUInt16LE(pool.buf.readUInt16LE(L.H_FREE) - 1, L.H_FREE), /^pool corrupt: header: H_FREE: expected \d+ \(free blocks counted\), found \d+$/],
-        ["live count", ({ pool }) => pool.buf.writeUInt16LE(5, L.H_LIVE), /H_ALLOCS - H_FREES: expected H_LIVE 5, found 4/],
+        ["live count", ({ pool }) => pool.buf.writeUInt32LE(pool.buf.readUInt32LE(L.H_FREES) - 1, L.H_FREES), /H_ALLOCS - H_FREES \(objects live\): expected 4 \(objects counted\), found 5/],
+        ["more live than handles", ({ pool }) => pool.buf.writeUInt32LE(99, L.H_ALLOCS), /H_ALLOCS - H_FREES \(objects live\): expected <= 16 \(handles\), found 98/],
+        ["more swept than freed", ({ pool }) => pool.buf.writeUInt32LE(pool.buf.readUInt32LE(L.H_FREES) + 1, L.H_SWEPT), /H_SWEPT: expected <= H_FREES \d+, found \d+/],
+        ["a cached handle slot out of range", ({ pool }) => pool.buf.writeUInt16LE(17, L.H_SCACHE), /H_SCACHE: expected <= 16 \(a slot \+ 1, or 0\), found 17/],
+        ["a cached handle slot in use", ({ pool, num }) => pool.buf.writeUInt16LE((num & 0xfff) + 1, L.H_SCACHE), /slot \d+: the slot H_SCACHE names: expected free, found in use/],
+        ["a row summary's lead", ({ pool }) => {
+            // the last row ends in free blocks: say it starts with one too
+            const nb = pool.buf.readUInt16LE(L.H_NBLOCKS)
+            pool.buf[L.rowTable(nb) + ((nb - 1) >> L.ROW_SHIFT) * L.ROW_ENTRY + L.RS_LEAD] += 1
+        }, /row summary of row \d+ \(blocks \d+\.\.\d+\): free blocks at its start: expected \d+, found \d+/],
+        ["a row summary's trail", ({ pool }) => {
+            const nb = pool.buf.readUInt16LE(L.H_NBLOCKS)
+            pool.buf[L.rowTable(nb) + ((nb - 1) >> L.ROW_SHIFT) * L.ROW_ENTRY + L.RS_TRAIL] -= 1
+        }, /row summary of row \d+ \(blocks \d+\.\.\d+\): free blocks at its end: expected \d+, found \d+/],
+        ["a row summary's inner bound below an inner free run", ({ pool, num, blk }) => {
+            // free the number: a one-block hole between objects, inside its row
+            const b = blk(num)
+            pool.free(num)
+            expect(b & 63).toBeGreaterThan(0)
+            pool.buf[L.rowTable(pool.buf.readUInt16LE(L.H_NBLOCKS)) + (b >> 6) * L.ROW_ENTRY + L.RS_INNER] = 0
+        }, /row summary of row \d+ \(blocks \d+\.\.\d+\): bound on its inner free runs: expected 1\.\.64, found 0/],
         ["hint above a free block", ({ pool }) => pool.buf.writeUInt16LE(pool.buf.readUInt16LE(L.H_HINT) + 1, L.H_HINT), /free block below H_HINT/],
         ["handle hint above a free slot", ({ pool }) => pool.buf.writeUInt16LE(6, L.H_HHINT), /^pool corrupt: slot 4: free slot below H_HHINT: expected none below 6, found free$/],
         ["root stack pointer", ({ pool }) => pool.buf.writeUInt16LE(99, L.H_SP), /H_SP \(root stack pointer\): expected <= 32, found 99/],

@@ -5,7 +5,7 @@
  * runs the operation; the largest K that does not trip the VM's step limit
  * (128K ops) tells how much of the slice the operation used.
  *
- *   node tools/step-probe.mjs [probe ...]     (default: every probe)
+ *   node tools/step-probe.mjs [--size BYTES] [probe ...]     (default: every probe, at 32 KiB)
  *
  * Prints, per probe, the ops used (±1 loop iteration) and the headroom left.
  */
@@ -18,12 +18,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const dir = join(root, "test-artifacts", "probes")
 mkdirSync(dir, { recursive: true })
 const STEPS = 128 * 1024
+const args = process.argv.slice(2)
+const sizeAt = args.indexOf("--size")
+/** The pool size the probes build (prepare()'s default, the largest pool, if not given). */
+const SIZE = sizeAt >= 0 ? Number(args.splice(sizeAt, 2)[1]) : 0
+if (sizeAt >= 0 && !(SIZE >= 1024 && SIZE <= 32768 && SIZE % 64 === 0)) throw new Error("--size must be a pool size: a multiple of 64 from 1024 to 32768")
 
 function entry(name, k) {
     const probes = relative(dir, join(root, "test", "vm", "probes")).replace(/\\/g, "/")
     return `import * as ds from "@devicescript/core"
 import { prepare } from "${probes}"
-const op = await prepare("${name}", async () => { await ds.sleep(0) })
+const op = await prepare("${name}", async () => { await ds.sleep(0) }${SIZE ? ", " + SIZE : ""})
 console.log("probe ready")
 await ds.sleep(0)
 let i = 0
@@ -57,11 +62,11 @@ async function maxBurn(name) {
 // the probe names, read from the shared TypeScript module (Node cannot import it)
 const src = readFileSync(join(root, "test", "vm", "probes.ts"), "utf8")
 const PROBES = [...src.match(/PROBES = \[([^\]]*)\]/)[1].matchAll(/"([^"]+)"/g)].map(m => m[1])
-const names = process.argv.slice(2).length ? process.argv.slice(2) : PROBES
+const names = args.length ? args : PROBES
 const base = await maxBurn("empty")
 // ops per burn iteration: the empty probe's burn fills the slice
 const perIter = STEPS / base
-console.log(`calibration: ${base} empty-loop iterations fill a slice (${perIter.toFixed(2)} ops each)`)
+console.log(`calibration: ${base} empty-loop iterations fill a slice (${perIter.toFixed(2)} ops each)${SIZE ? `; pools of ${SIZE} bytes` : ""}`)
 for (const name of names) {
     if (name === "empty") continue
     const k = await maxBurn(name)

@@ -8,19 +8,24 @@
  * - No free block lies below H_HINT (so a search may start there).
  * - H_MINFREE <= H_FREE at all times.
  *
- * The search reads the ATB a byte (4 blocks) at a time through FIT, a
- * 256-entry table, so a fully fragmented 32 KiB pool is searched in 512
- * steps rather than 2048: the VM charges per operation, not per block.
+ * The search walks a summary of each 64-block row (below) and reads the ATB,
+ * a byte (4 blocks) at a time through FIT, a 256-entry table, only inside a
+ * row that may hold the fit: the VM charges per operation, not per block.
  */
 import {
     AT_FREE,
-    AT_TAIL,
     HEADER_BYTES,
     H_FREE,
     H_HINT,
-    H_LARGEST,
     H_MINFREE,
     H_NBLOCKS,
+    ROW_BLOCKS,
+    ROW_ENTRY,
+    ROW_SHIFT,
+    RS_INNER,
+    RS_LEAD,
+    RS_TRAIL,
+    rowTable,
 } from "./layout"
 
 /** Byte offset of the allocation table in every pool. */
@@ -57,69 +62,143 @@ export function setCode(buf: Buffer, blk: number, code: number): void {
 }
 
 /**
+ * The row summary (ROW_BLOCKS = 64 blocks a row, ROW_ENTRY bytes an entry at
+ * rowTable(nb) + 3r) lets a search skip whole rows: a full-pool search reads
+ * 32 entries at 32 KiB instead of 512 ATB bytes.
+ *
+ * Invariants (verify() checks them):
+ * - RS_LEAD and RS_TRAIL are exact: the free blocks from the row's first block
+ *   up, and from its last block down; both are the row's length when the row
+ *   is all free.
+ * - RS_INNER is an upper bound on the longest free run of the row touching
+ *   neither end (0 for an all-free row). Claims only ever shorten free runs,
+ *   so they leave it as it is; a search that scans a row and finds no fit
+ *   there writes the exact figure back. An upper bound can only cost a wasted
+ *   row scan, never a missed fit: first fit stays first fit.
+ */
+
+/**
  * First fit: the lowest block starting a run of `n` free blocks at or above
  * H_HINT, or -1. Never returns a block that is not AT_FREE, so the space of
  * an unreachable object ("phantom") is never used before the collector frees it.
- * A search that fails has seen every free block (none lies below the hint),
- * so it leaves the largest free run in H_LARGEST for the error message.
+ * Walks the row summary from the hint's row, carrying the free run that ends
+ * at each row's start; reads ATB bytes only in a row whose inner bound says a
+ * fit may lie inside it.
  */
 export function findRun(buf: Buffer, n: number): number {
-    const nb = buf.getAt(H_NBLOCKS, "u16")
-    const hint = buf.getAt(H_HINT, "u16")
-    const end = ATB + (nb >> 2)
-    let i = ATB + (hint >> 2)
-    let best = 0
-    if (i < end) {
-        // blocks of the first byte below the hint count as used (code 01)
-        let v = buf[i] | (0x55 & ((1 << ((hint & 3) << 1)) - 1))
-        let run = 0
-        const inner = n << 6 // FIT[v] >= inner <=> the byte's inner run has n blocks
-        while (true) {
-            if (v === 0xaa) {
-                // four tails, the commonest byte in a heap of large objects: nothing free
-                if (run > best) best = run
-                run = 0
-            } else if (v === 0) {
-                run += 4
-                if (run >= n) return ((i - ATB) << 2) + 4 - run
-            } else {
-                const t = FIT[v]
-                const lead = t & 7
-                run += lead
-                if (run >= n) return ((i - ATB) << 2) + lead - run
-                if (run > best) best = run
-                // the inner run starts at block 1 of the byte if that one is free, else at 2
-                if (t >= inner) return ((i - ATB) << 2) + (((v >> 2) & 3) === AT_FREE ? 1 : 2)
-                if (best < 2 && t >> 6 > best) best = t >> 6
-                run = (t >> 3) & 7
+    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
+    const hint = buf[H_HINT] | (buf[H_HINT + 1] << 8)
+    const last = (nb - 1) >> ROW_SHIFT
+    let r = hint >> ROW_SHIFT
+    let p = rowTable(nb) + r * ROW_ENTRY
+    let run = 0 // free blocks just below row r
+    for (; r <= last; r++) {
+        const rs = r << ROW_SHIFT
+        const lead = buf[p]
+        if (lead === ROW_BLOCKS || rs + lead === nb) {
+            // an all-free row
+            run += lead
+            if (run >= n) return rs + lead - run
+        } else {
+            // no free block lies below the hint, so the hint's row has no lead unless the hint starts it
+            if (run + lead >= n) return rs - run
+            if (buf[p + RS_INNER] >= n) {
+                const s = scanRow(buf, r, n, nb)
+                if (s >= 0) return s
             }
-            if (++i >= end) {
-                // a run ending at the last block of the pool
-                if (run >= n) return nb - run
-                if (run > best) best = run
-                break
-            }
-            v = buf[i]
+            run = buf[p + RS_TRAIL]
+            if (run >= n) return (r < last ? rs + ROW_BLOCKS : nb) - run
         }
+        p += ROW_ENTRY
     }
-    buf.setAt(H_LARGEST, "u16", best)
+    return -1
+}
+
+/**
+ * First fit inside row r, whose lead run is known to be shorter than `n`:
+ * reads its ATB bytes (at most 16) through FIT. With no fit, writes the row's
+ * exact inner figure back (the scan saw every run of the row) and returns -1.
+ */
+function scanRow(buf: Buffer, r: number, n: number, nb: number): number {
+    let i = ATB + (r << 4)
+    const end = i + 16 < ATB + (nb >> 2) ? i + 16 : ATB + (nb >> 2)
+    const innerN = n << 6 // FIT[v] >= innerN <=> the byte's inner run has n blocks
+    let run = 0
+    let inner = 0
+    let leading = true
+    for (; i < end; i++) {
+        const v = buf[i]
+        if (v === 0) {
+            run += 4
+            if (run >= n) return ((i - ATB) << 2) + 4 - run
+            continue
+        }
+        const t = FIT[v]
+        const lead = t & 7
+        run += lead
+        if (run >= n) return ((i - ATB) << 2) + lead - run
+        if (leading) leading = false
+        else if (run > inner) inner = run
+        // the inner run starts at block 1 of the byte if that one is free, else at 2
+        if (t >= innerN) return ((i - ATB) << 2) + (((v >> 2) & 3) === AT_FREE ? 1 : 2)
+        if (t >> 6 > inner) inner = t >> 6
+        run = (t >> 3) & 7
+    }
+    if (run >= n) return ((end - ATB) << 2) - run
+    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = inner
     return -1
 }
 
 /**
  * Top-down first fit, for long-lived objects (CircuitPython's placement):
  * the highest `n` free blocks in a free run, taking the run nearest the top
- * of the pool, or -1. Reads the ATB a byte at a time from the end down to the
- * hint's byte (no free block lies below the hint). A failed search leaves the
- * largest free run in H_LARGEST, as findRun does.
+ * of the pool, or -1. Walks the row summary from the last row down to the
+ * hint's row (no free block lies below the hint), as findRun does upwards.
  */
 export function findRunTop(buf: Buffer, n: number): number {
     const nb = buf.getAt(H_NBLOCKS, "u16")
-    const lo = ATB + (buf.getAt(H_HINT, "u16") >> 2)
+    const lo = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
+    let r = (nb - 1) >> ROW_SHIFT
+    let p = rowTable(nb) + r * ROW_ENTRY
+    let run = 0 // free blocks just above row r
+    let top = nb // one past the highest block of that run
+    for (; r >= lo; r--) {
+        const rs = r << ROW_SHIFT
+        const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
+        const trail = buf[p + RS_TRAIL]
+        if (trail === re - rs) {
+            if (run === 0) top = re
+            run += trail
+            if (run >= n) return top - n
+        } else {
+            if (run === 0) top = re
+            if (run + trail >= n) return top - n
+            if (buf[p + RS_INNER] >= n) {
+                const s = scanRowTop(buf, r, n, nb)
+                if (s >= 0) return s
+            }
+            run = buf[p + RS_LEAD]
+            top = rs + run
+            if (run >= n) return top - n
+        }
+        p -= ROW_ENTRY
+    }
+    return -1
+}
+
+/**
+ * Top-down fit inside row r, whose trail run is known to be shorter than `n`:
+ * the highest `n` blocks of the highest run that holds them, or -1 (then the
+ * row's exact inner figure is written back, as scanRow does).
+ */
+function scanRowTop(buf: Buffer, r: number, n: number, nb: number): number {
+    const lo = ATB + (r << 4)
+    let i = (lo + 16 < ATB + (nb >> 2) ? lo + 16 : ATB + (nb >> 2)) - 1
     let run = 0
     let top = 0 // one past the highest block of the open free run
-    let best = 0
-    for (let i = ATB + (nb >> 2) - 1; i >= lo; i--) {
+    let inner = 0
+    let trailing = true
+    for (; i >= lo; i--) {
         const v = buf[i]
         const base = (i - ATB) << 2
         if (v === 0) {
@@ -135,56 +214,229 @@ export function findRunTop(buf: Buffer, n: number): number {
             run += trail
             if (run >= n) return top - n
         }
-        if (run > best) best = run
-        const inner = t >> 6
-        if (inner >= n) {
+        if (trailing) trailing = false
+        else if (run > inner) inner = run
+        const inn = t >> 6
+        if (inn >= n) {
             // the inner run is blocks 1-2 (two), or block 2 or block 1 (one): take its top
-            if (inner === 2) return base + 3 - n
+            if (inn === 2) return base + 3 - n
             return ((v >> 4) & 3) === AT_FREE ? base + 2 : base + 1
         }
-        if (inner > best) best = inner
+        if (inn > inner) inner = inn
         run = t & 7
         top = base + run
         if (run >= n) return top - n
     }
-    if (run > best) best = run
-    buf.setAt(H_LARGEST, "u16", best)
+    if (run >= n) return top - n
+    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = inner
     return -1
 }
 
-/** Writes `code` for block s, then AT_TAIL for blocks s+1 .. s+n-1. */
-function writeRun(buf: Buffer, s: number, n: number, code: number, tail: number, tailByte: number) {
-    setCode(buf, s, code)
-    let b = s + 1
-    const end = s + n
-    while (b < end && (b & 3) !== 0) setCode(buf, b++, tail)
-    const whole = (end - b) >> 2
-    if (whole > 0) {
-        buf.fillAt(ATB + (b >> 2), whole, tailByte)
-        b += whole << 2
+/**
+ * The longest free run, in blocks, for a failed allocation's message: the
+ * runs across rows from the exact leads and trails, then the inner runs,
+ * reading a row's ATB bytes (and making its bound exact) only where its bound
+ * is above the longest found so far. A failed search has already made exact
+ * every bound it could have used, so this mostly reads the summary alone.
+ */
+export function largestRun(buf: Buffer): number {
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const first = buf.getAt(H_HINT, "u16") >> ROW_SHIFT // no free block lies below the hint
+    const last = (nb - 1) >> ROW_SHIFT
+    const table = rowTable(nb)
+    let best = 0
+    let run = 0
+    let p = table + first * ROW_ENTRY
+    for (let r = first; r <= last; r++) {
+        const lead = buf[p]
+        run += lead
+        if (lead !== ROW_BLOCKS && (r << ROW_SHIFT) + lead !== nb) {
+            if (run > best) best = run
+            run = buf[p + RS_TRAIL]
+        }
+        p += ROW_ENTRY
     }
-    while (b < end) setCode(buf, b++, tail)
+    if (run > best) best = run
+    p = table + first * ROW_ENTRY
+    for (let r = first; r <= last; r++) {
+        if (buf[p + RS_INNER] > best) {
+            const inner = (rowRuns(buf, r, nb) >> 8) & 0xff
+            buf[p + RS_INNER] = inner // exact from now on
+            if (inner > best) best = inner
+        }
+        p += ROW_ENTRY
+    }
+    return best
+}
+
+/**
+ * The exact figures of row r, from its ATB bytes through FIT: lead | inner << 8
+ * | trail << 16 (as in the row summary; an all-free row: lead = trail = its
+ * length, inner 0).
+ */
+export function rowRuns(buf: Buffer, r: number, nb: number): number {
+    let i = ATB + (r << 4)
+    const end = i + 16 < ATB + (nb >> 2) ? i + 16 : ATB + (nb >> 2)
+    let run = 0
+    let inner = 0
+    let lead = -1
+    for (; i < end; i++) {
+        const v = buf[i]
+        if (v === 0) {
+            run += 4
+            continue
+        }
+        const t = FIT[v]
+        run += t & 7
+        if (lead < 0) lead = run
+        else if (run > inner) inner = run
+        if (t >> 6 > inner) inner = t >> 6
+        run = (t >> 3) & 7
+    }
+    return (lead < 0 ? run : lead) | (inner << 8) | (run << 16)
+}
+
+/**
+ * Writes the exact summary of rows r0..r1 from the ATB (the sweep, which
+ * frees blocks straight in the ATB, calls it for the rows it touched; the
+ * Pool constructor for all of them). Returns the number of rows written.
+ */
+export function summariseRows(buf: Buffer, r0: number, r1: number): number {
+    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
+    let p = rowTable(nb) + r0 * ROW_ENTRY
+    for (let r = r0; r <= r1; r++) {
+        const f = rowRuns(buf, r, nb)
+        buf[p] = f
+        buf[p + RS_INNER] = f >> 8
+        buf[p + RS_TRAIL] = f >> 16
+        p += ROW_ENTRY
+    }
+    return r1 - r0 + 1
+}
+
+/**
+ * Writes `code` for block s, then the tail code for blocks s+1 .. s+n-1
+ * (`tailByte` is four of it), a whole ATB byte at a time: one masked write
+ * for the byte the run starts in, whole bytes, one for the byte it ends in.
+ */
+function writeRun(buf: Buffer, s: number, n: number, code: number, tailByte: number) {
+    const end = s + n
+    let i = ATB + (s >> 2)
+    const last = ATB + ((end - 1) >> 2)
+    // the run's bits in its first byte: from block s to the byte's end or the run's
+    const sh = (s & 3) << 1
+    const hi = i === last ? ((end - 1) & 3) << 1 : 6
+    const mask = ((4 << hi) - 1) & ~((1 << sh) - 1)
+    buf[i] = (buf[i] & ~mask) | (tailByte & mask & ~(3 << sh)) | (code << sh)
+    if (i === last) return
+    i++
+    if (last - i > 0) {
+        if (last - i < 4) for (; i < last; i++) buf[i] = tailByte
+        else {
+            buf.fillAt(i, last - i, tailByte)
+            i = last
+        }
+    }
+    // the last byte: blocks up to end - 1
+    const m = (4 << (((end - 1) & 3) << 1)) - 1
+    buf[i] = (buf[i] & ~m) | (tailByte & m)
 }
 
 /**
  * Marks the free run [s, s+n) allocated with head code `head` (AT_HEAD, or
  * AT_MARK for an object born during a collection) and updates the free count,
- * the low-water mark and the hint.
+ * the low-water mark, the hint and the row summary.
  */
 export function claimRun(buf: Buffer, s: number, n: number, head: number): void {
-    writeRun(buf, s, n, head, AT_TAIL, 0xaa)
-    const free = buf.getAt(H_FREE, "u16") - n
-    buf.setAt(H_FREE, "u16", free)
-    if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
+    writeRun(buf, s, n, head, 0xaa)
+    // (u16 fields as two bytes: see "Hot paths" in layout.ts)
+    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
+    const free = (buf[H_FREE] | (buf[H_FREE + 1] << 8)) - n
+    buf[H_FREE] = free
+    buf[H_FREE + 1] = free >> 8
+    if (free < (buf[H_MINFREE] | (buf[H_MINFREE + 1] << 8))) {
+        buf[H_MINFREE] = free
+        buf[H_MINFREE + 1] = free >> 8
+    }
     // nothing free lies in [hint, s+n) when the run started at the hint
-    if (buf.getAt(H_HINT, "u16") === s) buf.setAt(H_HINT, "u16", s + n)
+    if ((buf[H_HINT] | (buf[H_HINT + 1] << 8)) === s) {
+        buf[H_HINT] = s + n
+        buf[H_HINT + 1] = (s + n) >> 8
+    }
+    // each row's part [a, z) of the run lay inside one free run of that row
+    const e = s + n
+    let p = rowTable(nb) + (s >> ROW_SHIFT) * ROW_ENTRY
+    for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
+        const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
+        const a = s > rs ? s : rs
+        const z = e < re ? e : re
+        const lead = buf[p]
+        if (lead === re - rs) {
+            // an all-free row keeps a lead and a trail, no inner run
+            buf[p] = a - rs
+            buf[p + RS_TRAIL] = re - z
+        } else if (a < rs + lead) {
+            // inside the lead: what is left above the claim no longer touches the start
+            buf[p] = a - rs
+            if (rs + lead - z > buf[p + RS_INNER]) buf[p + RS_INNER] = rs + lead - z
+        } else {
+            const t0 = re - buf[p + RS_TRAIL]
+            if (z > t0) {
+                // inside the trail: what is left below the claim no longer touches the end
+                buf[p + RS_TRAIL] = re - z
+                if (a - t0 > buf[p + RS_INNER]) buf[p + RS_INNER] = a - t0
+            }
+            // inside an inner run: the bound still holds
+        }
+        p += ROW_ENTRY
+    }
 }
 
-/** Returns the run [s, s+n) to the free blocks. */
-export function releaseRun(buf: Buffer, s: number, n: number): void {
-    writeRun(buf, s, n, AT_FREE, AT_FREE, 0)
-    buf.setAt(H_FREE, "u16", buf.getAt(H_FREE, "u16") + n)
-    if (s < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", s)
+/**
+ * Returns the run [s, s+n) to the free blocks and updates the free count, the
+ * hint and the row summary (the freed blocks merge with the free blocks
+ * around them, found by reading the ATB on either side, inside each row).
+ * `below` and `above`, if given, are numbers of blocks just below s and just
+ * above s+n the caller knows are free (a compaction's gap): the reading
+ * starts past them.
+ */
+export function releaseRun(buf: Buffer, s: number, n: number, below?: number, above?: number): void {
+    writeRun(buf, s, n, AT_FREE, 0)
+    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
+    const free = (buf[H_FREE] | (buf[H_FREE + 1] << 8)) + n
+    buf[H_FREE] = free
+    buf[H_FREE + 1] = free >> 8
+    if (s < (buf[H_HINT] | (buf[H_HINT + 1] << 8))) {
+        buf[H_HINT] = s
+        buf[H_HINT + 1] = s >> 8
+    }
+    const e = s + n
+    let p = rowTable(nb) + (s >> ROW_SHIFT) * ROW_ENTRY
+    for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
+        const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
+        let a = s > rs ? (below ? (s - below > rs ? s - below : rs) : s) : rs
+        let z = e < re ? (above ? (e + above < re ? e + above : re) : e) : re
+        // free blocks just below a and from z up, within the row (a whole free ATB byte at a time)
+        while (a > rs) {
+            if ((a & 3) === 0 && buf[ATB + (a >> 2) - 1] === 0) a -= 4
+            else if (((buf[ATB + ((a - 1) >> 2)] >> (((a - 1) & 3) << 1)) & 3) === AT_FREE) a--
+            else break
+        }
+        while (z < re) {
+            if ((z & 3) === 0 && buf[ATB + (z >> 2)] === 0) z += 4
+            else if (((buf[ATB + (z >> 2)] >> ((z & 3) << 1)) & 3) === AT_FREE) z++
+            else break
+        }
+        if (a === rs) {
+            buf[p] = z - rs
+            if (z === re) {
+                buf[p + RS_TRAIL] = re - rs
+                buf[p + RS_INNER] = 0
+            }
+        } else if (z === re) buf[p + RS_TRAIL] = re - a
+        else if (z - a > buf[p + RS_INNER]) buf[p + RS_INNER] = z - a
+        p += ROW_ENTRY
+    }
 }
 
 /**

@@ -39,7 +39,7 @@
  * reference examined, 6 per object freed (weights fitted to what
  * tools/step-probe.mjs measured; the README has the figures).
  */
-import { ATB } from "./allocator"
+import { ATB, summariseRows } from "./allocator"
 import { compactStep, Overwrite, startCompaction } from "./compactor"
 import {
     AT_HEAD,
@@ -60,7 +60,6 @@ import {
     H_HHINT,
     H_HINT,
     H_HTAB,
-    H_LIVE,
     H_MCAP,
     H_MSP,
     H_MSTACK,
@@ -69,6 +68,7 @@ import {
     H_NCAP,
     H_PHASE,
     H_SINCE,
+    H_SWEPT,
     H_SP,
     H_STACK,
     H_TBLOCKS,
@@ -84,6 +84,7 @@ import {
     PHASE_MARK,
     PHASE_SWEEP,
     POISON,
+    ROW_SHIFT,
     SLOT_FREE,
     T_LIST,
 } from "./layout"
@@ -174,6 +175,7 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
     let freedBlocks = 0
     let freedObjs = 0
     let minBlk = nb
+    let maxEnd = 0 // one past the last block freed in this step
     let minSlot = hcap
     const poison = (buf[H_FLAGS] & F_POISON) !== 0
     let compactNext = false
@@ -358,6 +360,14 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
                     buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
                     if (slot < minSlot) minSlot = slot
                     if (blk < minBlk) minBlk = blk
+                    if (blk + n > maxEnd) {
+                        // the rows this step will sum up again (below) are charged as they join:
+                        // 12 units a row (16 ATB bytes, ~300 VM operations)
+                        const r0 = maxEnd > 0 ? ((maxEnd - 1) >> ROW_SHIFT) + 1 : blk >> ROW_SHIFT
+                        const r1 = (blk + n - 1) >> ROW_SHIFT
+                        if (r1 >= r0) work += (r1 - r0 + 1) * 12
+                        maxEnd = blk + n
+                    }
                     freedBlocks += n
                     freedObjs++
                     if (poison) buf.fillAt(off + 4, (n << 4) - 4, POISON)
@@ -389,9 +399,12 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
     }
     if (freedObjs > 0) {
         buf.setAt(H_FREE, "u16", buf.getAt(H_FREE, "u16") + freedBlocks)
-        buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") - freedObjs)
         buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + freedObjs)
+        buf.setAt(H_SWEPT, "u32", buf.getAt(H_SWEPT, "u32") + freedObjs)
         if (minBlk < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", minBlk)
+        // the sweep frees straight in the ATB: the rows it touched are summed up again
+        // (their work was counted as they joined, so the budget bounds it)
+        summariseRows(buf, minBlk >> ROW_SHIFT, (maxEnd - 1) >> ROW_SHIFT)
         if (minSlot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", minSlot)
     }
     if (phase === PHASE_SWEEP) buf.setAt(H_CURSOR, "u16", b)

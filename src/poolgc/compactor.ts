@@ -93,7 +93,8 @@ function move(buf: Buffer, from: number, to: number, n: number, seen: Overwrite)
             chunks++
         }
     }
-    releaseRun(buf, from, n)
+    // (the gap it crossed is free, below it moving down, above it moving up: the release need not read it)
+    releaseRun(buf, from, n, to < from ? from - to : 0, to > from ? to - from : 0)
     claimRun(buf, to, n, AT_HEAD)
     if (buf[H_FLAGS] & F_POISON) {
         // debug mode: the blocks the object left are free now

@@ -50,8 +50,10 @@ export class Finalisers {
 
     /** Moves the finalisers of freed objects to the due list (cheap when nothing was freed). */
     check(buf: Buffer, htab: number): void {
+        // (no finaliser registered: nothing to do, and seenFrees may lag; the next check catches up)
+        if (this.handles.length === 0) return
         const frees = buf.getAt(H_FREES, "u32")
-        if (frees === this.seenFrees || this.handles.length === 0) {
+        if (frees === this.seenFrees) {
             this.seenFrees = frees
             return
         }

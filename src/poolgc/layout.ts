@@ -6,6 +6,7 @@
  * ```
  * byte 0          pool header (HEADER_BYTES, fields H_*)
  * ATB             allocation table, 2 bits a block (MicroPython's layout)
+ * row summary     3 bytes a row of ROW_BLOCKS blocks: lead, inner, trail (allocator.ts)
  * handle table    u16 a handle slot
  * named roots     u32 handle a slot
  * root stack      u32 handle a slot (scoped temporaries)
@@ -16,12 +17,33 @@
  * map shows it and the allocator can never hand it out.
  */
 
+/*
+ * Hot paths (allocation, release, the search) read and write u16 fields as
+ * two bytes, `buf[f] | (buf[f + 1] << 8)`, not with getAt/setAt: on the VM a
+ * method call costs about four Buffer accesses, and in Node the calls are not
+ * inlined once V8's budget for the function is spent (measured: the four
+ * per-type counters cost 12 % of an allocation-and-release through
+ * getAt/setAt in Node, ~1 % as bytes). A byte store keeps the low 8 bits on
+ * both (the VM's devs_seq_set masks with 0xff). Elsewhere getAt/setAt stay.
+ */
+
 /** Bytes in a block, the unit of allocation (as MicroPython on 32-bit MCUs). */
 export const BLOCK = 16
 /** log2(BLOCK). */
 export const BLOCK_SHIFT = 4
-/** Blocks shown in one row of the memory map. */
+/** Blocks shown in one row of the memory map, and summed up in one row-summary entry. */
 export const ROW_BLOCKS = 64
+/** log2(ROW_BLOCKS). */
+export const ROW_SHIFT = 6
+/**
+ * Bytes a row-summary entry: RS_LEAD free blocks at the row's start, RS_INNER
+ * at least the longest free run touching neither end, RS_TRAIL free blocks at
+ * its end. A row that is all free has lead = trail = its length, inner 0.
+ */
+export const ROW_ENTRY = 3
+export const RS_LEAD = 0
+export const RS_INNER = 1
+export const RS_TRAIL = 2
 
 /** Smallest and largest supported pool sizes, in bytes. */
 export const MIN_POOL = 1024
@@ -51,12 +73,12 @@ export const H_HINT = 30 // u16 first-fit hint: no free block lies below it
 export const H_FREE = 32 // u16 free blocks
 export const H_MINFREE = 34 // u16 lowest H_FREE ever seen (low-water mark)
 export const H_HHINT = 36 // u16 handle hint: no free slot lies below it
-export const H_LIVE = 38 // u16 objects allocated and not yet freed
+export const H_SCACHE = 38 // u16 the handle slot free() released last, + 1 (0: none): the next allocation takes it without a search
 export const H_PHASE = 40 // u8 collector phase (PHASE_*)
 export const H_FLAGS = 41 // u8 F_* bits
 export const H_CURSOR = 42 // u16 sweep / rescan cursor (a block index)
 export const H_THRESH = 44 // u32 bytes allocated that trigger a collection, 0 = off
-export const H_SINCE = 48 // u32 bytes allocated since the last collection ended
+export const H_SINCE = 48 // u32 bytes allocated since the last collection ended, counted while a threshold is set
 export const H_COLLECTIONS = 52 // u32 completed collections
 export const H_ALLOCS = 56 // u32 objects allocated, ever
 export const H_FREES = 60 // u32 objects freed, ever (swept or released)
@@ -64,7 +86,7 @@ export const H_DUMPS = 64 // u32 memory-map dumps written (the dump number)
 export const H_DEPTH = 68 // u16 scopes open
 export const H_WORK = 72 // u32 work units of the collection in progress / last one
 export const H_LARGEST = 76 // u16 largest free run (blocks) seen by the last failed search
-export const H_RELEASES = 80 // u32 objects released by free(), ever (H_FREES counts these and the swept)
+export const H_SWEPT = 80 // u32 objects poolgc freed itself, ever: swept, or the old run of a moved object; H_FREES - H_SWEPT were released by free()
 export const H_GCWORK = 84 // u32 work units spent collecting and compacting, ever
 export const H_COMPACTIONS = 88 // u32 completed compactions
 export const H_CTO = 92 // u16 compaction target: the block the next object moves to (COMPACT), or the bottom of the lifted objects (LIFT)
@@ -169,6 +191,11 @@ export const BM_DATA = 8
 export const LIST_COUNT = 0
 export const LIST_ITEMS = 4
 
+/** Byte offset of the row summary in a pool of `nb` blocks: right after the ATB. */
+export function rowTable(nb: number): number {
+    return HEADER_BYTES + (nb >> 2)
+}
+
 /**
  * Byte offsets of the metadata tables for a pool of `nb` blocks and the given
  * capacities: [handle table, named roots, root stack, mark stack, first data
@@ -177,7 +204,7 @@ export const LIST_ITEMS = 4
  * constructor writes it into the header, verify() checks the header against it.
  */
 export function metaLayout(nb: number, hcap: number, ncap: number, scap: number, mcap: number): number[] {
-    const htab = HEADER_BYTES + (nb >> 2)
+    const htab = rowTable(nb) + ((nb + ROW_BLOCKS - 1) >> ROW_SHIFT) * ROW_ENTRY
     const named = htab + hcap * 2
     const stack = named + ncap * 4
     const mstack = stack + scap * 4

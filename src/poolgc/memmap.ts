@@ -24,11 +24,10 @@ import {
     H_FREE,
     H_FREES,
     H_GCWORK,
-    H_LIVE,
     H_MINFREE,
     H_NBLOCKS,
     H_PHASE,
-    H_RELEASES,
+    H_SWEPT,
     H_TBLOCKS,
     H_TCOUNT,
     H_THRESH,
@@ -147,13 +146,13 @@ export class Dump {
         this.atb = atb
         this.head = [
             buf.getAt(H_FREE, "u16") << 4,
-            buf.getAt(H_LIVE, "u16"),
+            (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0, // objects live
             buf.getAt(H_MINFREE, "u16") << 4,
             buf.getAt(H_COLLECTIONS, "u32"),
             buf.getAt(H_WORK, "u32"),
             buf.getAt(H_THRESH, "u32"),
             buf.getAt(H_ALLOCS, "u32"),
-            buf.getAt(H_RELEASES, "u32"),
+            (buf.getAt(H_FREES, "u32") - buf.getAt(H_SWEPT, "u32")) >>> 0, // released by free()
             buf.getAt(H_FREES, "u32"),
             buf.getAt(H_COMPACTIONS, "u32"),
             buf.getAt(H_GCWORK, "u32"),

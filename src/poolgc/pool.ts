@@ -20,7 +20,7 @@
  * Because every reference is a handle, objects can move: compaction
  * (compactor.ts) slides them together and rewrites only the handle table.
  */
-import { ATB, claimRun, findRun, findRunTop, freeRuns, releaseRun } from "./allocator"
+import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, summariseRows } from "./allocator"
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError } from "./errors"
@@ -58,7 +58,6 @@ import {
     H_HINT,
     H_HTAB,
     H_LARGEST,
-    H_LIVE,
     H_MAGIC,
     H_MCAP,
     H_MINFREE,
@@ -67,9 +66,10 @@ import {
     H_NBLOCKS,
     H_NCAP,
     H_PHASE,
-    H_RELEASES,
     H_SCAP,
+    H_SCACHE,
     H_SINCE,
+    H_SWEPT,
     H_SP,
     H_STACK,
     H_TBLOCKS,
@@ -98,6 +98,7 @@ import {
     PHASE_MARK,
     PHASE_SWEEP,
     POISON,
+    ROW_SHIFT,
     POOL_GRANULE,
     SLOT_FREE,
     TYPE_NAMES,
@@ -360,6 +361,7 @@ export class Pool {
         // the metadata is one allocated run: it is never handed out and the map shows it
         buf.setAt(H_FREE, "u16", nb)
         buf.setAt(H_HINT, "u16", 0)
+        summariseRows(buf, 0, (nb - 1) >> ROW_SHIFT)
         claimRun(buf, 0, data, AT_HEAD)
         buf.setAt(H_MINFREE, "u16", nb - data)
     }
@@ -451,16 +453,20 @@ export class Pool {
         // this allocation and the caller rooting its result
         if (this.finalisers.due > 0) this.finalisers.run()
         const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
-        const depth = buf.getAt(H_DEPTH, "u16")
+        // (the fast path reads and writes u16 fields as two bytes: see "Hot paths" in layout.ts)
+        const depth = buf[H_DEPTH] | (buf[H_DEPTH + 1] << 8)
         if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
         if (n > this.nblocks - this.data)
             throw new MemoryError("memory allocation failed, allocating " + len + " bytes: larger than the pool (" + (this.nblocks - this.data) * BLOCK + " bytes for objects)")
-        const isLong = long === undefined ? (buf[H_FLAGS] & F_LONG) !== 0 : long
+        const flags = buf[H_FLAGS] // LONG and POISON do not change during an allocation
+        const isLong = long === undefined ? (flags & F_LONG) !== 0 : long
         // a phantom view drives its own (dry) cycle: allocations neither advance nor start one
-        const auto = (buf[H_FLAGS] & (F_AUTO | F_DRY)) === F_AUTO
+        const auto = (flags & (F_AUTO | F_DRY)) === F_AUTO
+        // bytes since the last collection are counted only while a threshold is set
+        // (a u32 field; threshold() keeps it at most MAX_POOL, so its low half holds it)
+        const thresh = buf[H_THRESH] | (buf[H_THRESH + 1] << 8)
         if (auto) {
-            const thresh = buf.getAt(H_THRESH, "u32")
             if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) startCycle(buf)
             // a collection or compaction in progress advances with every allocation
             if (buf[H_PHASE] !== PHASE_IDLE) {
@@ -470,19 +476,19 @@ export class Pool {
             }
         }
         let blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-        let slot = blk < 0 ? -1 : this.findSlot()
-        if ((blk < 0 || slot < 0) && auto) {
+        let slot = blk < 0 ? -1 : this.takeSlot()
+        if (auto && (blk < 0 || slot < 0)) {
             const free = buf.getAt(H_FREE, "u16")
-            const live = buf.getAt(H_LIVE, "u16")
+            const frees = buf.getAt(H_FREES, "u32")
             const work0 = buf.getAt(H_GCWORK, "u32")
             startCycle(buf)
             if (pin) shade(buf, pin)
             if (pin2) shade(buf, pin2)
             this.runStep(this.budget)
             // search again only if the collection freed something
-            if (buf.getAt(H_LIVE, "u16") < live) {
+            if (buf.getAt(H_FREES, "u32") !== frees) {
                 if (buf.getAt(H_FREE, "u16") > free || blk < 0) blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-                slot = blk < 0 ? -1 : this.findSlot()
+                slot = blk < 0 ? -1 : this.takeSlot()
             }
             // enough free in total, but in pieces: compact with what the collection
             // left of the budget (one failing allocation spends one budget), then search again
@@ -496,7 +502,7 @@ export class Pool {
                     startCompaction(buf)
                     if (left > 0 && this.runStep(left)) {
                         blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-                        slot = blk < 0 ? -1 : this.findSlot()
+                        slot = blk < 0 ? -1 : this.takeSlot()
                     }
                 } else if (phase === PHASE_MARK || phase === PHASE_SWEEP) {
                     // the collection outgrew this allocation's budget: it ends with a
@@ -511,7 +517,7 @@ export class Pool {
             startCompaction(buf)
             if (this.runStep((this.budget >> 1) - (this.nblocks >> 3))) {
                 blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-                slot = blk < 0 ? -1 : this.findSlot()
+                slot = blk < 0 ? -1 : this.takeSlot()
             }
         }
         if (blk < 0 || slot < 0) throw this.outOfMemory(len, n, blk >= 0)
@@ -519,42 +525,85 @@ export class Pool {
         // born marked while a collection could still free it
         const phase = buf[H_PHASE]
         const black = phase === PHASE_MARK || phase === PHASE_HOLD || (phase === PHASE_SWEEP && blk >= buf.getAt(H_CURSOR, "u16"))
-        if (buf[H_FLAGS] & F_POISON) checkPoison(buf, blk, n)
+        if (flags & F_POISON) checkPoison(buf, blk, n)
         if (phase >= PHASE_COMPACT) compactAbortIfInGap(buf, blk, n)
         if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
         const off = blk << 4
-        buf.fillAt(off, n << 4, 0)
+        // the payload is zeroed; the header's 8 bytes are all written below
+        buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
         const e = this.htab + (slot << 1)
-        const last = buf.getAt(e, "u16") & MAX_GEN
+        const last = (buf[e] | (buf[e + 1] << 8)) & MAX_GEN
         const gen = last >= MAX_GEN ? 1 : last + 1
-        buf.setAt(e, "u16", blk)
-        buf.setAt(H_HHINT, "u16", slot + 1)
+        buf[e] = blk
+        buf[e + 1] = blk >> 8
+        if (slot === (buf[H_HHINT] | (buf[H_HHINT + 1] << 8))) {
+            buf[H_HHINT] = slot + 1
+            buf[H_HHINT + 1] = (slot + 1) >> 8
+        }
+        if (slot + 1 === (buf[H_SCACHE] | (buf[H_SCACHE + 1] << 8))) {
+            buf[H_SCACHE] = 0
+            buf[H_SCACHE + 1] = 0
+        }
+        const slotBits = isLong ? slot | OF_LONG : slot
         buf[off + O_TYPE] = type
         buf[off + O_AUX] = aux
-        buf.setAt(off + O_SLOT, "u16", isLong ? slot | OF_LONG : slot)
-        buf.setAt(off + O_GEN, "u16", gen)
-        buf.setAt(off + O_LEN, "u16", len)
-        buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") + 1)
-        buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
-        buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
-        buf.setAt(H_TBLOCKS + (type << 1), "u16", buf.getAt(H_TBLOCKS + (type << 1), "u16") + n)
-        buf.setAt(H_TCOUNT + (type << 1), "u16", buf.getAt(H_TCOUNT + (type << 1), "u16") + 1)
+        buf[off + O_SLOT] = slotBits
+        buf[off + O_SLOT + 1] = slotBits >> 8
+        buf[off + O_GEN] = gen
+        buf[off + O_GEN + 1] = gen >> 8
+        buf[off + O_LEN] = len
+        buf[off + O_LEN + 1] = len >> 8
+        // a u32 counter: its low byte, and the whole field once in 256 (the carry)
+        if (buf[H_ALLOCS] < 255) buf[H_ALLOCS]++
+        else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
+        if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
+        const tb = H_TBLOCKS + (type << 1)
+        const blocks = (buf[tb] | (buf[tb + 1] << 8)) + n
+        buf[tb] = blocks
+        buf[tb + 1] = blocks >> 8
+        const tc = H_TCOUNT + (type << 1)
+        const count = (buf[tc] | (buf[tc + 1] << 8)) + 1
+        buf[tc] = count
+        buf[tc + 1] = count >> 8
         const h = (gen << HANDLE_SHIFT) | slot
         if (depth > 0) this.pushRoot(h)
         return h
     }
 
-    /** The first free handle slot at or above the hint, or -1. Reads two slots a step. */
+    /**
+     * A free handle slot, or -1: the one free() released last if it is still
+     * free (H_SCACHE; an allocation that takes it clears it), else the lowest.
+     * Churn frees and allocates in turn, so most allocations take the cached
+     * slot instead of scanning past every live one below the first free.
+     */
+    private takeSlot(): number {
+        const c = this.buf[H_SCACHE] | (this.buf[H_SCACHE + 1] << 8)
+        return c > 0 ? c - 1 : this.findSlot()
+    }
+
+    /**
+     * The first free handle slot at or above the hint (so the lowest), or -1;
+     * moves the hint up to it. Reads two slots a step, a byte each.
+     */
     private findSlot(): number {
         const buf = this.buf
-        const hint = buf.getAt(H_HHINT, "u16")
+        const hint = buf[H_HHINT] | (buf[H_HHINT + 1] << 8)
         const hcap = this.hcap
-        const htab = this.htab
+        // SLOT_FREE, bit 15 of an entry, is bit 7 of its high byte: slot s's at i + 1, s + 1's at i + 3
+        let i = this.htab + ((hint & ~1) << 1)
         for (let s = hint & ~1; s < hcap; s += 2) {
-            const w = buf.getAt(htab + (s << 1), "u32") // slot s in the low half, s + 1 in the high
-            if (w & SLOT_FREE && s >= hint) return s
-            if (w & 0x80000000 && s + 1 < hcap) return s + 1
+            let found = -1
+            if (buf[i + 1] & 0x80 && s >= hint) found = s
+            else if (s + 1 < hcap && buf[i + 3] & 0x80) found = s + 1
+            if (found >= 0) {
+                if (found > hint) {
+                    buf[H_HHINT] = found
+                    buf[H_HHINT + 1] = found >> 8
+                }
+                return found
+            }
+            i += 4
         }
         return -1
     }
@@ -563,6 +612,8 @@ export class Pool {
     private outOfMemory(len: number, n: number, blocksFound: boolean): MemoryError {
         const buf = this.buf
         const phase = buf[H_PHASE]
+        // the searches skip rows, so they do not see every run: the largest, from the row summary
+        if (!blocksFound) buf.setAt(H_LARGEST, "u16", largestRun(buf))
         let msg = blocksFound
             ? "memory allocation failed: all " + this.hcap + " handles in use (raise the handles option)"
             : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + buf.getAt(H_FREE, "u16") * BLOCK + " bytes free, largest free run " + buf.getAt(H_LARGEST, "u16") * BLOCK + " bytes"
@@ -581,8 +632,6 @@ export class Pool {
      */
     free(h: Handle): void {
         this.release(h)
-        const buf = this.buf
-        buf.setAt(H_RELEASES, "u32", buf.getAt(H_RELEASES, "u32") + 1)
         this.finalise()
     }
 
@@ -593,16 +642,29 @@ export class Pool {
         const blk = off >> 4
         if (buf[H_PHASE] === PHASE_MARK) unqueue(buf, blk)
         const slot = h & 0xfff
-        buf.setAt(this.htab + (slot << 1), "u16", SLOT_FREE | buf.getAt(off + O_GEN, "u16"))
-        if (slot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", slot)
-        const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+        // (u16 fields as two bytes: see "Hot paths" in layout.ts)
+        const e = this.htab + (slot << 1)
+        buf[e] = buf[off + O_GEN]
+        buf[e + 1] = buf[off + O_GEN + 1] | (SLOT_FREE >> 8)
+        if (slot < (buf[H_HHINT] | (buf[H_HHINT + 1] << 8))) {
+            buf[H_HHINT] = slot
+            buf[H_HHINT + 1] = slot >> 8
+        }
+        buf[H_SCACHE] = slot + 1
+        buf[H_SCACHE + 1] = (slot + 1) >> 8
+        const n = ((buf[off + O_LEN] | (buf[off + O_LEN + 1] << 8)) + OBJ_HEADER + BLOCK - 1) >> 4
         releaseRun(buf, blk, n)
         if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
-        const t = buf[off + O_TYPE] << 1
-        buf.setAt(H_TBLOCKS + t, "u16", buf.getAt(H_TBLOCKS + t, "u16") - n)
-        buf.setAt(H_TCOUNT + t, "u16", buf.getAt(H_TCOUNT + t, "u16") - 1)
-        buf.setAt(H_LIVE, "u16", buf.getAt(H_LIVE, "u16") - 1)
-        buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
+        const tb = H_TBLOCKS + (buf[off + O_TYPE] << 1)
+        const blocks = (buf[tb] | (buf[tb + 1] << 8)) - n
+        buf[tb] = blocks
+        buf[tb + 1] = blocks >> 8
+        const tc = tb + (H_TCOUNT - H_TBLOCKS)
+        const count = (buf[tc] | (buf[tc + 1] << 8)) - 1
+        buf[tc] = count
+        buf[tc + 1] = count >> 8
+        if (buf[H_FREES] < 255) buf[H_FREES]++
+        else buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
     }
 
     /** Runs the finalisers of objects freed since the last check (after the operation that freed them). */
@@ -622,13 +684,14 @@ export class Pool {
         if (!isInt(h) || h <= 0) throw new HandleError("not a handle: " + h)
         const slot = h & 0xfff
         if (slot >= this.hcap) throw new HandleError("not a handle of this pool: " + h)
-        const e = this.buf.getAt(this.htab + (slot << 1), "u16")
-        if (e & SLOT_FREE || this.buf.getAt((e << 4) + O_GEN, "u16") !== h >> HANDLE_SHIFT)
+        const buf = this.buf
+        const at = this.htab + (slot << 1)
+        const e = buf[at] | (buf[at + 1] << 8)
+        if (e & SLOT_FREE || (buf[(e << 4) + O_GEN] | (buf[(e << 4) + O_GEN + 1] << 8)) !== h >> HANDLE_SHIFT)
             throw new HandleError("stale handle " + h + ": its object was freed")
         // During a sweep, an unmarked head not yet swept is garbage already: it was
         // unreachable when marking ended, and so is everything it references, which
         // the sweep may have freed. Reviving it would revive a damaged graph.
-        const buf = this.buf
         if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD)
             throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
         return e << 4
@@ -880,6 +943,8 @@ export class Pool {
         // the moved object keeps its references: during MARK it must be scanned again
         if (buf[H_PHASE] === PHASE_MARK && buf[to] >= T_LIST && ((buf[ATB + ((to >> 4) >> 2)] >> (((to >> 4) & 3) << 1)) & 3) === AT_MARK) pushMark(buf, to >> 4, 0)
         this.release(tmp)
+        // poolgc freed the old run itself: it counts with the swept, not with free()'s releases
+        buf.setAt(H_SWEPT, "u32", buf.getAt(H_SWEPT, "u32") + 1)
         return to
     }
 
@@ -1186,11 +1251,18 @@ export class Pool {
 
     /**
      * gc.threshold: with `bytes` > 0, a collection starts at the first
-     * allocation after that many bytes were allocated since the last one; 0
-     * turns it off (the default). Without an argument, returns the setting.
+     * allocation after that many bytes were allocated since the last one (or
+     * since this call, whichever is later: bytes are counted only while a
+     * threshold is set, which keeps the count off the allocation path
+     * otherwise); 0 turns it off (the default). Without an argument, returns
+     * the setting.
      */
     threshold(bytes?: number): number {
-        if (bytes !== undefined) this.buf.setAt(H_THRESH, "u32", intArg(bytes, "threshold", 0, MAX_POOL))
+        if (bytes !== undefined) {
+            this.buf.setAt(H_THRESH, "u32", intArg(bytes, "threshold", 0, MAX_POOL))
+            // bytes are counted only while a threshold is set: from now, or from the next collection
+            this.buf.setAt(H_SINCE, "u32", 0)
+        }
         return this.buf.getAt(H_THRESH, "u32")
     }
 
@@ -1223,11 +1295,11 @@ export class Pool {
             freeRuns: fr[1],
             minFree: buf.getAt(H_MINFREE, "u16") << 4,
             meta: this.data << 4,
-            live: buf.getAt(H_LIVE, "u16"),
+            live: (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0,
             collections: buf.getAt(H_COLLECTIONS, "u32"),
             allocs: buf.getAt(H_ALLOCS, "u32"),
             frees: buf.getAt(H_FREES, "u32"),
-            releases: buf.getAt(H_RELEASES, "u32"),
+            releases: (buf.getAt(H_FREES, "u32") - buf.getAt(H_SWEPT, "u32")) >>> 0,
             compactions: buf.getAt(H_COMPACTIONS, "u32"),
             gcWork: buf.getAt(H_GCWORK, "u32"),
             gcMs: this.gcMs,

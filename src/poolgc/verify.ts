@@ -10,18 +10,19 @@
  *    pointers within capacity (H_SP <= H_SCAP, H_MSP <= H_MCAP, H_MSP = 0 and
  *    no F_OVERFLOW/F_RESCAN outside MARK, H_CURSOR within the pool when a
  *    sweep or rescan uses it), hints in range, H_MINFREE <= H_FREE,
- *    H_ALLOCS - H_FREES = H_LIVE, H_RELEASES <= H_FREES, F_DRY only in a
+ *    H_ALLOCS - H_FREES (objects live) <= handles, H_SWEPT <= H_FREES, F_DRY only in a
  *    dry cycle, a compaction's cursors in order, reserved bytes zero; the metadata run in the
  *    ATB (block 0 HEAD, the rest TAIL) and the zero gap before the first data block.
  * 1. allocation table against object headers: no TAIL without its head, no
  *    MARK while idle (nor below the cursor during SWEEP), every head has a
  *    valid type, aux and length for its type, its tails follow and it fits in
  *    the pool, its slot maps back to it, its generation is 1..MAX_GEN; the
- *    free blocks counted = H_FREE, none below H_HINT; the heads counted = H_LIVE;
+ *    free blocks counted = H_FREE, none below H_HINT; the heads counted = H_ALLOCS - H_FREES;
  *    objects and blocks counted by type = H_TCOUNT / H_TBLOCKS; no object in
  *    a compaction pass's free gap.
  * 2. handle table against heads: every live slot names a head whose header
- *    names the slot back; live slots = heads; no free slot below H_HHINT.
+ *    names the slot back; live slots = heads; no free slot below H_HHINT;
+ *    the slot H_SCACHE names (if any) is free.
  * 3. roots and the mark stack: named roots and the root stack hold 0 or
  *    well-formed handles, root-stack slots above H_SP are 0, a named slot in
  *    use has a name (when the pool passes its names); during MARK (and HOLD) every live
@@ -35,6 +36,9 @@
  *    reached (it would be freed while reachable), and during MARK with no
  *    overflow pending, a marked object off the mark stack (scanned: black)
  *    never references an unmarked one (the write barrier's invariant).
+ * 5. the row summary (allocator.ts) against the ATB, row by row: the free
+ *    blocks at each row's start and end exact, its inner figure at least the
+ *    longest free run inside the row and at most the row's length.
  *
  * A stale reference (a slot since freed or reused) is legal: free() releases
  * an object whatever references it, and the generation check makes the stale
@@ -42,13 +46,13 @@
  *
  * The VM: a full check costs about one work unit (~30 VM operations at most)
  * per free block, 4 per object (5 more if it holds references), 2 per live
- * handle slot or root, 4 per reference (fitted on the VM: at 32 KiB with 1,000
+ * handle slot or root, 4 per reference, 8 per row of the row summary (fitted on the VM: at 32 KiB with 1,000
  * objects, each run(1000) fits in half a slice). Verifier.run(units) stops after
  * about `units` and resumes where it stopped, so Pool.verifyAsync() can
  * suspend between slices; if the pool changed meanwhile (an allocation, a
  * free, a collection step) the check starts again.
  */
-import { ATB } from "./allocator"
+import { ATB, rowRuns } from "./allocator"
 import { CorruptionError } from "./errors"
 import {
     AT_FREE,
@@ -80,10 +84,10 @@ import {
     H_FREES,
     H_HCAP,
     H_HHINT,
+    H_SCACHE,
     H_HINT,
     H_HTAB,
     H_LARGEST,
-    H_LIVE,
     H_MAGIC,
     H_MCAP,
     H_MINFREE,
@@ -96,7 +100,7 @@ import {
     H_SCAP,
     H_SP,
     H_STACK,
-    H_RELEASES,
+    H_SWEPT,
     H_TBLOCKS,
     H_TCOUNT,
     H_WORK,
@@ -128,6 +132,13 @@ import {
     T_RECORD,
     T_STRING,
     metaLayout,
+    ROW_BLOCKS,
+    ROW_ENTRY,
+    ROW_SHIFT,
+    RS_INNER,
+    RS_LEAD,
+    RS_TRAIL,
+    rowTable,
 } from "./layout"
 
 /** Largest well-formed handle: generation MAX_GEN, slot 0xfff. */
@@ -180,7 +191,6 @@ export class Verifier {
             buf.getAt(H_MSP, "u16"),
             buf.getAt(H_SP, "u16"),
             buf.getAt(H_FREE, "u16"),
-            buf.getAt(H_LIVE, "u16"),
             buf.getAt(H_CTO, "u16"),
             buf.getAt(H_COMPACTIONS, "u32"),
         ]
@@ -219,9 +229,10 @@ export class Verifier {
             else if (stage === 2) work += this.slots(units - work)
             else if (stage === 3) work += this.roots(units - work)
             else if (stage === 4) work += this.refs(units - work)
+            else if (stage === 5) work += this.rows(units - work)
             else return true
         }
-        return this.stage > 4
+        return this.stage > 5
     }
 
     private code(blk: number): number {
@@ -282,11 +293,10 @@ export class Verifier {
         if (hint < data || hint > nb) fail("header", "H_HINT", data + ".." + nb, "" + hint)
         if (buf.getAt(H_HHINT, "u16") > hcap) fail("header", "H_HHINT", "<= " + hcap, "" + buf.getAt(H_HHINT, "u16"))
         if (buf.getAt(H_LARGEST, "u16") > nb) fail("header", "H_LARGEST", "<= " + nb, "" + buf.getAt(H_LARGEST, "u16"))
-        const live = buf.getAt(H_LIVE, "u16")
-        if (live > hcap) fail("header", "H_LIVE", "<= " + hcap, "" + live)
+        if (buf.getAt(H_SCACHE, "u16") > hcap) fail("header", "H_SCACHE", "<= " + hcap + " (a slot + 1, or 0)", "" + buf.getAt(H_SCACHE, "u16"))
         const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
-        if (net !== live) fail("header", "H_ALLOCS - H_FREES", "H_LIVE " + live, "" + net)
-        if (buf.getAt(H_RELEASES, "u32") > buf.getAt(H_FREES, "u32")) fail("header", "H_RELEASES", "<= H_FREES " + buf.getAt(H_FREES, "u32"), "" + buf.getAt(H_RELEASES, "u32"))
+        if (net > hcap) fail("header", "H_ALLOCS - H_FREES (objects live)", "<= " + hcap + " (handles)", "" + net)
+        if (buf.getAt(H_SWEPT, "u32") > buf.getAt(H_FREES, "u32")) fail("header", "H_SWEPT", "<= H_FREES " + buf.getAt(H_FREES, "u32"), "" + buf.getAt(H_SWEPT, "u32"))
         if (buf.getAt(H_DEPTH + 2, "u16") !== 0) fail("header", "reserved bytes 70-71", "0", "" + buf.getAt(H_DEPTH + 2, "u16"))
         if (buf.getAt(H_LARGEST + 2, "u16") !== 0) fail("header", "reserved bytes 78-79", "0", "" + buf.getAt(H_LARGEST + 2, "u16"))
         if (buf.getAt(H_TBLOCKS, "u16") !== 0) fail("header", "reserved bytes 94-95", "0", "" + buf.getAt(H_TBLOCKS, "u16"))
@@ -362,8 +372,8 @@ export class Verifier {
         if (b >= nb) {
             const free = buf.getAt(H_FREE, "u16")
             if (this.free !== free) fail("header", "H_FREE", this.free + " (free blocks counted)", "" + free)
-            const live = buf.getAt(H_LIVE, "u16")
-            if (this.heads !== live) fail("header", "H_LIVE", this.heads + " (objects counted)", "" + live)
+            const live = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
+            if (this.heads !== live) fail("header", "H_ALLOCS - H_FREES (objects live)", this.heads + " (objects counted)", "" + live)
             for (let t = 1; t <= T_MAX; t++) {
                 const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
                 if (count !== this.types[t << 1]) fail("header", "H_TCOUNT of type " + t, this.types[t << 1] + " (objects counted)", "" + count)
@@ -421,6 +431,7 @@ export class Verifier {
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
         const hhint = buf.getAt(H_HHINT, "u16")
+        const scache = buf.getAt(H_SCACHE, "u16")
         let s = this.b
         let work = 0
         while (s < hcap && work < units) {
@@ -429,6 +440,7 @@ export class Verifier {
             if ((e & SLOT_FREE) !== 0) {
                 if (s < hhint) fail("slot " + s, "free slot below H_HHINT", "none below " + hhint, "free")
             } else {
+                if (s + 1 === scache) fail("slot " + s, "the slot H_SCACHE names", "free", "in use")
                 if (e < data || e >= nb) fail("slot " + s, "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
                 const c = this.code(e)
                 if (c !== AT_HEAD && c !== AT_MARK) fail("slot " + s, "ATB code of its block " + e, "HEAD or MARK", CODE_NAMES[c])
@@ -525,7 +537,41 @@ export class Verifier {
             b += (len + OBJ_HEADER + 15) >> 4
         }
         this.b = b
-        if (b >= nb) this.stage = 5
+        if (b >= nb) {
+            this.stage = 5
+            this.b = 0
+        }
+        return work
+    }
+
+    /**
+     * Stage 5: the row summary against the ATB, a row (16 ATB bytes) at a
+     * time: lead and trail exact, inner at least the longest free run inside.
+     */
+    private rows(units: number): number {
+        const buf = this.buf
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const last = (nb - 1) >> ROW_SHIFT
+        const table = rowTable(nb)
+        let r = this.b
+        let work = 0
+        while (r <= last && work < units) {
+            const rs = r << ROW_SHIFT
+            const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
+            const f = rowRuns(buf, r, nb)
+            const lead = f & 0xff
+            const inner = (f >> 8) & 0xff
+            const run = f >> 16
+            const p = table + r * ROW_ENTRY
+            const where = "row summary of row " + r + " (blocks " + rs + ".." + (re - 1) + ")"
+            if (buf[p + RS_LEAD] !== lead) fail(where, "free blocks at its start", "" + lead, "" + buf[p + RS_LEAD])
+            if (buf[p + RS_TRAIL] !== run) fail(where, "free blocks at its end", "" + run, "" + buf[p + RS_TRAIL])
+            if (buf[p + RS_INNER] < inner || buf[p + RS_INNER] > re - rs) fail(where, "bound on its inner free runs", inner + ".." + (re - rs), "" + buf[p + RS_INNER])
+            work += 8 // 16 ATB bytes, ~200 VM operations
+            r++
+        }
+        this.b = r
+        if (r > last) this.stage = 6
         return work
     }
 

@@ -57,7 +57,26 @@ export function checkPool(pool: Pool): Census {
     if (free !== u16(L.H_FREE)) fail("free count " + u16(L.H_FREE) + " but " + free + " blocks are free")
     if (u16(L.H_MINFREE) > free) fail("low-water mark above free")
     if (firstFree >= 0 && u16(L.H_HINT) > firstFree) fail("hint " + u16(L.H_HINT) + " above free block " + firstFree)
-    if (heads.length !== u16(L.H_LIVE)) fail("live count " + u16(L.H_LIVE) + " but " + heads.length + " objects")
+    const live = (buf.readUInt32LE(L.H_ALLOCS) - buf.readUInt32LE(L.H_FREES)) >>> 0
+    if (heads.length !== live) fail("live count (allocs - frees) " + live + " but " + heads.length + " objects")
+    // the row summary, block by block: lead and trail exact, inner an upper bound
+    const table = L.rowTable(nb)
+    for (let rs = 0, p = table; rs < nb; rs += L.ROW_BLOCKS, p += L.ROW_ENTRY) {
+        const re = Math.min(rs + L.ROW_BLOCKS, nb)
+        const runs: number[][] = []
+        for (let b = rs; b < re; b++) {
+            if (code(b) !== L.AT_FREE) continue
+            if (runs.length > 0 && runs[runs.length - 1][1] === b) runs[runs.length - 1][1]++
+            else runs.push([b, b + 1])
+        }
+        const lead = runs.length > 0 && runs[0][0] === rs ? runs[0][1] - rs : 0
+        const trail = runs.length > 0 && runs[runs.length - 1][1] === re ? re - runs[runs.length - 1][0] : 0
+        const inner = Math.max(0, ...runs.filter(r => r[0] > rs && r[1] < re).map(r => r[1] - r[0]))
+        const at = "row at block " + rs + ": "
+        if (buf[p + L.RS_LEAD] !== lead) fail(at + "lead " + buf[p + L.RS_LEAD] + " but " + lead + " free blocks start it")
+        if (buf[p + L.RS_TRAIL] !== trail) fail(at + "trail " + buf[p + L.RS_TRAIL] + " but " + trail + " free blocks end it")
+        if (buf[p + L.RS_INNER] < inner) fail(at + "inner bound " + buf[p + L.RS_INNER] + " below its longest inner free run " + inner)
+    }
     let liveSlots = 0
     let firstFreeSlot = -1
     for (let s = 0; s < hcap; s++) {
@@ -72,6 +91,8 @@ export function checkPool(pool: Pool): Census {
     }
     if (liveSlots !== heads.length) fail(liveSlots + " live slots for " + heads.length + " objects")
     if (firstFreeSlot >= 0 && u16(L.H_HHINT) > firstFreeSlot) fail("handle hint above free slot " + firstFreeSlot)
+    const cached = u16(L.H_SCACHE)
+    if (cached > 0 && (cached > hcap || !(u16(htab + (cached - 1) * 2) & L.SLOT_FREE))) fail("cached handle slot " + (cached - 1) + " is not a free slot")
     // every reference is null, live, or stale: never a slot outside the table
     for (const b of heads) {
         const off = b * 16

@@ -180,6 +180,7 @@ describe("verify() on the VM", () => {
             done = v.run(1000)
             chunks++
         }
+        await ds.sleep(0) // (stats() walks the table: not in the slice the last chunk shared with the burn)
         console.log("verify chunks " + chunks + " for " + pool.stats().live + " objects")
         expect(pool.stats().live > 900).toBe(true)
         await pool.verifyAsync()
