@@ -114,12 +114,16 @@ class PoolFree implements Sys {
             this.pools.push(p)
         }
     }
+    /** The pool that took the last allocation: tried first (two pools: see BENCHMARKS.md). */
+    cur = 0
     // with two pools, a handle is tagged with its pool in bit 30
     alloc(id: number, size: number, refs: number): number {
         const ps = this.pools
-        for (let i = 0; i < ps.length; i++) {
+        for (let k = 0; k < ps.length; k++) {
+            const i = (this.cur + k) % ps.length
             try {
                 const h = refs > 0 ? ps[i].list(refs) : ps[i].bytes(size)
+                this.cur = i
                 return h | (i << 30)
             } catch (e) {
                 if (!(e instanceof MemoryError)) throw e
@@ -183,14 +187,18 @@ class PoolGc implements Sys {
             this.rootLists.push(rl)
         }
     }
+    /** The pool that took the last allocation: tried first. */
+    cur = 0
     alloc(id: number, size: number, refs: number): number {
         const ps = this.pools
-        for (let i = 0; i < ps.length; i++) {
+        for (let k = 0; k < ps.length; k++) {
+            const i = (this.cur + k) % ps.length
             try {
                 const p = ps[i]
                 const h = refs > 0 ? p.list(refs) : p.bytes(size)
                 p.set(this.rootLists[i], id, h)
                 this.rootOf[id] = i
+                this.cur = i
                 return h | (i << 30)
             } catch (e) {
                 if (!(e instanceof MemoryError)) throw e

@@ -103,7 +103,7 @@ export function findRun(buf: Buffer, n: number): number {
             // no free block lies below the hint, so the hint's row has no lead unless the hint starts it
             if (run + lead >= n) return rs - run
             if (buf[p + RS_INNER] >= n) {
-                const s = scanRow(buf, r, n, nb)
+                const s = scanRow(buf, r, n, nb, lead)
                 if (s >= 0) return s
             }
             run = buf[p + RS_TRAIL]
@@ -115,17 +115,17 @@ export function findRun(buf: Buffer, n: number): number {
 }
 
 /**
- * First fit inside row r, whose lead run is known to be shorter than `n`:
- * reads its ATB bytes (at most 16) through FIT. With no fit, writes the row's
- * exact inner figure back (the scan saw every run of the row) and returns -1.
+ * First fit inside row r, whose lead run (`lead` blocks) is known to be
+ * shorter than `n`: reads the row's ATB bytes from the one the lead ends in
+ * (at most 16) through FIT. With no fit, no free run of the row is `n` long:
+ * its inner bound becomes n - 1 (cheaper than an exact figure, and as
+ * correct: a bound) and it returns -1.
  */
-function scanRow(buf: Buffer, r: number, n: number, nb: number): number {
-    let i = ATB + (r << 4)
-    const end = i + 16 < ATB + (nb >> 2) ? i + 16 : ATB + (nb >> 2)
+function scanRow(buf: Buffer, r: number, n: number, nb: number, lead: number): number {
+    let i = ATB + (((r << ROW_SHIFT) + lead) >> 2)
+    const end = ATB + (r << 4) + 16 < ATB + (nb >> 2) ? ATB + (r << 4) + 16 : ATB + (nb >> 2)
     const innerN = n << 6 // FIT[v] >= innerN <=> the byte's inner run has n blocks
     let run = 0
-    let inner = 0
-    let leading = true
     for (; i < end; i++) {
         const v = buf[i]
         if (v === 0) {
@@ -134,18 +134,14 @@ function scanRow(buf: Buffer, r: number, n: number, nb: number): number {
             continue
         }
         const t = FIT[v]
-        const lead = t & 7
-        run += lead
-        if (run >= n) return ((i - ATB) << 2) + lead - run
-        if (leading) leading = false
-        else if (run > inner) inner = run
+        run += t & 7
+        if (run >= n) return ((i - ATB) << 2) + (t & 7) - run
         // the inner run starts at block 1 of the byte if that one is free, else at 2
         if (t >= innerN) return ((i - ATB) << 2) + (((v >> 2) & 3) === AT_FREE ? 1 : 2)
-        if (t >> 6 > inner) inner = t >> 6
         run = (t >> 3) & 7
     }
     if (run >= n) return ((end - ATB) << 2) - run
-    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = inner
+    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = n - 1
     return -1
 }
 
@@ -174,7 +170,7 @@ export function findRunTop(buf: Buffer, n: number): number {
             if (run === 0) top = re
             if (run + trail >= n) return top - n
             if (buf[p + RS_INNER] >= n) {
-                const s = scanRowTop(buf, r, n, nb)
+                const s = scanRowTop(buf, r, n, nb, trail)
                 if (s >= 0) return s
             }
             run = buf[p + RS_LEAD]
@@ -187,18 +183,17 @@ export function findRunTop(buf: Buffer, n: number): number {
 }
 
 /**
- * Top-down fit inside row r, whose trail run is known to be shorter than `n`:
- * the highest `n` blocks of the highest run that holds them, or -1 (then the
- * row's exact inner figure is written back, as scanRow does).
+ * Top-down fit inside row r, whose trail run (`trail` blocks) is known to be
+ * shorter than `n`: the highest `n` blocks of the highest run that holds
+ * them, reading down from the byte the trail ends in, or -1 (then the row's
+ * inner bound becomes n - 1, as in scanRow).
  */
-function scanRowTop(buf: Buffer, r: number, n: number, nb: number): number {
+function scanRowTop(buf: Buffer, r: number, n: number, nb: number, trail: number): number {
     const lo = ATB + (r << 4)
-    let i = (lo + 16 < ATB + (nb >> 2) ? lo + 16 : ATB + (nb >> 2)) - 1
+    const re = (r << ROW_SHIFT) + ROW_BLOCKS < nb ? (r << ROW_SHIFT) + ROW_BLOCKS : nb
     let run = 0
     let top = 0 // one past the highest block of the open free run
-    let inner = 0
-    let trailing = true
-    for (; i >= lo; i--) {
+    for (let i = ATB + ((re - trail - 1) >> 2); i >= lo; i--) {
         const v = buf[i]
         const base = (i - ATB) << 2
         if (v === 0) {
@@ -208,27 +203,22 @@ function scanRowTop(buf: Buffer, r: number, n: number, nb: number): number {
             continue
         }
         const t = FIT[v]
-        const trail = (t >> 3) & 7
-        if (trail > 0) {
+        const tr = (t >> 3) & 7
+        if (tr > 0) {
             if (run === 0) top = base + 4
-            run += trail
+            run += tr
             if (run >= n) return top - n
         }
-        if (trailing) trailing = false
-        else if (run > inner) inner = run
-        const inn = t >> 6
-        if (inn >= n) {
+        if (t >> 6 >= n) {
             // the inner run is blocks 1-2 (two), or block 2 or block 1 (one): take its top
-            if (inn === 2) return base + 3 - n
+            if (t >> 6 === 2) return base + 3 - n
             return ((v >> 4) & 3) === AT_FREE ? base + 2 : base + 1
         }
-        if (inn > inner) inner = inn
         run = t & 7
         top = base + run
         if (run >= n) return top - n
     }
-    if (run >= n) return top - n
-    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = inner
+    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = n - 1
     return -1
 }
 

@@ -57,7 +57,6 @@ import {
     H_FREES,
     H_GCWORK,
     H_HCAP,
-    H_HHINT,
     H_HINT,
     H_HTAB,
     H_MCAP,
@@ -176,7 +175,6 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
     let freedObjs = 0
     let minBlk = nb
     let maxEnd = 0 // one past the last block freed in this step
-    let minSlot = hcap
     const poison = (buf[H_FLAGS] & F_POISON) !== 0
     let compactNext = false
     while (work < budget) {
@@ -358,7 +356,6 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
                     buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
                     const tc = H_TCOUNT + (buf[off] << 1)
                     buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
-                    if (slot < minSlot) minSlot = slot
                     if (blk < minBlk) minBlk = blk
                     if (blk + n > maxEnd) {
                         // the rows this step will sum up again (below) are charged as they join:
@@ -405,7 +402,6 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
         // the sweep frees straight in the ATB: the rows it touched are summed up again
         // (their work was counted as they joined, so the budget bounds it)
         summariseRows(buf, minBlk >> ROW_SHIFT, (maxEnd - 1) >> ROW_SHIFT)
-        if (minSlot < buf.getAt(H_HHINT, "u16")) buf.setAt(H_HHINT, "u16", minSlot)
     }
     if (phase === PHASE_SWEEP) buf.setAt(H_CURSOR, "u16", b)
     if (compactNext) {

@@ -537,10 +537,6 @@ export class Pool {
         const gen = last >= MAX_GEN ? 1 : last + 1
         buf[e] = blk
         buf[e + 1] = blk >> 8
-        if (slot === (buf[H_HHINT] | (buf[H_HHINT + 1] << 8))) {
-            buf[H_HHINT] = slot + 1
-            buf[H_HHINT + 1] = (slot + 1) >> 8
-        }
         if (slot + 1 === (buf[H_SCACHE] | (buf[H_SCACHE + 1] << 8))) {
             buf[H_SCACHE] = 0
             buf[H_SCACHE + 1] = 0
@@ -583,29 +579,41 @@ export class Pool {
     }
 
     /**
-     * The first free handle slot at or above the hint (so the lowest), or -1;
-     * moves the hint up to it. Reads two slots a step, a byte each.
+     * The first free handle slot from the cursor H_HHINT on, wrapping around
+     * (next fit), or -1; moves the cursor past it. Lowest-first would pack the
+     * live slots at the bottom and make every search walk past them; from the
+     * cursor, the slots ahead were mostly freed long ago. Reads two slots a
+     * step, a byte each (SLOT_FREE, bit 15 of an entry, is bit 7 of its high byte).
      */
     private findSlot(): number {
         const buf = this.buf
-        const hint = buf[H_HHINT] | (buf[H_HHINT + 1] << 8)
         const hcap = this.hcap
-        // SLOT_FREE, bit 15 of an entry, is bit 7 of its high byte: slot s's at i + 1, s + 1's at i + 3
-        let i = this.htab + ((hint & ~1) << 1)
-        for (let s = hint & ~1; s < hcap; s += 2) {
-            let found = -1
-            if (buf[i + 1] & 0x80 && s >= hint) found = s
-            else if (s + 1 < hcap && buf[i + 3] & 0x80) found = s + 1
-            if (found >= 0) {
-                if (found > hint) {
-                    buf[H_HHINT] = found
-                    buf[H_HHINT + 1] = found >> 8
+        const from = buf[H_HHINT] | (buf[H_HHINT + 1] << 8)
+        let lo = from < hcap ? from : 0
+        let hi = hcap
+        let found = -1
+        // [from, hcap), then [0, from)
+        for (let pass = 0; pass < 2 && found < 0; pass++) {
+            let i = this.htab + ((lo & ~1) << 1) // slot s's high byte at i + 1, s + 1's at i + 3
+            for (let s = lo & ~1; s < hi; s += 2) {
+                if (buf[i + 1] & 0x80 && s >= lo) {
+                    found = s
+                    break
                 }
-                return found
+                if (s + 1 < hi && buf[i + 3] & 0x80) {
+                    found = s + 1
+                    break
+                }
+                i += 4
             }
-            i += 4
+            hi = lo
+            lo = 0
         }
-        return -1
+        if (found >= 0) {
+            buf[H_HHINT] = found + 1
+            buf[H_HHINT + 1] = (found + 1) >> 8
+        }
+        return found
     }
 
     /** The MemoryError for a failed allocation; the last failed search left the largest free run. */
@@ -646,10 +654,6 @@ export class Pool {
         const e = this.htab + (slot << 1)
         buf[e] = buf[off + O_GEN]
         buf[e + 1] = buf[off + O_GEN + 1] | (SLOT_FREE >> 8)
-        if (slot < (buf[H_HHINT] | (buf[H_HHINT + 1] << 8))) {
-            buf[H_HHINT] = slot
-            buf[H_HHINT + 1] = slot >> 8
-        }
         buf[H_SCACHE] = slot + 1
         buf[H_SCACHE + 1] = (slot + 1) >> 8
         const n = ((buf[off + O_LEN] | (buf[off + O_LEN + 1] << 8)) + OBJ_HEADER + BLOCK - 1) >> 4

@@ -21,8 +21,8 @@
  *    objects and blocks counted by type = H_TCOUNT / H_TBLOCKS; no object in
  *    a compaction pass's free gap.
  * 2. handle table against heads: every live slot names a head whose header
- *    names the slot back; live slots = heads; no free slot below H_HHINT;
- *    the slot H_SCACHE names (if any) is free.
+ *    names the slot back; live slots = heads; the slot H_SCACHE names (if
+ *    any) is free.
  * 3. roots and the mark stack: named roots and the root stack hold 0 or
  *    well-formed handles, root-stack slots above H_SP are 0, a named slot in
  *    use has a name (when the pool passes its names); during MARK (and HOLD) every live
@@ -430,7 +430,6 @@ export class Verifier {
         const htab = buf.getAt(H_HTAB, "u16")
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
-        const hhint = buf.getAt(H_HHINT, "u16")
         const scache = buf.getAt(H_SCACHE, "u16")
         let s = this.b
         let work = 0
@@ -438,7 +437,6 @@ export class Verifier {
             work++
             const e = buf.getAt(htab + (s << 1), "u16")
             if ((e & SLOT_FREE) !== 0) {
-                if (s < hhint) fail("slot " + s, "free slot below H_HHINT", "none below " + hhint, "free")
             } else {
                 if (s + 1 === scache) fail("slot " + s, "the slot H_SCACHE names", "free", "in use")
                 if (e < data || e >= nb) fail("slot " + s, "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)

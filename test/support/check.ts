@@ -78,19 +78,15 @@ export function checkPool(pool: Pool): Census {
         if (buf[p + L.RS_INNER] < inner) fail(at + "inner bound " + buf[p + L.RS_INNER] + " below its longest inner free run " + inner)
     }
     let liveSlots = 0
-    let firstFreeSlot = -1
     for (let s = 0; s < hcap; s++) {
         const e = u16(htab + s * 2)
-        if (e & L.SLOT_FREE) {
-            if (firstFreeSlot < 0) firstFreeSlot = s
-            continue
-        }
+        if (e & L.SLOT_FREE) continue
         liveSlots++
         if (e < data || e >= nb || (code(e) !== L.AT_HEAD && code(e) !== L.AT_MARK)) fail("slot " + s + " points at non-head " + e)
         if ((u16(e * 16 + L.O_SLOT) & L.OF_SLOT) !== s) fail("slot " + s + " and its object disagree")
     }
     if (liveSlots !== heads.length) fail(liveSlots + " live slots for " + heads.length + " objects")
-    if (firstFreeSlot >= 0 && u16(L.H_HHINT) > firstFreeSlot) fail("handle hint above free slot " + firstFreeSlot)
+    if (u16(L.H_HHINT) > hcap) fail("handle cursor " + u16(L.H_HHINT) + " past the table")
     const cached = u16(L.H_SCACHE)
     if (cached > 0 && (cached > hcap || !(u16(htab + (cached - 1) * 2) & L.SLOT_FREE))) fail("cached handle slot " + (cached - 1) + " is not a free slot")
     // every reference is null, live, or stale: never a slot outside the table
