@@ -28,7 +28,7 @@ import {
     rowTable,
 } from "./layout"
 
-/** Byte offset of the allocation table in every pool. */
+/** Byte offset of the allocation table in every pool (the row summary follows it: rowTable(nb) = ATB + (nb >> 2), written out in the hot paths). */
 export const ATB = HEADER_BYTES
 
 /**
@@ -90,7 +90,7 @@ export function findRun(buf: Buffer, n: number): number {
     const hint = buf[H_HINT] | (buf[H_HINT + 1] << 8)
     const last = (nb - 1) >> ROW_SHIFT
     let r = hint >> ROW_SHIFT
-    let p = rowTable(nb) + r * ROW_ENTRY
+    let p = ATB + (nb >> 2) + r * ROW_ENTRY
     let run = 0 // free blocks just below row r
     for (; r <= last; r++) {
         const rs = r << ROW_SHIFT
@@ -141,7 +141,7 @@ function scanRow(buf: Buffer, r: number, n: number, nb: number, lead: number): n
         run = (t >> 3) & 7
     }
     if (run >= n) return ((end - ATB) << 2) - run
-    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = n - 1
+    buf[ATB + (nb >> 2) + r * ROW_ENTRY + RS_INNER] = n - 1
     return -1
 }
 
@@ -155,7 +155,7 @@ export function findRunTop(buf: Buffer, n: number): number {
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const lo = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
     let r = (nb - 1) >> ROW_SHIFT
-    let p = rowTable(nb) + r * ROW_ENTRY
+    let p = ATB + (nb >> 2) + r * ROW_ENTRY
     let run = 0 // free blocks just above row r
     let top = nb // one past the highest block of that run
     for (; r >= lo; r--) {
@@ -218,7 +218,7 @@ function scanRowTop(buf: Buffer, r: number, n: number, nb: number, trail: number
         top = base + run
         if (run >= n) return top - n
     }
-    buf[rowTable(nb) + r * ROW_ENTRY + RS_INNER] = n - 1
+    buf[ATB + (nb >> 2) + r * ROW_ENTRY + RS_INNER] = n - 1
     return -1
 }
 
@@ -355,7 +355,7 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
     }
     // each row's part [a, z) of the run lay inside one free run of that row
     const e = s + n
-    let p = rowTable(nb) + (s >> ROW_SHIFT) * ROW_ENTRY
+    let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
         const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
         const a = s > rs ? s : rs
@@ -401,21 +401,26 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
         buf[H_HINT + 1] = s >> 8
     }
     const e = s + n
-    let p = rowTable(nb) + (s >> ROW_SHIFT) * ROW_ENTRY
+    let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
         const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
         let a = s > rs ? (below ? (s - below > rs ? s - below : rs) : s) : rs
         let z = e < re ? (above ? (e + above < re ? e + above : re) : e) : re
-        // free blocks just below a and from z up, within the row (a whole free ATB byte at a time)
+        // free blocks just below a and from z up, within the row, a byte at a time through
+        // FIT: the byte is shifted so the block next to a (z) is at its top (bottom), the
+        // places shifted in count as used (01), and its trail (lead) is the free blocks touching a (z)
         while (a > rs) {
-            if ((a & 3) === 0 && buf[ATB + (a >> 2) - 1] === 0) a -= 4
-            else if (((buf[ATB + ((a - 1) >> 2)] >> (((a - 1) & 3) << 1)) & 3) === AT_FREE) a--
-            else break
+            const q = (a - 1) & 3
+            const sh = (3 - q) << 1
+            const c = (FIT[((buf[ATB + ((a - 1) >> 2)] << sh) | (0x55 & ((1 << sh) - 1))) & 0xff] >> 3) & 7
+            a -= c
+            if (c <= q) break // a used block inside this byte
         }
         while (z < re) {
-            if ((z & 3) === 0 && buf[ATB + (z >> 2)] === 0) z += 4
-            else if (((buf[ATB + (z >> 2)] >> ((z & 3) << 1)) & 3) === AT_FREE) z++
-            else break
+            const q = z & 3
+            const c = FIT[((buf[ATB + (z >> 2)] >> (q << 1)) | (0x55 << ((4 - q) << 1))) & 0xff] & 7
+            z += c
+            if (c < 4 - q) break
         }
         if (a === rs) {
             buf[p] = z - rs
