@@ -20,7 +20,7 @@ export interface BoardSettings {
 
 export const BOARDS: BoardSettings[] = [
     { id: "poolgc_esp32_devkit_c", name: "poolgc ESP32-DevKitC", archId: "esp32", pool: 27648, vmHeapKB: 64, headroom: 16384, ledBeat: 0x002000, ledFail: 0xff0000 },
-    { id: "poolgc_esp32s2", name: "poolgc ESP32-S2-Saola-1", archId: "esp32s2", pool: 12288, vmHeapKB: 40, headroom: 10240, ledBeat: 0x002000, ledFail: 0xff0000 },
+    { id: "poolgc_esp32s2", name: "poolgc ESP32-S2-Saola-1", archId: "esp32s2", pool: 10240, vmHeapKB: 40, headroom: 10240, ledBeat: 0x002000, ledFail: 0xff0000 },
     { id: "poolgc_esp32s3", name: "poolgc ESP32-S3 DevKitM", archId: "esp32s3", pool: 27648, vmHeapKB: 64, headroom: 16384, ledBeat: 0x002000, ledFail: 0xff0000 },
     { id: "poolgc_pico", name: "poolgc Raspberry Pi Pico", archId: "rp2040", pool: 27648, vmHeapKB: 64, headroom: 16384, ledBeat: 0x002000, ledFail: 0xff0000 },
     { id: "poolgc_pico_w", name: "poolgc Raspberry Pi Pico W", archId: "rp2040w", pool: 27648, vmHeapKB: 64, headroom: 16384, ledBeat: 0x002000, ledFail: 0xff0000 },
