@@ -147,11 +147,29 @@ function printCompaction(results) {
     return lines.length > 2 ? lines.join("\n") : null
 }
 
+/** bench/serial.ts in its own process: the rows it measured. */
+function serialCost() {
+    const p = spawnSync(process.execPath, [resolve(OUT, "serial.mjs")], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 })
+    if (p.status !== 0) throw new Error("serial cost failed:\n" + p.stderr)
+    return JSON.parse(p.stdout.trim().split("\n").pop())
+}
+
+function printSerial(rows) {
+    const lines = [
+        "| trace | pool | moment | poolgc lines | poolgc bytes | MicroPython lines | MicroPython bytes | bytes poolgc / MicroPython |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for (const r of rows)
+        lines.push(`| ${r.kind} | ${r.size} | ${r.moment} | ${r.lines} | ${r.bytes} | ${r.mpLines} | ${r.mpBytes} | ${(r.bytes / r.mpBytes).toFixed(2)} |`)
+    return lines.join("\n")
+}
+
 async function main() {
     const o = parseArgs(process.argv.slice(2))
     const t0 = Date.now()
     mkdirSync(OUT, { recursive: true })
     await bundle("bench/main.ts", "bench/.build/main.mjs")
+    await bundle("bench/serial.ts", "bench/.build/serial.mjs")
     await compileAs()
     const traces = o.traces || TRACES
     const results = []
@@ -177,6 +195,8 @@ async function main() {
     console.log(printNode(results))
     const compaction = printCompaction(results)
     if (compaction) console.log("\nCompaction: autoCompact false (before) and true (after), same trace, same run\n\n" + compaction)
+    const serial = serialCost()
+    console.log("\nSerial cost of a full map dump (memInfo(true)) against MicroPython's mem_info(1) for the same map\n\n" + printSerial(serial))
     let vm = null
     if (o.vm) {
         const { runVm } = await import("./vm/run.mjs")
@@ -186,7 +206,7 @@ async function main() {
         console.log("\n" + vm.table)
     }
     if (o.json) {
-        writeFileSync(resolve(process.cwd(), o.json), JSON.stringify({ machine: m, argv: process.argv.slice(2), node: results, vm: vm && vm.results, vmInfo: vm && vm.info, vmErrors: vm && vm.errors }, null, 2))
+        writeFileSync(resolve(process.cwd(), o.json), JSON.stringify({ machine: m, argv: process.argv.slice(2), node: results, serial, vm: vm && vm.results, vmInfo: vm && vm.info, vmErrors: vm && vm.errors }, null, 2))
         console.log(`\nwrote ${o.json}`)
     }
     console.error(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`)
