@@ -406,9 +406,13 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
         const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
         let a = s > rs ? (below ? (s - below > rs ? s - below : rs) : s) : rs
         let z = e < re ? (above ? (e + above < re ? e + above : re) : e) : re
-        // free blocks just below a and from z up, within the row, a byte at a time through
-        // FIT: the byte is shifted so the block next to a (z) is at its top (bottom), the
-        // places shifted in count as used (01), and its trail (lead) is the free blocks touching a (z)
+        // free blocks just below a and from z up, within the row: the row's lead and trail
+        // runs are known free (the summary, exact, from before this release), the rest is read
+        // a byte at a time through FIT: the byte is shifted so the block next to a (z) is at
+        // its top (bottom), the places shifted in count as used (01), and its trail (lead) is
+        // the free blocks touching a (z)
+        if (a <= rs + buf[p]) a = rs
+        if (z >= re - buf[p + RS_TRAIL]) z = re
         while (a > rs) {
             const q = (a - 1) & 3
             const sh = (3 - q) << 1
