@@ -275,6 +275,23 @@ describe("the collector", () => {
         expect(() => pool.threshold(-1)).toThrow(ArgumentError)
     })
 
+    test("threshold(): bytes allocated while no threshold was set do not count; setting one starts the count", () => {
+        const pool = new Pool({ size: 4096, handles: 128 })
+        for (let i = 0; i < 32; i++) pool.number(i) // 512 bytes, no threshold
+        pool.threshold(256)
+        pool.number(32) // the count starts here: no collection yet
+        expect(pool.stats().collections).toBe(0)
+        for (let i = 0; i < 15; i++) pool.number(i) // 256 bytes since threshold() now
+        expect(pool.stats().collections).toBe(0)
+        pool.number(99)
+        expect(pool.stats().collections).toBe(1)
+        // after a collection the count starts again, from the allocation that started it
+        for (let i = 0; i < 15; i++) pool.number(i)
+        expect(pool.stats().collections).toBe(1)
+        pool.number(100)
+        expect(pool.stats().collections).toBe(2)
+    })
+
     test("statistics: used + free = total, low-water mark, counts", () => {
         const pool = new Pool({ size: 4096 })
         const st0 = pool.stats()
