@@ -203,7 +203,7 @@ export interface PoolStats {
     /** Objects ever allocated / freed (by free() or by a collection). */
     allocs: number
     frees: number
-    /** Objects ever released by free(); `frees - releases` were swept by collections. */
+    /** Objects ever released by free(); `frees - releases` were swept by collections (or were the old copy of an object poolgc moved to grow it or make it long-lived). */
     releases: number
     /** Completed compactions. */
     compactions: number
