@@ -4,20 +4,23 @@ import { AT_FREE } from "../src/poolgc/layout"
 import { codeOf, findRun, findRunTop, FIT, largestRun } from "../src/poolgc/allocator"
 import { MemoryError, Pool } from "../src/index"
 
-/** The free runs of ATB byte v, block by block: [start, length][]. */
-function runsOf(v: number): number[][] {
+/** The runs of k in 0..n-1 where free(k) holds, one k at a time: [start, length][]. */
+function runsWhere(n: number, free: (k: number) => boolean): number[][] {
     const out: number[][] = []
     let start = -1
-    for (let k = 0; k <= 4; k++) {
-        const free = k < 4 && ((v >> (2 * k)) & 3) === 0
-        if (free && start < 0) start = k
-        if (!free && start >= 0) {
+    for (let k = 0; k <= n; k++) {
+        const f = k < n && free(k)
+        if (f && start < 0) start = k
+        if (!f && start >= 0) {
             out.push([start, k - start])
             start = -1
         }
     }
     return out
 }
+
+/** The free runs of ATB byte v, block by block. */
+const runsOf = (v: number) => runsWhere(4, k => ((v >> (2 * k)) & 3) === 0)
 
 describe("the FIT table", () => {
     test("lead, trail and inner runs describe every free run of every ATB byte", () => {
@@ -37,21 +40,8 @@ describe("the FIT table", () => {
     })
 })
 
-/** Every free run of the pool, block by block: [start, length][]. */
-function freeRunsOf(buf: Buffer): number[][] {
-    const nb = buf.readUInt16LE(4)
-    const runs: number[][] = []
-    let start = -1
-    for (let b = 0; b <= nb; b++) {
-        const free = b < nb && codeOf(buf, b) === AT_FREE
-        if (free && start < 0) start = b
-        if (!free && start >= 0) {
-            runs.push([start, b - start])
-            start = -1
-        }
-    }
-    return runs
-}
+/** Every free run of the pool, block by block. */
+const freeRunsOf = (buf: Buffer) => runsWhere(buf.readUInt16LE(4), b => codeOf(buf, b) === AT_FREE)
 
 describe("the searches over the row summary", () => {
     test("findRun is exactly first fit, findRunTop exactly top-down fit and largestRun the longest run, on random heaps of every pool size shape", () => {

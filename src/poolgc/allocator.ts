@@ -54,13 +54,6 @@ export function codeOf(buf: Buffer, blk: number): number {
     return (buf[ATB + (blk >> 2)] >> ((blk & 3) << 1)) & 3
 }
 
-/** Sets the 2-bit ATB code of block `blk`. */
-export function setCode(buf: Buffer, blk: number, code: number): void {
-    const i = ATB + (blk >> 2)
-    const sh = (blk & 3) << 1
-    buf[i] = (buf[i] & ~(3 << sh)) | (code << sh)
-}
-
 /**
  * The row summary (ROW_BLOCKS = 64 blocks a row, ROW_ENTRY bytes an entry at
  * rowTable(nb) + 3r) lets a search skip whole rows: a full-pool search reads
@@ -72,9 +65,9 @@ export function setCode(buf: Buffer, blk: number, code: number): void {
  *   is all free.
  * - RS_INNER is an upper bound on the longest free run of the row touching
  *   neither end (0 for an all-free row). Claims only ever shorten free runs,
- *   so they leave it as it is; a search that scans a row and finds no fit
- *   there writes the exact figure back. An upper bound can only cost a wasted
- *   row scan, never a missed fit: first fit stays first fit.
+ *   so they leave it as it is; a search that scans a row for n blocks and
+ *   finds none lowers it to n - 1. An upper bound can only cost a wasted row
+ *   scan, never a missed fit: first fit stays first fit.
  */
 
 /**
@@ -152,8 +145,8 @@ function scanRow(buf: Buffer, r: number, n: number, nb: number, lead: number): n
  * hint's row (no free block lies below the hint), as findRun does upwards.
  */
 export function findRunTop(buf: Buffer, n: number): number {
-    const nb = buf.getAt(H_NBLOCKS, "u16")
-    const lo = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
+    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
+    const lo = (buf[H_HINT] | (buf[H_HINT + 1] << 8)) >> ROW_SHIFT
     let r = (nb - 1) >> ROW_SHIFT
     let p = ATB + (nb >> 2) + r * ROW_ENTRY
     let run = 0 // free blocks just above row r
@@ -226,8 +219,8 @@ function scanRowTop(buf: Buffer, r: number, n: number, nb: number, trail: number
  * The longest free run, in blocks, for a failed allocation's message: the
  * runs across rows from the exact leads and trails, then the inner runs,
  * reading a row's ATB bytes (and making its bound exact) only where its bound
- * is above the longest found so far. A failed search has already made exact
- * every bound it could have used, so this mostly reads the summary alone.
+ * is above the longest found so far. A failed search for n blocks has already
+ * lowered every bound it read below n, so this mostly reads the summary alone.
  */
 export function largestRun(buf: Buffer): number {
     const nb = buf.getAt(H_NBLOCKS, "u16")
@@ -289,9 +282,9 @@ export function rowRuns(buf: Buffer, r: number, nb: number): number {
 /**
  * Writes the exact summary of rows r0..r1 from the ATB (the sweep, which
  * frees blocks straight in the ATB, calls it for the rows it touched; the
- * Pool constructor for all of them). Returns the number of rows written.
+ * Pool constructor for all of them).
  */
-export function summariseRows(buf: Buffer, r0: number, r1: number): number {
+export function summariseRows(buf: Buffer, r0: number, r1: number): void {
     const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
     let p = rowTable(nb) + r0 * ROW_ENTRY
     for (let r = r0; r <= r1; r++) {
@@ -301,7 +294,6 @@ export function summariseRows(buf: Buffer, r0: number, r1: number): number {
         buf[p + RS_TRAIL] = f >> 16
         p += ROW_ENTRY
     }
-    return r1 - r0 + 1
 }
 
 /**
@@ -404,8 +396,9 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
         const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
-        let a = s > rs ? (below ? (s - below > rs ? s - below : rs) : s) : rs
-        let z = e < re ? (above ? (e + above < re ? e + above : re) : e) : re
+        // (past the row's ends, a and z are clamped by the lead and trail checks below)
+        let a = s > rs ? s - (below ? below : 0) : rs
+        let z = e < re ? e + (above ? above : 0) : re
         // free blocks just below a and from z up, within the row: the row's lead and trail
         // runs are known free (the summary, exact, from before this release), the rest is read
         // a byte at a time through FIT: the byte is shifted so the block next to a (z) is at

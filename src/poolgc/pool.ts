@@ -493,8 +493,8 @@ export class Pool {
             // enough free in total, but in pieces: compact with what the collection
             // left of the budget (one failing allocation spends one budget), then search again
             // (none left: the compaction is started, and the next allocations advance it)
-            // less the search after it: about nblocks/8 units (a search reads nblocks/4 table
-            // bytes at ~15 VM operations each; a unit is ~25 operations)
+            // less what may follow it: a search and, if that fails, the error's largest-run
+            // count, each reading at worst every row of the table: about nblocks/8 units
             const left = this.budget - (buf.getAt(H_GCWORK, "u32") - work0) - (this.nblocks >> 3)
             if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT) {
                 const phase = buf[H_PHASE]
@@ -569,9 +569,9 @@ export class Pool {
 
     /**
      * A free handle slot, or -1: the one free() released last if it is still
-     * free (H_SCACHE; an allocation that takes it clears it), else the lowest.
-     * Churn frees and allocates in turn, so most allocations take the cached
-     * slot instead of scanning past every live one below the first free.
+     * free (H_SCACHE; an allocation that takes it clears it), else the next
+     * free one from the cursor (findSlot). Churn frees and allocates in turn,
+     * so about half the allocations take the cached slot without a search.
      */
     private takeSlot(): number {
         const c = this.buf[H_SCACHE] | (this.buf[H_SCACHE + 1] << 8)

@@ -436,8 +436,7 @@ export class Verifier {
         while (s < hcap && work < units) {
             work++
             const e = buf.getAt(htab + (s << 1), "u16")
-            if ((e & SLOT_FREE) !== 0) {
-            } else {
+            if ((e & SLOT_FREE) === 0) {
                 if (s + 1 === scache) fail("slot " + s, "the slot H_SCACHE names", "free", "in use")
                 if (e < data || e >= nb) fail("slot " + s, "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
                 const c = this.code(e)
