@@ -114,11 +114,14 @@ class PoolFree implements Sys {
             this.pools.push(p)
         }
     }
-    /** The pool that took the last allocation: tried first (two pools: see BENCHMARKS.md). */
+    /** The pool tried first: the one with more bytes free (two pools: see BENCHMARKS.md). */
     cur = 0
     // with two pools, a handle is tagged with its pool in bit 30
     alloc(id: number, size: number, refs: number): number {
         const ps = this.pools
+        // memFree() is one header read; with objects released explicitly it is
+        // the room a pool has (with a collector it is not: garbage counts as used)
+        if (ps.length === 2) this.cur = ps[1].memFree() > ps[0].memFree() ? 1 : 0
         for (let k = 0; k < ps.length; k++) {
             const i = (this.cur + k) % ps.length
             try {
