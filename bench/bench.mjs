@@ -156,11 +156,13 @@ function serialCost() {
 
 function printSerial(rows) {
     const lines = [
-        "| trace | pool | moment | poolgc lines | poolgc bytes | MicroPython lines | MicroPython bytes | bytes poolgc / MicroPython |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| trace | pool | moment | poolgc lines | poolgc bytes | packed bytes | MicroPython lines | MicroPython bytes | poolgc / MicroPython | packed / MicroPython |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for (const r of rows)
-        lines.push(`| ${r.kind} | ${r.size} | ${r.moment} | ${r.lines} | ${r.bytes} | ${r.mpLines} | ${r.mpBytes} | ${(r.bytes / r.mpBytes).toFixed(2)} |`)
+        lines.push(
+            `| ${r.kind} | ${r.size} | ${r.moment} | ${r.lines} | ${r.bytes} | ${r.packedBytes} | ${r.mpLines} | ${r.mpBytes} | ${(r.bytes / r.mpBytes).toFixed(2)} | ${(r.packedBytes / r.mpBytes).toFixed(2)} |`
+        )
     return lines.join("\n")
 }
 
@@ -196,7 +198,7 @@ async function main() {
     const compaction = printCompaction(results)
     if (compaction) console.log("\nCompaction: autoCompact false (before) and true (after), same trace, same run\n\n" + compaction)
     const serial = serialCost()
-    console.log("\nSerial cost of a full map dump (memInfo(true)) against MicroPython's mem_info(1) for the same map\n\n" + printSerial(serial))
+    console.log("\nSerial cost of a full map dump (memInfo(true); packed: with packedMap) against MicroPython's mem_info(1) for the same map\n\n" + printSerial(serial))
     let vm = null
     if (o.vm) {
         const { runVm } = await import("./vm/run.mjs")

@@ -18,6 +18,10 @@
  * no framing (poolgc's "@<dump>:<line> " prefixes and "end" line), no
  * statistics lines 2-6 and no phantom line.
  *
+ * Each heap is built twice, by the same replay: once dumped as printed by
+ * default, once with the packedMap option (map rows run-length packed, the
+ * rest the same), so both dumps carry the same dump and line numbers.
+ *
  * Run by bench/bench.mjs (one process); prints one JSON line.
  */
 import { MemoryError } from "../src/poolgc/errors"
@@ -30,6 +34,8 @@ export interface SerialRow {
     moment: string
     lines: number
     bytes: number
+    /** The same dump with packedMap (the same lines, shorter map rows): its bytes. */
+    packedBytes: number
     mpLines: number
     mpBytes: number
 }
@@ -65,9 +71,10 @@ async function dump(pool: Pool): Promise<string[]> {
     return out
 }
 
-async function heap(kind: string, size: number): Promise<SerialRow[]> {
+/** The heap's dump at the end and at its most fragmented moment. */
+async function heap(kind: string, size: number, packed: boolean): Promise<string[][]> {
     const gen = new TraceGen({ name: kind, kind: kind, region: size, ops: 200000, seed: 1 })
-    const pool = new Pool({ size: size, handles: size >> 5 })
+    const pool = new Pool({ size: size, handles: size >> 5, packedMap: packed })
     pool.disable()
     const hs: number[] = []
     let worst: string[] = []
@@ -96,20 +103,22 @@ async function heap(kind: string, size: number): Promise<SerialRow[]> {
             }
         }
     }
-    const rows: SerialRow[] = []
-    for (const [moment, texts] of [
-        ["end", await dump(pool)],
-        ["most fragmented", worst],
-    ] as [string, string[]][]) {
-        const m = measure(texts)
-        rows.push({ kind, size, moment, lines: m[0], bytes: m[1], mpLines: m[2], mpBytes: m[3] })
-    }
-    return rows
+    return [await dump(pool), worst]
 }
 
 async function main() {
     const rows: SerialRow[] = []
-    for (const kind of ["steady", "overcommit", "game"]) for (const size of [16384, 32768]) rows.push(...(await heap(kind, size)))
+    for (const kind of ["steady", "overcommit", "game"])
+        for (const size of [16384, 32768]) {
+            const plain = await heap(kind, size, false)
+            const packed = await heap(kind, size, true)
+            const moments = ["end", "most fragmented"]
+            for (let i = 0; i < 2; i++) {
+                const m = measure(plain[i])
+                const p = measure(packed[i])
+                rows.push({ kind, size, moment: moments[i], lines: m[0], bytes: m[1], packedBytes: p[1], mpLines: m[2], mpBytes: m[3] })
+            }
+        }
     console.log(JSON.stringify(rows))
 }
 

@@ -1,7 +1,7 @@
 /**
  * Reads the payload of a whole dump (docs/serial-format.md, "Payload"): the
- * summary lines into numbers, and the map rows, folded free rows included,
- * into one character per 16-byte block.
+ * summary lines into numbers, and the map rows, folded free rows included
+ * and packed ones unpacked, into one character per 16-byte block.
  *
  * The summary is the four lines every dump has, then (poolgc since the
  * statistics lines) ` allocs: ...`, ` by type: ...` and, in a phantom view
@@ -37,7 +37,9 @@ export const LAYOUT_LINE = "GC memory layout; from 0:"
  *   format the monitor does not know, not a transmission error).
  */
 
-const ROW_RE = /^([0-9a-f]{5}): ([A-Za-z.=?]*)$/
+/** A map row: its offset, then map characters, each optionally followed by a run length (packed rows). */
+const ROW_RE = /^([0-9a-f]{5}): ((?:[A-Za-z.=?](?:[1-9][0-9]?)?)*)$/
+const RUN_RE = /([A-Za-z.=?])([1-9][0-9]?)/g
 const FOLD_RE = /^ {7}\((\d+) lines all free\)$/
 /** The counters line; before the split into two lines, it also carried the GC_RE fields (still read). */
 const ALLOCS_RE = /^ allocs: (\d+), releases: (\d+), swept: (\d+), compactions: (\d+)(?:, (.*))?$/
@@ -171,8 +173,14 @@ export function parsePayload(texts) {
         if (!row) return { stats, blocks: null, error: `unreadable map line ${i}: ${texts[i]}` }
         const at = parseInt(row[1], 16) / BLOCK
         if (at !== map.length) return { stats, blocks: null, error: `map line ${i} starts at block ${at}, expected ${map.length}` }
-        if (row[2].length > ROW_BLOCKS) return { stats, blocks: null, error: `map line ${i} is longer than ${ROW_BLOCKS} blocks` }
-        map += row[2]
+        // a packed row (the packedMap option): `A=7` is an A and seven `=`
+        let runTooLong = false
+        const chars = row[2].replace(RUN_RE, (_, c, k) => {
+            if (Number(k) > ROW_BLOCKS) runTooLong = true
+            return runTooLong ? "" : c.repeat(Number(k))
+        })
+        if (runTooLong || chars.length > ROW_BLOCKS) return { stats, blocks: null, error: `map line ${i} is longer than ${ROW_BLOCKS} blocks` }
+        map += chars
     }
     if (map.length !== nblocks) return { stats, blocks: null, error: `the map has ${map.length} blocks, total says ${nblocks}` }
     return { stats, blocks: map, error: null }

@@ -335,9 +335,10 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         for (const v of ["yes", 1, null, NaN] as unknown[]) {
             rejects(pool, "longLived " + v, () => pool.longLived(v as boolean), ArgumentError, /^longLived takes true or false, got /)
             rejects(pool, "autoCompact " + v, () => pool.autoCompact(v as boolean), ArgumentError, /^autoCompact takes true or false, got /)
+            rejects(pool, "packedMap " + v, () => pool.packedMap(v as boolean), ArgumentError, /^packedMap takes true or false, got /)
         }
         rejects(pool, "onFree with a number", () => pool.onFree(f.num, 5 as any), ArgumentError, /^onFree needs a function or null, got 5/)
-        for (const opt of ["autoCompact", "debug"])
+        for (const opt of ["autoCompact", "debug", "packedMap"])
             for (const v of ["yes", 0, 1, null])
                 expect(() => new Pool({ size: 1024, [opt]: v }), opt + " " + v).toThrow(new RegExp("^" + opt + " must be true or false, got "))
         // a phantom view while collecting, and compacting while collecting: see below

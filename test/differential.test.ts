@@ -23,6 +23,7 @@ describe("Node and the DeviceScript VM agree", () => {
         expect(text).toMatch(/MemoryError/)
         expect(text).toMatch(/HandleError|ArgumentError/)
         expect(node.filter(l => / end lines=/.test(l)).length).toBeGreaterThan(SEEDS.length * 5)
+        expect(text).toMatch(/ [0-9a-f]{5}: \S*[A-Za-z.=?][0-9]/) // packed rows (packedMap)
         // first difference, with context, before the counts
         for (let i = 0; i < Math.min(node.length, vmLines.length); i++)
             if (vmLines[i] !== node[i]) expect(vmLines.slice(Math.max(0, i - 3), i + 3), "from line " + i).toEqual(node.slice(Math.max(0, i - 3), i + 3))

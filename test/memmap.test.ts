@@ -71,6 +71,56 @@ describe("the memory map", () => {
         expect(objs.every(h => pool.isLive(h))).toBe(true)
     })
 
+    test("packedMap: runs of three or more sent as character and length; unpacked, the same map; phantom views too", async () => {
+        const pool = new Pool({ size: 16384, handles: 128 })
+        const keep = pool.list(40)
+        pool.setRoot("keep", keep)
+        // objects of every length from 1 to 40 blocks, every third freed
+        for (let n = 1; n <= 40; n++) {
+            const h = pool.bytes(n * 16 - 8)
+            if (n % 3 === 0) pool.free(h)
+            else pool.push(keep, h)
+        }
+        pool.bytes(100) // a phantom: 7 blocks
+        /** Run lengths back to characters, written here without memmap.ts. */
+        const unpack = (row: string) => {
+            let out = ""
+            for (const m of row.matchAll(/([^0-9])([0-9]*)/g)) out += m[1].repeat(m[2] === "" ? 1 : Number(m[2]))
+            return out
+        }
+        const isRow = (t: string) => /^[0-9a-f]{5}: /.test(t)
+        expect(pool.packedMap()).toBe(false)
+        const plain = parse(await dumpLines(pool, true)).texts
+        expect(pool.packedMap(true)).toBe(true)
+        const packed = parse(await dumpLines(pool, true)).texts
+        expect(packed.length).toBe(plain.length)
+        let saved = 0
+        for (let i = 0; i < plain.length; i++) {
+            if (!isRow(plain[i])) {
+                expect(packed[i]).toBe(plain[i])
+                continue
+            }
+            const row = packed[i].slice(7)
+            expect(packed[i].slice(0, 7)).toBe(plain[i].slice(0, 7))
+            expect(unpack(row)).toBe(plain[i].slice(7))
+            // no run of three left as it is; no count below 3; never a digit first
+            expect(row).not.toMatch(/([^0-9])\1\1/)
+            expect(row).not.toMatch(/(^|[^0-9])[0-2](?![0-9])/)
+            expect(row).not.toMatch(/^[0-9]/)
+            saved += plain[i].length - packed[i].length
+        }
+        expect(saved).toBeGreaterThan(200)
+        expect(packed.filter(isRow)[0]).toBe("00000: M64")
+        // a phantom view packs its map the same way, lower-case letters included
+        const view: string[] = []
+        await pool.phantoms(true, l => view.push(l))
+        const rows = parse(view).texts.filter(isRow)
+        expect(rows.some(r => r.includes("a=6"))).toBe(true)
+        expect(rows.map(r => unpack(r.slice(7))).join("")).toContain("a======.")
+        pool.packedMap(false)
+        expect(parse(await dumpLines(pool, true)).texts.filter(isRow)).toEqual(plain.filter(isRow))
+    })
+
     test("the summary matches stats()", async () => {
         const pool = new Pool({ size: 4096 })
         pool.bytes(100)

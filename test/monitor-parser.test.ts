@@ -357,6 +357,25 @@ describe("the payload", () => {
         expect(parsePayload(texts.slice(0, 4))).toMatchObject({ blocks: null, error: null })
         expect(parsePayload(texts.slice(0, 6)).error).toMatch(/the map has 64 blocks, total says 160/)
     })
+
+    test("packed rows (packedMap) unpack: a character and a run length; bad runs are reported", () => {
+        const head = [
+            "GC: total: 2048, used: 1104, free: 944",
+            " No. of 1-blocks: 1, 2-blocks: 1, max blk sz: 12, max free sz: 45",
+            " objects: 3, meta: 1008, free runs: 2, largest free: 720, min free: 720",
+            " collections: 0, pause: 0 ms, work: 0, phase: idle, auto: on, threshold: 0",
+            "GC memory layout; from 0:",
+        ]
+        const p = parsePayload([...head, "00000: M63F", "00400: A=11L=.=3.12.a=5.27"])
+        expect(p.error).toBeNull()
+        expect(p.blocks).toBe("M".repeat(63) + "F" + "A" + "=".repeat(11) + "L=." + "===" + ".".repeat(12) + "." + "a=====" + ".".repeat(27))
+        // a plain row and a packed one of the same blocks read the same
+        expect(parsePayload([...head, "00000: " + "M".repeat(63) + "F", "00400: A=11L=.=3.12.a=5.27"]).blocks).toBe(p.blocks)
+        expect(parsePayload([...head, "00000: M63F", "00400: 5A=11L=.=3.12.a=5.27"]).error).toMatch(/unreadable map line 6/)
+        expect(parsePayload([...head, "00000: M63F", "00400: A=011L=.=3.12.a=5.27"]).error).toMatch(/unreadable map line 6/)
+        expect(parsePayload([...head, "00000: M65", "00400: A"]).error).toMatch(/map line 5 is longer than 64 blocks/)
+        expect(parsePayload([...head, "00000: M63F", "00400: A=11L=.=3.12.a=5.28"]).error).toMatch(/map line 6 is longer than 64 blocks/)
+    })
 })
 
 /** The four summary lines every dump has (the format's example: a 4096-byte pool). */
@@ -554,9 +573,18 @@ describe("the statistics lines and the phantom view", () => {
         const lines: string[] = []
         await pool.memInfo(true, l => lines.push(l))
         const report = await pool.phantoms(true, l => lines.push(l))
+        // the same two dumps with their map rows packed
+        pool.packedMap(true)
+        await pool.memInfo(true, l => lines.push(l))
+        await pool.phantoms(true, l => lines.push(l))
+        pool.packedMap(false)
         const { session, order } = runSession([Buffer.from(lines.join("\n") + "\n")])
-        expect(order).toHaveLength(2)
-        const [live, view] = session.history
+        expect(order).toHaveLength(4)
+        const [live, view, livePacked, viewPacked] = session.history
+        expect(lines.filter(l => /^@\d+:\d+ [0-9a-f]{5}: .*[0-9]/.test(l)).length).toBeGreaterThanOrEqual(2) // runs packed, in both dumps
+        expect(livePacked.error).toBeNull()
+        expect(livePacked.blocks).toBe(live.blocks)
+        expect(viewPacked.blocks).toBe(view.blocks)
         const st = pool.stats()
         for (const d of [live, view]) {
             expect(d.error).toBeNull()

@@ -101,6 +101,8 @@ export class Dump {
     private readonly gcMs: number
     /** A phantom view: unmarked heads (ATB code HEAD) are phantoms. */
     private readonly phantom: boolean
+    /** Map rows run-length packed (packRow); null when they are sent as they are. */
+    private readonly packed: Buffer
     /** Objects and blocks by type at the instant of the dump: [count1, blocks1, count2, ...]. */
     private readonly types: number[] = []
     /** Phantoms found by the walk (a phantom view only). */
@@ -127,9 +129,9 @@ export class Dump {
      * `pauseMs` is the last collection's pause and `gcMs` the time spent
      * collecting (kept outside the pool: clocks differ between the VM and
      * Node). `phantom`: a phantom view, taken when a dry cycle's marking is
-     * complete.
+     * complete. `packed`: map rows run-length packed (the pool's packedMap).
      */
-    constructor(buf: Buffer, verbose: boolean, pauseMs: number, gcMs: number, phantom: boolean) {
+    constructor(buf: Buffer, verbose: boolean, pauseMs: number, gcMs: number, phantom: boolean, packed?: boolean) {
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
         this.nb = nb
@@ -138,6 +140,7 @@ export class Dump {
         this.pauseMs = pauseMs
         this.gcMs = gcMs
         this.phantom = phantom
+        this.packed = packed ? Buffer.alloc(ROW_BLOCKS) : null
         this.number = buf.getAt(H_DUMPS, "u32") + 1
         buf.setAt(H_DUMPS, "u32", this.number)
         // a copy: Node's Buffer.slice() shares memory where the VM's copies
@@ -355,6 +358,35 @@ export class Dump {
         }
         const end = r + ROW_BLOCKS < nb ? r + ROW_BLOCKS : nb
         this.row = end
-        return hex(r << 4, 5) + ": " + this.chars.slice(r, end).toString()
+        return hex(r << 4, 5) + ": " + (this.packed !== null ? this.packRow(r, end) : this.chars.slice(r, end).toString())
+    }
+
+    /**
+     * Map characters [from, to) run-length packed: a run of three or more of
+     * the same character is that character followed by the run's length in
+     * decimal (`M64`, `A=7`, `.12`); shorter runs stay as they are. No map
+     * character is a digit, so a reader can always tell, and a row without
+     * runs reads the same either way. Never longer than the row (a run of 3
+     * becomes 2 characters, a run of 10 or more 3), so ROW_BLOCKS bytes hold it.
+     */
+    private packRow(from: number, to: number): string {
+        const chars = this.chars
+        const out = this.packed
+        let o = 0
+        let i = from
+        while (i < to) {
+            const c = chars[i]
+            let j = i + 1
+            while (j < to && chars[j] === c) j++
+            const k = j - i
+            out[o++] = c
+            if (k === 2) out[o++] = c
+            else if (k >= 3) {
+                if (k >= 10) out[o++] = 48 + ((k / 10) | 0)
+                out[o++] = 48 + (k % 10)
+            }
+            i = j
+        }
+        return out.slice(0, o).toString()
     }
 }

@@ -146,6 +146,14 @@ export interface PoolOptions {
      * allocation (at most 64 blocks at each end of a large run). Default false.
      */
     debug?: boolean
+    /**
+     * Map rows of memInfo() and phantoms() dumps run-length packed: a run of
+     * three or more blocks of the same character is sent as the character and
+     * the run's length (`A=7` for an object of eight blocks, `.12` for twelve
+     * free blocks), for slow serial links; the monitor unpacks them. Default
+     * false: rows as MicroPython prints them. See docs/serial-format.md.
+     */
+    packedMap?: boolean
 }
 
 /** Objects and bytes of one type, in `PoolStats.byType`. */
@@ -310,6 +318,8 @@ export class Pool {
     private readonly finalisers = new Finalisers()
     /** The dump whose walk is in progress, if any (see memmap.ts). */
     private dumping: Dump = null
+    /** Dumps' map rows run-length packed (packedMap). */
+    private packed = false
 
     constructor(options?: PoolOptions) {
         const o = options || {}
@@ -324,6 +334,8 @@ export class Pool {
         this.budget = o.budget === undefined ? 1200 : intArg(o.budget, "budget", 16, 1000000)
         boolArg(o.autoCompact, "autoCompact")
         boolArg(o.debug, "debug")
+        boolArg(o.packedMap, "packedMap")
+        this.packed = o.packedMap === true
 
         const layout = metaLayout(nb, hcap, ncap, scap, mcap)
         const htab = layout[0]
@@ -1201,6 +1213,17 @@ export class Pool {
         return this.flag(F_AUTOCOMPACT, on, "autoCompact")
     }
 
+    /**
+     * Whether dumps send their map rows run-length packed (the packedMap
+     * option; default off). With an argument, sets it; returns the setting.
+     * A dump already started keeps the form it started with.
+     */
+    packedMap(on?: boolean): boolean {
+        if (on === true || on === false) this.packed = on
+        else if (on !== undefined) throw new ArgumentError("packedMap takes true or false, got " + on)
+        return this.packed
+    }
+
     /** Sets (true) or clears (false) flag `bit` when `on` is given; returns whether it is set. */
     private flag(bit: number, on: boolean, name: string): boolean {
         if (on === true) this.buf[H_FLAGS] |= bit
@@ -1331,7 +1354,7 @@ export class Pool {
      */
     async memInfo(verbose?: boolean, sink?: (line: string) => void): Promise<void> {
         while (this.dumping !== null) await nextSlice()
-        const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false)
+        const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false, this.packed)
         this.dumping = dump
         try {
             while (!dump.walk(this.buf, WALK_BYTES)) await nextSlice()
@@ -1378,7 +1401,7 @@ export class Pool {
                 if (buf[H_PHASE] !== PHASE_HOLD) await nextSlice()
             }
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
-            dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true)
+            dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true, this.packed)
             this.dumping = dump
             // (one walk slice costs about what a collection step does: they take turns, not a slice together)
             while (!dump.walk(buf, WALK_BYTES)) await nextSlice()

@@ -28,6 +28,7 @@ export const PROBES = [
     "meminfo-every-block",
     "meminfo-fragmented",
     "meminfo-lines",
+    "meminfo-lines-packed",
     "stats-fragmented",
     "push-grow-large",
     "compact-fragmented",
@@ -41,7 +42,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting or
  * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
@@ -65,7 +66,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
-    if (name === "alloc-fail-fragmented" || name === "alloc-fail-then-collect-async" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "stats-fragmented") {
+    if (name === "alloc-fail-fragmented" || name === "alloc-fail-then-collect-async" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "meminfo-lines-packed" || name === "stats-fragmented") {
         const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildChain(pool, true, pause)
         await pause()
@@ -116,6 +117,15 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         }
         if (name === "stats-fragmented") return () => {
             pool.stats()
+        }
+        if (name === "meminfo-lines-packed") {
+            // 8 packed map lines of a fragmented map: the most runs a row can have
+            const dump = new Dump(pool.buf, true, 0, 0, false, true)
+            while (!dump.walk(pool.buf, 128)) await pause()
+            for (let i = 0; i < 10; i++) dump.next() // past the summary and the metadata rows
+            return () => {
+                for (let i = 0; i < 8; i++) console.log(dump.next())
+            }
         }
         return () => {
             new Dump(pool.buf, true, 0, 0, false).walk(pool.buf, 128)

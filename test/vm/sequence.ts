@@ -3,7 +3,8 @@
  * code runs in Node (test/differential.test.ts) and on the VM
  * (test/vm/differential.vm.ts) and logs the same lines, unless the two
  * platforms disagree somewhere. Logged: every error, a map dump every
- * MAP_EVERY steps, and at the end the map and the whole pool in hex.
+ * MAP_EVERY steps (every other one packed), and at the end the map (plain
+ * and packed) and the whole pool in hex.
  */
 import { Handle, Pool } from "../../src/index"
 
@@ -98,10 +99,17 @@ export async function runSequence(seed: number, steps: number, log: Log, pause: 
         } catch (e: any) {
             log("step " + step + ": " + e.name + ": " + e.message)
         }
-        if (step % MAP_EVERY === 0) await pool.memInfo(true, log)
+        if (step % MAP_EVERY === 0) {
+            // every other map with its rows packed (packedMap)
+            pool.packedMap(step % (2 * MAP_EVERY) === 0)
+            await pool.memInfo(true, log)
+        }
     }
     while (!pool.collectStep(200)) await pause()
     await pause()
+    pool.packedMap(false)
+    await pool.memInfo(true, log)
+    pool.packedMap(true)
     await pool.memInfo(true, log)
     for (let off = 0; off < pool.size; off += 64) {
         if (off % 1024 === 0) await pause()
