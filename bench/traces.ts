@@ -38,6 +38,9 @@ export const OP_FREE = 5
 const NOMINAL_HEADER = 8
 
 /** Removes item i of xs, moving later items down (DeviceScript arrays have no splice). */
+/** Values the trace queue has room for from the start (4 a record). */
+const QUEUE_ROOM = 256
+
 function removeAt(xs: number[], i: number) {
     for (let k = i + 1; k < xs.length; k++) xs[k - 1] = xs[k]
     xs.pop()
@@ -124,9 +127,13 @@ export class TraceGen {
     private liveCount = 0
     /** Rooted top-level objects the generator may kill (steady / overcommit). */
     private roots: number[] = []
-    // pending records (a death emits several)
+    // pending records (a death emits several): queue[qi, qn). One array for the
+    // whole trace, made at its full size up front and overwritten from 0 at each
+    // refill: a new array a step, grown push by push, was where the game's VM
+    // bench at 32 KiB ran out of VM memory (session 4)
     private queue: number[] = []
     private qi = 0
+    private qn = 0
     // game state
     private round = 0
     private sprites = 0 // id of the sprite list
@@ -143,6 +150,9 @@ export class TraceGen {
         if (spec.kind === "steady") this.target = (spec.region * 50) / 100
         else if (spec.kind === "overcommit") this.target = (spec.region * 92) / 100
         else this.target = (spec.region * 70) / 100
+        // the queue's room up front, while the VM heap is still in one piece (the
+        // game's longest step queues 196 values; a longer one grows it)
+        for (let i = 0; i < QUEUE_ROOM; i++) this.queue.push(0)
     }
 
     private newId(): number {
@@ -156,10 +166,14 @@ export class TraceGen {
     }
 
     private push4(op: number, a: number, b: number, c: number) {
-        this.queue.push(op)
-        this.queue.push(a)
-        this.queue.push(b)
-        this.queue.push(c)
+        const q = this.queue
+        const n = this.qn
+        // (an index at the array's length appends)
+        q[n] = op
+        q[n + 1] = a
+        q[n + 2] = b
+        q[n + 3] = c
+        this.qn = n + 4
     }
 
     private alloc(size: number, refs: number): number {
@@ -285,8 +299,8 @@ export class TraceGen {
 
     /** The next record into op/a/b/c; false at the end of the trace. */
     next(): boolean {
-        while (this.qi >= this.queue.length) {
-            this.queue = []
+        while (this.qi >= this.qn) {
+            this.qn = 0
             this.qi = 0
             if (this.count >= this.spec.ops) return false
             if (this.spec.kind === "game") this.stepGame()

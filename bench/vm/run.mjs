@@ -1,14 +1,16 @@
 /**
- * Runs bench/vm/bench.vm.ts (or quick.vm.ts) in the DeviceScript simulator in
- * NORMAL mode (sim/runner.mjs runSim), never test mode, and turns its
- * `BENCH ...` lines into a table.
+ * Runs bench/vm/core.ts's runVmBench, one small generated program per run
+ * (bench/.build/vm-*.ts), in the DeviceScript simulator in NORMAL mode
+ * (sim/runner.mjs runSim), never test mode, and turns its `BENCH ...` lines
+ * into a table.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { runSim, PROJECT_ROOT } from "../../sim/runner.mjs"
 
 /**
- * One program run per (trace, pool size[, compaction variant]): the VM heap
- * holds one 32 KiB pool at a time. `kinds`: the trace kinds to run (default
+ * One program run per (trace, pool size, mode): explicit release ("free"),
+ * the collector ("gc"), and the compaction variants: the VM heap holds one
+ * 32 KiB pool at a time. `kinds`: the trace kinds to run (default
  * all); `compact`: also run the over-committed trace's collector with
  * autoCompact on ("compact"), and with autoCompact on and compactAsync() after
  * each fragmentation failure ("compactAsync"): see bench/vm/core.ts.
@@ -22,12 +24,12 @@ export async function runVm({ quick, kinds, compact = true }) {
     const runs = []
     for (const kind of kinds || ["steady", "overcommit", "game"])
         for (const size of [16384, 32768]) {
-            runs.push({ kind, size, variant: "" })
+            for (const variant of ["free", "gc"]) runs.push({ kind, size, variant })
             if (compact && kind === "overcommit") for (const variant of ["compact", "compactAsync"]) runs.push({ kind, size, variant })
         }
     for (const { kind, size, variant } of runs) {
-        const c = variant ? "+" + variant : ""
-        const entry = `bench/.build/vm-${kind}-${size}${variant ? "-" + variant : ""}.ts`
+        const c = variant === "free" || variant === "gc" ? " " + variant : "+" + variant
+        const entry = `bench/.build/vm-${kind}-${size}-${variant}.ts`
         writeFileSync(
             PROJECT_ROOT + "/" + entry,
             `import { runVmBench } from "../vm/core"\n\nawait runVmBench("${kind}", ${size}, ${ops}, ${sample}, "${variant}")\n`,
