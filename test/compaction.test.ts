@@ -238,6 +238,37 @@ describe("long-lived placement", () => {
         checkPool(pool)
     })
 
+    test("makeLongLived never moves an object down: with room only below it, it stays where it is, marked long-lived", () => {
+        // (found by the model test: the highest run that fitted lay below the object, and it moved down)
+        const pool = new Pool({ size: 4096, handles: 256, autoCompact: false })
+        pool.disable()
+        const hole = pool.bytes(200) // 13 blocks at the bottom
+        const g = pool.bitmap(8, 8, 8) // 5 blocks above it
+        pool.setPixel(g, 1, 2, 99)
+        const fill: Handle[] = []
+        try {
+            for (;;) fill.push(pool.number(fill.length))
+        } catch (e) {
+            expect(e).toBeInstanceOf(MemoryError)
+            expect((e as Error).message).not.toMatch(/handles/) // full of blocks, not of handles
+        }
+        expect(pool.stats().free).toBe(0)
+        pool.free(hole) // the only free run, below g
+        const at = pool.offsetOf(g)
+        const st = pool.stats()
+        expect(pool.makeLongLived(g)).toBe(g)
+        expect(pool.offsetOf(g)).toBe(at)
+        expect(pool.isLongLived(g)).toBe(true)
+        expect(pool.getPixel(g, 1, 2)).toBe(99)
+        // the run it tried is free again, and counted as poolgc's own, not as a free()
+        const after = pool.stats()
+        expect(after.free).toBe(st.free)
+        expect(after.largestFree).toBe(st.largestFree)
+        expect(after.releases).toBe(st.releases)
+        pool.verify(1e9)
+        checkPool(pool)
+    })
+
     test("compaction slides short-lived objects down and lifts long-lived ones back to the top", () => {
         const pool = new Pool({ size: 4096, handles: 256 })
         const keep = pool.list(64)

@@ -13,6 +13,8 @@
  * a failure to a minimal op sequence and prints it with its seed.
  *
  * MODEL_RUNS / MODEL_OPS scale the run (defaults fit ~25 s on 2 cores).
+ * MODEL_SEED and MODEL_PATH (the `seed` and `path` a failure prints) replay
+ * that failure; MODEL_CASE (its counterexample's JSON) runs that one case.
  */
 import fc from "fast-check"
 import { describe, expect, test } from "vitest"
@@ -533,11 +535,15 @@ describe("model-based random testing", () => {
                     memoryErrors += m.memoryErrors
                 }
             }),
-            { numRuns: RUNS }
+            process.env.MODEL_CASE
+                ? { numRuns: 1, examples: [JSON.parse(process.env.MODEL_CASE)] }
+                : process.env.MODEL_SEED
+                  ? { numRuns: RUNS, seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH }
+                  : { numRuns: RUNS }
         )
         const ms = performance.now() - t0
-        console.log(`model: ${RUNS} runs, ${ops} operations (incl. shrinking), ${memoryErrors} MemoryErrors, ${Math.round(ms)} ms`)
-        expect(memoryErrors).toBeGreaterThan(0) // the sequences do reach a full pool
+        console.log(`model: ${process.env.MODEL_CASE ? 1 : RUNS} runs, ${ops} operations (incl. shrinking), ${memoryErrors} MemoryErrors, ${Math.round(ms)} ms`)
+        if (!process.env.MODEL_CASE) expect(memoryErrors).toBeGreaterThan(0) // the sequences do reach a full pool
     })
 })
 

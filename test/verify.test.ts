@@ -79,6 +79,8 @@ describe("verify()", () => {
         }, /row summary of row \d+ \(blocks \d+\.\.\d+\): bound on its inner free runs: expected 1\.\.64, found 0/],
         ["hint above a free block", ({ pool }) => pool.buf.writeUInt16LE(pool.buf.readUInt16LE(L.H_HINT) + 1, L.H_HINT), /free block below H_HINT/],
         ["handle cursor past the table", ({ pool }) => pool.buf.writeUInt16LE(17, L.H_HHINT), /^pool corrupt: header: H_HHINT: expected <= 16, found 17$/],
+        // the allocation path reads the threshold's low half only: a set high half would go unseen there
+        ["threshold's high half set", ({ pool }) => pool.buf.writeUInt16LE(1, L.H_THRESH + 2), /^pool corrupt: header: H_THRESH: expected <= 32768, found 65536$/],
         ["root stack pointer", ({ pool }) => pool.buf.writeUInt16LE(99, L.H_SP), /H_SP \(root stack pointer\): expected <= 32, found 99/],
         ["mark stack pointer while idle", ({ pool }) => pool.buf.writeUInt16LE(1, L.H_MSP), /H_MSP outside MARK: expected 0, found 1/],
         ["MARK while idle", ({ pool, num, blk }) => setCode(pool.buf, blk(num), L.AT_MARK), /: ATB code while no collection runs: expected HEAD, found MARK$/],

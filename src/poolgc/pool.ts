@@ -930,9 +930,11 @@ export class Pool {
     /**
      * Moves `h`'s object to a new run of `len` payload bytes (>= its own),
      * placed long-lived or not; its handle stays the same. `item` stays alive
-     * through any collection the allocation runs. Returns the new offset.
+     * through any collection the allocation runs. With `upOnly`, a new run
+     * below the object is given back and the object stays where it is.
+     * Returns the object's offset.
      */
-    private relocate(h: Handle, len: number, item: Handle, long: boolean): number {
+    private relocate(h: Handle, len: number, item: Handle, long: boolean, upOnly?: boolean): number {
         const buf = this.buf
         const old = this.head(h)
         const oldLen = buf.getAt(old + O_LEN, "u16")
@@ -940,6 +942,12 @@ export class Pool {
         const tmp = this.alloc(buf[old + O_TYPE], buf[old + O_AUX], len, h, item, long)
         const from = this.head(h) // pinned, so still live; a compaction may have moved it
         const to = this.head(tmp)
+        if (upOnly && to < from) {
+            this.dropTemp(tmp)
+            // the new run is freed by poolgc itself: it counts with the swept, as below
+            buf.setAt(H_SWEPT, "u32", buf.getAt(H_SWEPT, "u32") + 1)
+            return from
+        }
         buf.blitAt(to + OBJ_HEADER, buf, from + OBJ_HEADER, oldLen)
         // swap: the object's slot now points at the new run, the temporary slot at the old one
         const slot = h & 0xfff
@@ -950,27 +958,40 @@ export class Pool {
         buf.setAt(to + O_GEN, "u16", h >> HANDLE_SHIFT)
         buf.setAt(from + O_SLOT, "u16", tslot)
         buf.setAt(from + O_GEN, "u16", tmp >> HANDLE_SHIFT)
+        // the moved object keeps its references: during MARK it must be scanned again
+        if (buf[H_PHASE] === PHASE_MARK && buf[to] >= T_LIST && ((buf[ATB + ((to >> 4) >> 2)] >> (((to >> 4) & 3) << 1)) & 3) === AT_MARK) pushMark(buf, to >> 4, 0)
+        this.dropTemp(tmp)
+        // poolgc freed the old run itself: it counts with the swept, not with free()'s releases
+        buf.setAt(H_SWEPT, "u32", buf.getAt(H_SWEPT, "u32") + 1)
+        return to
+    }
+
+    /** Frees relocate()'s temporary handle `tmp`, its auto-root (the last push) first. */
+    private dropTemp(tmp: Handle): void {
+        const buf = this.buf
         if (buf.getAt(H_DEPTH, "u16") > 0) {
-            // drop tmp's auto-root: it was the last push
             const sp = buf.getAt(H_SP, "u16") - 1
             buf.setAt(buf.getAt(H_STACK, "u16") + (sp << 2), "u32", 0)
             buf.setAt(H_SP, "u16", sp)
         }
-        // the moved object keeps its references: during MARK it must be scanned again
-        if (buf[H_PHASE] === PHASE_MARK && buf[to] >= T_LIST && ((buf[ATB + ((to >> 4) >> 2)] >> (((to >> 4) & 3) << 1)) & 3) === AT_MARK) pushMark(buf, to >> 4, 0)
         this.release(tmp)
-        // poolgc freed the old run itself: it counts with the swept, not with free()'s releases
-        buf.setAt(H_SWEPT, "u32", buf.getAt(H_SWEPT, "u32") + 1)
-        return to
     }
 
     /**
      * Moves an object to the long-lived end of the pool (the top), as
      * CircuitPython's gc_make_long_lived did, so the space short-lived objects
      * come and go in stays in one piece. Its handle stays the same. Returns `h`.
+     * Never moves it down: when the highest free run that fits lies below it,
+     * it stays where it is (as gc_make_long_lived keeps the old pointer),
+     * marked long-lived all the same (so its later moves, a list's growth, go
+     * top-down; a compaction lifts only the long-lived objects above every
+     * short-lived one, so it does not move this one up).
      */
     makeLongLived(h: Handle): Handle {
-        if (!this.isLongLived(h)) this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true)
+        if (this.isLongLived(h)) return h
+        const off = this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true, true)
+        const buf = this.buf
+        buf.setAt(off + O_SLOT, "u16", buf.getAt(off + O_SLOT, "u16") | OF_LONG)
         return h
     }
 

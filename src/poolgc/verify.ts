@@ -102,6 +102,7 @@ import {
     H_STACK,
     H_SWEPT,
     H_TBLOCKS,
+    H_THRESH,
     H_TCOUNT,
     H_WORK,
     HEADER_BYTES,
@@ -110,6 +111,7 @@ import {
     MAGIC,
     MAX_GEN,
     MAX_HANDLES,
+    MAX_POOL,
     OBJ_HEADER,
     O_AUX,
     O_GEN,
@@ -288,6 +290,9 @@ export class Verifier {
         if (phase === PHASE_LIFT && (cursor < data || cursor > cto || cto > nb)) fail("header", "H_CURSOR <= H_CTO during LIFT", data + " <= from <= to <= " + nb, "from " + cursor + ", to " + cto)
         const free = buf.getAt(H_FREE, "u16")
         if (free > nb - data) fail("header", "H_FREE", "<= " + (nb - data), "" + free)
+        // the allocation path reads only the low half of H_THRESH (threshold() keeps it at most MAX_POOL)
+        const thresh = buf.getAt(H_THRESH, "u32")
+        if (thresh > MAX_POOL) fail("header", "H_THRESH", "<= " + MAX_POOL, "" + thresh)
         if (buf.getAt(H_MINFREE, "u16") > free) fail("header", "H_MINFREE", "<= H_FREE " + free, "" + buf.getAt(H_MINFREE, "u16"))
         const hint = buf.getAt(H_HINT, "u16")
         if (hint < data || hint > nb) fail("header", "H_HINT", data + ".." + nb, "" + hint)
