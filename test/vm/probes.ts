@@ -66,6 +66,24 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
+    if (name === "free-90") {
+        // not a worst case (not in PROBES, so the step-limit test does not run it): a
+        // measurement, for tools/step-probe.mjs, of what one free() costs the VM, over 90
+        // frees of objects of 1-17 blocks, each merging with a free run below it
+        const pool = new Pool({ size: size, handles: 512 })
+        pool.disable()
+        const hs: number[] = []
+        const sizes = [8, 40, 100, 250]
+        for (let i = 0; i < 270; i++) {
+            hs.push(pool.bytes(sizes[i & 3]))
+            if (i % 40 === 0) await pause()
+        }
+        for (let i = 0; i < 270; i += 3) pool.free(hs[i])
+        await pause()
+        return () => {
+            for (let i = 1; i < 270; i += 3) pool.free(hs[i])
+        }
+    }
     if (name === "alloc-fail-fragmented" || name === "alloc-fail-then-collect-async" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "meminfo-lines-packed" || name === "stats-fragmented") {
         const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildChain(pool, true, pause)
