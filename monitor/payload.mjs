@@ -173,17 +173,38 @@ export function parsePayload(texts) {
         if (!row) return { stats, blocks: null, error: `unreadable map line ${i}: ${texts[i]}` }
         const at = parseInt(row[1], 16) / BLOCK
         if (at !== map.length) return { stats, blocks: null, error: `map line ${i} starts at block ${at}, expected ${map.length}` }
-        // a packed row (the packedMap option): `A=7` is an A and seven `=`
-        let runTooLong = false
-        const chars = row[2].replace(RUN_RE, (_, c, k) => {
-            if (Number(k) > ROW_BLOCKS) runTooLong = true
-            return runTooLong ? "" : c.repeat(Number(k))
-        })
-        if (runTooLong || chars.length > ROW_BLOCKS) return { stats, blocks: null, error: `map line ${i} is longer than ${ROW_BLOCKS} blocks` }
+        const chars = unpackRow(row[2])
+        if (chars === null || chars.length > ROW_BLOCKS) return { stats, blocks: null, error: `map line ${i} is longer than ${ROW_BLOCKS} blocks` }
         map += chars
     }
     if (map.length !== nblocks) return { stats, blocks: null, error: `the map has ${map.length} blocks, total says ${nblocks}` }
     return { stats, blocks: map, error: null }
+}
+
+/**
+ * A map row's characters unpacked (the packedMap option: `A=7` is an A and
+ * seven `=`); a plain row comes back as it is. null if a run is longer than a
+ * row.
+ * @param {string} chars the row after its `<offset>: `
+ */
+export function unpackRow(chars) {
+    let tooLong = false
+    const out = chars.replace(RUN_RE, (_, c, k) => {
+        if (Number(k) > ROW_BLOCKS) tooLong = true
+        return tooLong ? "" : c.repeat(Number(k))
+    })
+    return tooLong ? null : out
+}
+
+/**
+ * A dump's text with a packed map row unpacked, for showing it as MicroPython
+ * prints it; every other text as it is.
+ * @param {string} text
+ */
+export function plainText(text) {
+    const row = ROW_RE.exec(text)
+    const chars = row ? unpackRow(row[2]) : null
+    return chars === null ? text : row[1] + ": " + chars
 }
 
 /**

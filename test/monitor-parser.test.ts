@@ -6,11 +6,13 @@
  * lines and a phantom view (test/fixtures/monitor-stats.rec, and dumps the
  * Node build of the pool prints).
  */
+import { EventEmitter } from "node:events"
 import { describe, expect, test } from "vitest"
 import { classifyLine, DumpAssembler, dumpCrc } from "../monitor/dumps.mjs"
 import { FrameStripper, MAX_FRAME } from "../monitor/frames.mjs"
 import { LineSplitter, MAX_LINE } from "../monitor/lines.mjs"
-import { blockChanges, blockTypes, isPhantom, parsePayload } from "../monitor/payload.mjs"
+import { blockChanges, blockTypes, isPhantom, parsePayload, plainText } from "../monitor/payload.mjs"
+import { startPlainView } from "../monitor/plain.mjs"
 import { Pool } from "../src/index"
 import {
     chunks,
@@ -375,6 +377,15 @@ describe("the payload", () => {
         expect(parsePayload([...head, "00000: M63F", "00400: A=011L=.=3.12.a=5.27"]).error).toMatch(/unreadable map line 6/)
         expect(parsePayload([...head, "00000: M65", "00400: A"]).error).toMatch(/map line 5 is longer than 64 blocks/)
         expect(parsePayload([...head, "00000: M63F", "00400: A=11L=.=3.12.a=5.28"]).error).toMatch(/map line 6 is longer than 64 blocks/)
+        // shown as MicroPython prints them (the plain view, the web view's text); other texts as they are
+        expect(plainText("00400: A=11L=.=3.12.a=5.27")).toBe("00400: " + p.blocks!.slice(64))
+        for (const t of [...head, "       (3 lines all free)", "00000: " + "M".repeat(64)]) expect(plainText(t)).toBe(t)
+        const out: string[] = []
+        const session = new EventEmitter()
+        const view = startPlainView(session as any, { write: (s: string) => out.push(s) } as any)
+        session.emit("dump", { dump: 7, texts: [...head, "00000: M63F", "00400: A=11L=.=3.12.a=5.27"] })
+        view.stop()
+        expect(out.join("")).toBe("=== dump 7: whole, 7 lines ===\n" + [...head, "00000: " + "M".repeat(63) + "F", "00400: " + p.blocks!.slice(64)].join("\n") + "\n")
     })
 })
 
