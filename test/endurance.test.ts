@@ -8,9 +8,10 @@
  * baseline: no block, handle or root is lost.
  */
 import { describe, expect, test } from "vitest"
-import { newGame, playRound } from "../src/game"
+import { newGame } from "../src/game"
 import { Handle, MemoryError, Pool } from "../src/index"
 import { checkPool } from "./support/check"
+import { roundFailed } from "./support/rounds"
 
 const HOURS = 2
 const ROUNDS = HOURS * 3600 * 4 // a round every 250 ms, as on a board
@@ -48,12 +49,7 @@ describe("out of memory, for hours", () => {
             const game = newGame(pool, true)
             let errors = 0
             for (let n = 1; n <= ROUNDS; n++) {
-                try {
-                    playRound(pool, game, n)
-                } catch (e) {
-                    if (!(e instanceof MemoryError)) throw e
-                    errors++
-                }
+                if (roundFailed(pool, game, n)) errors++
                 if (n % 3600 === 0) pool.verify(1e9)
             }
             console.log(`endurance ${JSON.stringify(cfg)}: ${ROUNDS} rounds, ${errors} MemoryErrors, ${pool.stats().collections} collections, ${pool.stats().compactions} compactions`)

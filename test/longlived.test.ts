@@ -6,8 +6,9 @@
  * figures are printed and recorded in README.md ("Long-lived placement").
  */
 import { expect, test } from "vitest"
-import { newGame, playRound } from "../src/game"
-import { MemoryError, Pool } from "../src/index"
+import { newGame } from "../src/game"
+import { Pool } from "../src/index"
+import { roundFailed } from "./support/rounds"
 
 const ROUNDS = 300
 
@@ -19,12 +20,7 @@ function run(size: number, long: boolean) {
     let sumFrag = 0
     let errors = 0
     for (let n = 1; n <= ROUNDS; n++) {
-        try {
-            playRound(pool, game, n)
-        } catch (e) {
-            if (!(e instanceof MemoryError)) throw e
-            errors++
-        }
+        if (roundFailed(pool, game, n)) errors++
         const s = pool.stats()
         minLargest = Math.min(minLargest, s.largestFree)
         sumLargest += s.largestFree

@@ -57,7 +57,6 @@ import {
     H_HHINT,
     H_HINT,
     H_HTAB,
-    H_LARGEST,
     H_MAGIC,
     H_MCAP,
     H_MINFREE,
@@ -628,15 +627,14 @@ export class Pool {
         return found
     }
 
-    /** The MemoryError for a failed allocation; the last failed search left the largest free run. */
+    /** The MemoryError for a failed allocation (`blocksFound`: it failed for want of a handle slot). */
     private outOfMemory(len: number, n: number, blocksFound: boolean): MemoryError {
         const buf = this.buf
         const phase = buf[H_PHASE]
         // the searches skip rows, so they do not see every run: the largest, from the row summary
-        if (!blocksFound) buf.setAt(H_LARGEST, "u16", largestRun(buf))
         let msg = blocksFound
             ? "memory allocation failed: all " + this.hcap + " handles in use (raise the handles option)"
-            : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + buf.getAt(H_FREE, "u16") * BLOCK + " bytes free, largest free run " + buf.getAt(H_LARGEST, "u16") * BLOCK + " bytes"
+            : "memory allocation failed, allocating " + len + " bytes (" + n + " blocks): " + buf.getAt(H_FREE, "u16") * BLOCK + " bytes free, largest free run " + largestRun(buf) * BLOCK + " bytes"
         if (phase >= PHASE_COMPACT && !(buf[H_FLAGS] & F_AUTO)) msg += "; a compaction is in progress: await compactAsync(false) and retry"
         else if (phase >= PHASE_COMPACT) msg += "; a collection is still in progress (compacting): await collectAsync() and retry"
         else if (phase !== PHASE_IDLE && buf[H_FLAGS] & F_COMPACT) msg += "; a collection is still in progress (it will compact): await collectAsync() and retry"
@@ -931,8 +929,8 @@ export class Pool {
      * Moves `h`'s object to a new run of `len` payload bytes (>= its own),
      * placed long-lived or not; its handle stays the same. `item` stays alive
      * through any collection the allocation runs. With `upOnly`, a new run
-     * below the object is given back and the object stays where it is.
-     * Returns the object's offset.
+     * below the object is given back and the object stays where it is (marked
+     * long-lived if `long`). Returns the object's offset.
      */
     private relocate(h: Handle, len: number, item: Handle, long: boolean, upOnly?: boolean): number {
         const buf = this.buf
@@ -943,6 +941,7 @@ export class Pool {
         const from = this.head(h) // pinned, so still live; a compaction may have moved it
         const to = this.head(tmp)
         if (upOnly && to < from) {
+            if (long) buf.setAt(from + O_SLOT, "u16", buf.getAt(from + O_SLOT, "u16") | OF_LONG)
             this.dropTemp(tmp)
             // the new run is freed by poolgc itself: it counts with the swept, as below
             buf.setAt(H_SWEPT, "u32", buf.getAt(H_SWEPT, "u32") + 1)
@@ -988,10 +987,7 @@ export class Pool {
      * short-lived one, so it does not move this one up).
      */
     makeLongLived(h: Handle): Handle {
-        if (this.isLongLived(h)) return h
-        const off = this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true, true)
-        const buf = this.buf
-        buf.setAt(off + O_SLOT, "u16", buf.getAt(off + O_SLOT, "u16") | OF_LONG)
+        if (!this.isLongLived(h)) this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true, true)
         return h
     }
 

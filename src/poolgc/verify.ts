@@ -87,7 +87,6 @@ import {
     H_SCACHE,
     H_HINT,
     H_HTAB,
-    H_LARGEST,
     H_MAGIC,
     H_MCAP,
     H_MINFREE,
@@ -99,6 +98,7 @@ import {
     H_PHASE,
     H_SCAP,
     H_SP,
+    H_SPARE,
     H_STACK,
     H_SWEPT,
     H_TBLOCKS,
@@ -297,13 +297,12 @@ export class Verifier {
         const hint = buf.getAt(H_HINT, "u16")
         if (hint < data || hint > nb) fail("header", "H_HINT", data + ".." + nb, "" + hint)
         if (buf.getAt(H_HHINT, "u16") > hcap) fail("header", "H_HHINT", "<= " + hcap, "" + buf.getAt(H_HHINT, "u16"))
-        if (buf.getAt(H_LARGEST, "u16") > nb) fail("header", "H_LARGEST", "<= " + nb, "" + buf.getAt(H_LARGEST, "u16"))
         if (buf.getAt(H_SCACHE, "u16") > hcap) fail("header", "H_SCACHE", "<= " + hcap + " (a slot + 1, or 0)", "" + buf.getAt(H_SCACHE, "u16"))
         const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
         if (net > hcap) fail("header", "H_ALLOCS - H_FREES (objects live)", "<= " + hcap + " (handles)", "" + net)
         if (buf.getAt(H_SWEPT, "u32") > buf.getAt(H_FREES, "u32")) fail("header", "H_SWEPT", "<= H_FREES " + buf.getAt(H_FREES, "u32"), "" + buf.getAt(H_SWEPT, "u32"))
         if (buf.getAt(H_DEPTH + 2, "u16") !== 0) fail("header", "reserved bytes 70-71", "0", "" + buf.getAt(H_DEPTH + 2, "u16"))
-        if (buf.getAt(H_LARGEST + 2, "u16") !== 0) fail("header", "reserved bytes 78-79", "0", "" + buf.getAt(H_LARGEST + 2, "u16"))
+        if (buf.getAt(H_SPARE, "u32") !== 0) fail("header", "reserved bytes 76-79", "0", "" + buf.getAt(H_SPARE, "u32"))
         if (buf.getAt(H_TBLOCKS, "u16") !== 0) fail("header", "reserved bytes 94-95", "0", "" + buf.getAt(H_TBLOCKS, "u16"))
         for (let i = H_TCOUNT + ((T_MAX + 1) << 1); i < HEADER_BYTES; i++) if (buf[i] !== 0) fail("header", "reserved byte " + i, "0", "" + buf[i])
         // the metadata run: block 0 HEAD, then TAILs (data is a multiple of 4)
