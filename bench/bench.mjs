@@ -38,11 +38,27 @@ const TRACES = ["steady-64k", "steady-32k", "overcommit-32k", "game-32k"]
 const COMPACT_TWINS = { "poolgc-free": "poolgc-free-compact", "poolgc-gc": "poolgc-gc-compact" }
 const COMPACT_TRACES = ["overcommit-32k"]
 
-/** The systems for one trace: each poolgc system followed by its compacting twin where that runs. */
+/**
+ * Every poolgc allocation is zero-filled (MicroPython's gc_alloc clears too;
+ * DeviceScript's Buffer.alloc zeroes); the malloc peers hand out memory as it
+ * was. Their "-zero" twins zero the requested bytes after each allocation
+ * (calloc; @thi.ng's own `calloc`, `memory.fill` inside the WASM for TLSF),
+ * so poolgc can also be compared with a peer that does the same work. They
+ * run on the steady traces and the game (on the over-committed trace the
+ * failures, not the fill, set the pace); `--only` runs them anywhere.
+ */
+const ZERO_TWINS = { "thi.ng-malloc": "thi.ng-malloc-zero", "codemix-malloc": "codemix-malloc-zero", "as-tlsf": "as-tlsf-zero" }
+const ZERO_TRACES = ["steady-64k", "steady-32k", "game-32k"]
+
+/** The systems for one trace: each system followed by its compacting or zero-filling twin where that runs. */
 function systemsFor(trace, only) {
     if (only) return only
-    if (!COMPACT_TRACES.includes(trace)) return SYSTEMS
-    return SYSTEMS.flatMap(s => (COMPACT_TWINS[s] ? [s, COMPACT_TWINS[s]] : [s]))
+    return SYSTEMS.flatMap(s => {
+        const out = [s]
+        if (COMPACT_TWINS[s] && COMPACT_TRACES.includes(trace)) out.push(COMPACT_TWINS[s])
+        if (ZERO_TWINS[s] && ZERO_TRACES.includes(trace)) out.push(ZERO_TWINS[s])
+        return out
+    })
 }
 
 function parseArgs(argv) {

@@ -240,14 +240,17 @@ class ThingPool implements Sys {
     pool: MemPool
     u32: Uint32Array
     meta: number
-    constructor(region: number) {
+    /** calloc instead of malloc: the payload zeroed, as poolgc does. */
+    zero: boolean
+    constructor(region: number, zero: boolean) {
+        this.zero = zero
         const buf = new ArrayBuffer(region)
         this.pool = new MemPool({ buf })
         this.u32 = new Uint32Array(buf)
         this.meta = this.pool.stats().top
     }
     alloc(id: number, size: number, refs: number) {
-        return this.pool.malloc(size)
+        return this.zero ? this.pool.calloc(size) : this.pool.malloc(size)
     }
     link(p: number, slot: number, c: number) {
         this.u32[(p >> 2) + 1 + slot] = c
@@ -282,13 +285,20 @@ class ThingPool implements Sys {
 class CodemixMalloc implements Sys {
     a: any
     i32: Int32Array
-    constructor(region: number) {
+    u8: Uint8Array
+    /** The payload zeroed after each allocation (the package has no calloc), as poolgc does. */
+    zero: boolean
+    constructor(region: number, zero: boolean) {
         const buf = new ArrayBuffer(region)
         this.a = new Allocator(buf)
         this.i32 = new Int32Array(buf)
+        this.u8 = new Uint8Array(buf)
+        this.zero = zero
     }
     alloc(id: number, size: number) {
-        return this.a.alloc(size)
+        const p = this.a.alloc(size)
+        if (this.zero && p !== 0) this.u8.fill(0, p, p + size)
+        return p
     }
     link(p: number, slot: number, c: number) {
         this.i32[(p >> 2) + 1 + slot] = c
@@ -342,12 +352,15 @@ function asInstance(wasm: string, region: number, maxIds: number, managed: boole
 
 class AsTlsf implements Sys {
     x: any
-    constructor(region: number, t: Trace, wasm: string) {
+    /** tallocZero: the payload zeroed (memory.fill), as poolgc does. */
+    zero: boolean
+    constructor(region: number, t: Trace, wasm: string, zero: boolean) {
         this.x = asInstance(wasm, region, t.maxIds, false)
+        this.zero = zero
     }
     alloc(id: number, size: number) {
         try {
-            return this.x.talloc(size)
+            return this.zero ? this.x.tallocZero(size) : this.x.talloc(size)
         } catch (e) {
             if (e instanceof WebAssembly.RuntimeError) return 0
             throw e
@@ -441,11 +454,17 @@ function makeSys(name: string, t: Trace, wasm: string): Sys {
         case "poolgc-gc-compact":
             return new PoolGc(region, t, npools, true)
         case "thi.ng-malloc":
-            return new ThingPool(region)
+            return new ThingPool(region, false)
+        case "thi.ng-malloc-zero":
+            return new ThingPool(region, true)
         case "codemix-malloc":
-            return new CodemixMalloc(region)
+            return new CodemixMalloc(region, false)
+        case "codemix-malloc-zero":
+            return new CodemixMalloc(region, true)
         case "as-tlsf":
-            return new AsTlsf(region, t, wasm)
+            return new AsTlsf(region, t, wasm, false)
+        case "as-tlsf-zero":
+            return new AsTlsf(region, t, wasm, true)
         case "as-gc":
             return new AsGc(region, t, wasm)
     }

@@ -68,6 +68,12 @@ export function walk(): void {
 export function talloc(size: i32): usize {
   return heap.alloc(<usize>size)
 }
+/** TLSF with the payload zeroed, as calloc (and every poolgc allocation) does. */
+export function tallocZero(size: i32): usize {
+  const p = heap.alloc(<usize>size)
+  memory.fill(p, 0, <usize>size)
+  return p
+}
 export function tfree(p: usize): void {
   heap.free(p)
 }
