@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json FILE] [-- --vm] [-- --only a,b] [-- --traces a,b] [-- --runs N] [-- --no-vm-compact]`
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --vm] [-- --only a,b] [-- --traces a,b] [-- --runs N] [-- --rounds N] [-- --no-vm-compact]`
  *
  * 1. Bundles bench/main.ts (TypeScript, importing poolgc's sources) with
  *    esbuild into bench/.build/main.mjs, mapping `./platform` / `../platform`
@@ -62,7 +62,7 @@ function systemsFor(trace, only) {
 }
 
 function parseArgs(argv) {
-    const o = { quick: false, json: null, vm: false, only: null, traces: null, runs: 0, vmCompact: true }
+    const o = { quick: false, json: null, vm: false, only: null, traces: null, runs: 0, rounds: 1, vmCompact: true }
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i]
         if (a === "--quick") o.quick = true
@@ -71,10 +71,12 @@ function parseArgs(argv) {
         else if (a === "--only") o.only = argv[++i].split(",")
         else if (a === "--traces") o.traces = argv[++i].split(",")
         else if (a === "--runs") o.runs = Number(argv[++i])
+        else if (a === "--rounds") o.rounds = Number(argv[++i])
         else if (a === "--no-vm-compact") o.vmCompact = false
         else throw new Error("unknown option " + a)
     }
     if (!o.runs) o.runs = o.quick ? 3 : 7
+    if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error("--rounds needs a whole number of at least 1")
     return o
 }
 
@@ -140,6 +142,48 @@ function printNode(results) {
 }
 
 /**
+ * One result per trace and system from several rounds: ops/s median = the
+ * median of the rounds' medians, min/max over every run; `roundMedians` keeps
+ * each round's median (in round order) for the per-round ratios. The other
+ * figures (failures, free space, ...) are deterministic: every round's are
+ * the same, and a round that differs is an error.
+ */
+function mergeRounds(rounds) {
+    const out = []
+    for (const r0 of rounds[0]) {
+        const same = rounds.map(round => round.find(r => r.system === r0.system && r.trace === r0.trace)).filter(Boolean)
+        for (const r of same)
+            if (r.failed !== r0.failed || r.largestFree !== r0.largestFree)
+                throw new Error(`${r0.system} on ${r0.trace}: rounds disagree (failed ${r.failed} vs ${r0.failed}, largest free ${r.largestFree} vs ${r0.largestFree})`)
+        const meds = same.map(r => r.opsPerSec.median)
+        out.push({
+            ...r0,
+            opsPerSec: { median: median(meds), min: Math.min(...same.map(r => r.opsPerSec.min)), max: Math.max(...same.map(r => r.opsPerSec.max)) },
+            roundMedians: meds,
+        })
+    }
+    return out
+}
+
+function median(xs) {
+    const s = xs.slice().sort((x, y) => x - y)
+    const m = s.length >> 1
+    return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/** For each trace: poolgc-free's median over each system's in the same round, lowest and highest of the rounds. */
+function printRoundRatios(results) {
+    const lines = ["| trace | system | poolgc-free / this, each round | lowest | highest |", "| --- | --- | --- | ---: | ---: |"]
+    for (const r of results) {
+        const ref = results.find(x => x.trace === r.trace && x.system === "poolgc-free")
+        if (!ref || r === ref) continue
+        const ratios = r.roundMedians.map((m, k) => ref.roundMedians[k] / m)
+        lines.push(`| ${r.trace} | ${r.system} | ${ratios.map(x => x.toFixed(2)).join(" ")} | ${Math.min(...ratios).toFixed(2)} | ${Math.max(...ratios).toFixed(2)} |`)
+    }
+    return lines.join("\n")
+}
+
+/**
  * Before/after compaction: each poolgc system (autoCompact false) beside its
  * "-compact" twin (autoCompact true), same trace, same run of the benchmark.
  */
@@ -190,27 +234,36 @@ async function main() {
     await bundle("bench/serial.ts", "bench/.build/serial.mjs")
     await compileAs()
     const traces = o.traces || TRACES
-    const results = []
-    for (const trace of traces) {
-        for (const system of systemsFor(trace, o.only)) {
-            const p = spawnSync(
-                process.execPath,
-                [resolve(OUT, "main.mjs"), system, trace, String(o.runs), o.quick ? "1" : "0", resolve(OUT, "heap.wasm")],
-                { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 },
-            )
-            if (p.status !== 0) {
-                console.error(`${system} on ${trace} failed:\n${p.stderr}`)
-                process.exitCode = 1
-                continue
+    // with --rounds N every system runs N times, the rounds interleaved (system A, B, ...,
+    // then A, B, ... again), so a slow minute of a shared machine falls on every system alike
+    const rounds = []
+    for (let k = 0; k < o.rounds; k++) {
+        const round = []
+        for (const trace of traces) {
+            for (const system of systemsFor(trace, o.only)) {
+                const p = spawnSync(
+                    process.execPath,
+                    [resolve(OUT, "main.mjs"), system, trace, String(o.runs), o.quick ? "1" : "0", resolve(OUT, "heap.wasm")],
+                    { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 },
+                )
+                if (p.status !== 0) {
+                    console.error(`${system} on ${trace} failed:\n${p.stderr}`)
+                    process.exitCode = 1
+                    continue
+                }
+                const r = JSON.parse(p.stdout.trim().split("\n").pop())
+                round.push(r)
+                process.stderr.write(`  ${o.rounds > 1 ? `round ${k + 1}/${o.rounds} ` : ""}${trace} ${system}: ${fmt(r.opsPerSec.median)} ops/s\n`)
             }
-            const r = JSON.parse(p.stdout.trim().split("\n").pop())
-            results.push(r)
-            process.stderr.write(`  ${trace} ${system}: ${fmt(r.opsPerSec.median)} ops/s\n`)
         }
+        rounds.push(round)
     }
+    const results = o.rounds > 1 ? mergeRounds(rounds) : rounds[0]
     const m = machine()
-    console.log(`\nNode: ${m.node}, ${m.nproc} cores, ${m.cpu}; ${o.runs} timed runs each (+1 warm-up)${o.quick ? ", QUICK traces (20k ops)" : ""}\n`)
+    const each = o.rounds > 1 ? `${o.rounds} interleaved rounds of ${o.runs} timed runs (+1 warm-up) each; ops/s: the median of the rounds' medians, min and max over all runs` : `${o.runs} timed runs each (+1 warm-up)`
+    console.log(`\nNode: ${m.node}, ${m.nproc} cores, ${m.cpu}; ${each}${o.quick ? ", QUICK traces (20k ops)" : ""}\n`)
     console.log(printNode(results))
+    if (o.rounds > 1) console.log("\npoolgc-free / this, per round (lowest - highest of the rounds)\n\n" + printRoundRatios(results))
     const compaction = printCompaction(results)
     if (compaction) console.log("\nCompaction: autoCompact false (before) and true (after), same trace, same run\n\n" + compaction)
     const serial = serialCost()
