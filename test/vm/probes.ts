@@ -84,6 +84,26 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             for (let i = 1; i < 270; i += 3) pool.free(hs[i])
         }
     }
+    if (name === "alloc-40" || name === "alloc-40-end") {
+        // measurements like free-90 (not in PROBES): what one allocation costs the VM,
+        // over 40 allocations of 8, 40, 100 and 250 bytes (1-17 blocks). "alloc-40": into
+        // a heap of 120 objects with 60 holes of those sizes (first fit searches past
+        // the holes too small); "alloc-40-end": after 180 objects packed from the
+        // bottom (no hole: the fixed cost and a short search)
+        const pool = new Pool({ size: size, handles: 512 })
+        pool.disable()
+        const hs: number[] = []
+        const sizes = [8, 40, 100, 250]
+        for (let i = 0; i < 180; i++) {
+            hs.push(pool.bytes(sizes[i & 3]))
+            if (i % 40 === 0) await pause()
+        }
+        if (name === "alloc-40") for (let i = 0; i < 180; i += 3) pool.free(hs[i])
+        await pause()
+        return () => {
+            for (let i = 0; i < 40; i++) pool.bytes(sizes[i & 3])
+        }
+    }
     if (name === "alloc-fail-fragmented" || name === "alloc-fail-then-collect-async" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "meminfo-lines-packed" || name === "stats-fragmented") {
         const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         await buildChain(pool, true, pause)
