@@ -23,6 +23,7 @@ import os from "node:os"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
+import { INLINE_U16_FILES, inlineU16 } from "../host/inline-u16.mjs"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const OUT = resolve(ROOT, "bench/.build")
@@ -80,11 +81,15 @@ function parseArgs(argv) {
     return o
 }
 
-/** The same alias vitest.config.ts sets: the device seam becomes the Node seam. */
+/**
+ * What vitest.config.ts does: the device seam becomes the Node seam, and
+ * poolgc's u16 getAt/setAt become byte operations (host/inline-u16.mjs).
+ */
 const platformAlias = seam => ({
     name: "platform-alias",
     setup(build) {
         build.onResolve({ filter: /^\.{1,2}\/platform$/ }, () => ({ path: resolve(ROOT, seam) }))
+        build.onLoad({ filter: INLINE_U16_FILES }, args => ({ contents: inlineU16(readFileSync(args.path, "utf8")).code, loader: "ts" }))
     },
 })
 

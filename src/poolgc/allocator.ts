@@ -79,8 +79,8 @@ export function codeOf(buf: Buffer, blk: number): number {
  * fit may lie inside it.
  */
 export function findRun(buf: Buffer, n: number): number {
-    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
-    const hint = buf[H_HINT] | (buf[H_HINT + 1] << 8)
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const hint = buf.getAt(H_HINT, "u16")
     const last = (nb - 1) >> ROW_SHIFT
     let r = hint >> ROW_SHIFT
     let p = ATB + (nb >> 2) + r * ROW_ENTRY
@@ -145,8 +145,8 @@ function scanRow(buf: Buffer, r: number, n: number, nb: number, lead: number): n
  * hint's row (no free block lies below the hint), as findRun does upwards.
  */
 export function findRunTop(buf: Buffer, n: number): number {
-    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
-    const lo = (buf[H_HINT] | (buf[H_HINT + 1] << 8)) >> ROW_SHIFT
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const lo = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
     let r = (nb - 1) >> ROW_SHIFT
     let p = ATB + (nb >> 2) + r * ROW_ENTRY
     let run = 0 // free blocks just above row r
@@ -285,7 +285,7 @@ export function rowRuns(buf: Buffer, r: number, nb: number): number {
  * Pool constructor for all of them).
  */
 export function summariseRows(buf: Buffer, r0: number, r1: number): void {
-    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
+    const nb = buf.getAt(H_NBLOCKS, "u16")
     let p = rowTable(nb) + r0 * ROW_ENTRY
     for (let r = r0; r <= r1; r++) {
         const f = rowRuns(buf, r, nb)
@@ -331,19 +331,15 @@ function writeRun(buf: Buffer, s: number, n: number, code: number, tailByte: num
  */
 export function claimRun(buf: Buffer, s: number, n: number, head: number): void {
     writeRun(buf, s, n, head, 0xaa)
-    // (u16 fields as two bytes: see "Hot paths" in layout.ts)
-    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
-    const free = (buf[H_FREE] | (buf[H_FREE + 1] << 8)) - n
-    buf[H_FREE] = free
-    buf[H_FREE + 1] = free >> 8
-    if (free < (buf[H_MINFREE] | (buf[H_MINFREE + 1] << 8))) {
-        buf[H_MINFREE] = free
-        buf[H_MINFREE + 1] = free >> 8
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const free = buf.getAt(H_FREE, "u16") - n
+    buf.setAt(H_FREE, "u16", free)
+    if (free < buf.getAt(H_MINFREE, "u16")) {
+        buf.setAt(H_MINFREE, "u16", free)
     }
     // nothing free lies in [hint, s+n) when the run started at the hint
-    if ((buf[H_HINT] | (buf[H_HINT + 1] << 8)) === s) {
-        buf[H_HINT] = s + n
-        buf[H_HINT + 1] = (s + n) >> 8
+    if (buf.getAt(H_HINT, "u16") === s) {
+        buf.setAt(H_HINT, "u16", s + n)
     }
     // each row's part [a, z) of the run lay inside one free run of that row
     const e = s + n
@@ -384,13 +380,11 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
  */
 export function releaseRun(buf: Buffer, s: number, n: number, below?: number, above?: number): void {
     writeRun(buf, s, n, AT_FREE, 0)
-    const nb = buf[H_NBLOCKS] | (buf[H_NBLOCKS + 1] << 8)
-    const free = (buf[H_FREE] | (buf[H_FREE + 1] << 8)) + n
-    buf[H_FREE] = free
-    buf[H_FREE + 1] = free >> 8
-    if (s < (buf[H_HINT] | (buf[H_HINT + 1] << 8))) {
-        buf[H_HINT] = s
-        buf[H_HINT + 1] = s >> 8
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const free = buf.getAt(H_FREE, "u16") + n
+    buf.setAt(H_FREE, "u16", free)
+    if (s < buf.getAt(H_HINT, "u16")) {
+        buf.setAt(H_HINT, "u16", s)
     }
     const e = s + n
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY

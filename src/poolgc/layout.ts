@@ -18,13 +18,19 @@
  */
 
 /*
- * Hot paths (allocation, release, the search) read and write u16 fields as
- * two bytes, `buf[f] | (buf[f + 1] << 8)`, not with getAt/setAt: on the VM a
- * method call costs about four Buffer accesses, and in Node the calls are not
- * inlined once V8's budget for the function is spent (measured: the four
- * per-type counters cost 12 % of an allocation-and-release through
- * getAt/setAt in Node, ~1 % as bytes). A byte store keeps the low 8 bits on
- * both (the VM's devs_seq_set masks with 0xff). Elsewhere getAt/setAt stay.
+ * Hot paths (allocation, release, the search) read and write u16 fields with
+ * getAt/setAt and a constant format: on the VM that compiles to one
+ * load_buffer/store_buffer opcode, about 3 VM operations with its operands
+ * against 9 for `buf[f] | (buf[f + 1] << 8)` (`devs disasm`; measured with
+ * tools/step-probe.mjs: an allocation 1,093 -> 943 operations, a free()
+ * 805 -> 722). In Node those calls would go through host/platform.ts's shim,
+ * which V8 stops inlining once a function as large as Pool.alloc has spent
+ * its budget (half the speed, measured): so the Node builds (vitest.config.ts,
+ * bench/bench.mjs) rewrite them into exactly that byte form first
+ * (host/inline-u16.mjs). Their values stay in 0..0xffff and their offsets
+ * inside the pool, where the two forms agree. The u32 counters on those paths
+ * are updated by their low byte, and as a whole once in 256 (the carry): a
+ * byte increment is cheap on both.
  */
 
 /** Bytes in a block, the unit of allocation (as MicroPython on 32-bit MCUs). */

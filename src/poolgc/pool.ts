@@ -464,8 +464,8 @@ export class Pool {
         // this allocation and the caller rooting its result
         if (this.finalisers.due > 0) this.finalisers.run()
         const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
-        // (the fast path reads and writes u16 fields as two bytes: see "Hot paths" in layout.ts)
-        const depth = buf[H_DEPTH] | (buf[H_DEPTH + 1] << 8)
+        // (u16 fields through getAt/setAt, u32 counters by their low byte: see "Hot paths" in layout.ts)
+        const depth = buf.getAt(H_DEPTH, "u16")
         if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
         if (n > this.nblocks - this.data)
@@ -476,7 +476,7 @@ export class Pool {
         const auto = (flags & (F_AUTO | F_DRY)) === F_AUTO
         // bytes since the last collection are counted only while a threshold is set
         // (a u32 field; threshold() keeps it at most MAX_POOL, so its low half holds it)
-        const thresh = buf[H_THRESH] | (buf[H_THRESH + 1] << 8)
+        const thresh = buf.getAt(H_THRESH, "u16")
         if (auto) {
             if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) startCycle(buf)
             // a collection or compaction in progress advances with every allocation
@@ -544,35 +544,29 @@ export class Pool {
         // the payload is zeroed; the header's 8 bytes are all written below
         buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
         const e = this.htab + (slot << 1)
-        const last = (buf[e] | (buf[e + 1] << 8)) & MAX_GEN
+        const last = buf.getAt(e, "u16") & MAX_GEN
         const gen = last >= MAX_GEN ? 1 : last + 1
-        buf[e] = blk
-        buf[e + 1] = blk >> 8
-        if (slot + 1 === (buf[H_SCACHE] | (buf[H_SCACHE + 1] << 8))) {
+        buf.setAt(e, "u16", blk)
+        if (slot + 1 === buf.getAt(H_SCACHE, "u16")) {
             buf[H_SCACHE] = 0
             buf[H_SCACHE + 1] = 0
         }
         const slotBits = isLong ? slot | OF_LONG : slot
         buf[off + O_TYPE] = type
         buf[off + O_AUX] = aux
-        buf[off + O_SLOT] = slotBits
-        buf[off + O_SLOT + 1] = slotBits >> 8
-        buf[off + O_GEN] = gen
-        buf[off + O_GEN + 1] = gen >> 8
-        buf[off + O_LEN] = len
-        buf[off + O_LEN + 1] = len >> 8
+        buf.setAt(off + O_SLOT, "u16", slotBits)
+        buf.setAt(off + O_GEN, "u16", gen)
+        buf.setAt(off + O_LEN, "u16", len)
         // a u32 counter: its low byte, and the whole field once in 256 (the carry)
         if (buf[H_ALLOCS] < 255) buf[H_ALLOCS]++
         else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
         if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
         const tb = H_TBLOCKS + (type << 1)
-        const blocks = (buf[tb] | (buf[tb + 1] << 8)) + n
-        buf[tb] = blocks
-        buf[tb + 1] = blocks >> 8
+        const blocks = buf.getAt(tb, "u16") + n
+        buf.setAt(tb, "u16", blocks)
         const tc = H_TCOUNT + (type << 1)
-        const count = (buf[tc] | (buf[tc + 1] << 8)) + 1
-        buf[tc] = count
-        buf[tc + 1] = count >> 8
+        const count = buf.getAt(tc, "u16") + 1
+        buf.setAt(tc, "u16", count)
         const h = (gen << HANDLE_SHIFT) | slot
         if (depth > 0) this.pushRoot(h)
         return h
@@ -585,7 +579,7 @@ export class Pool {
      * so about half the allocations take the cached slot without a search.
      */
     private takeSlot(): number {
-        const c = this.buf[H_SCACHE] | (this.buf[H_SCACHE + 1] << 8)
+        const c = this.buf.getAt(H_SCACHE, "u16")
         return c > 0 ? c - 1 : this.findSlot()
     }
 
@@ -599,7 +593,7 @@ export class Pool {
     private findSlot(): number {
         const buf = this.buf
         const hcap = this.hcap
-        const from = buf[H_HHINT] | (buf[H_HHINT + 1] << 8)
+        const from = buf.getAt(H_HHINT, "u16")
         let lo = from < hcap ? from : 0
         let hi = hcap
         let found = -1
@@ -621,8 +615,7 @@ export class Pool {
             lo = 0
         }
         if (found >= 0) {
-            buf[H_HHINT] = found + 1
-            buf[H_HHINT + 1] = (found + 1) >> 8
+            buf.setAt(H_HHINT, "u16", found + 1)
         }
         return found
     }
@@ -660,23 +653,19 @@ export class Pool {
         const blk = off >> 4
         if (buf[H_PHASE] === PHASE_MARK) unqueue(buf, blk)
         const slot = h & 0xfff
-        // (u16 fields as two bytes: see "Hot paths" in layout.ts)
+        // (u16 fields through getAt/setAt: see "Hot paths" in layout.ts)
         const e = this.htab + (slot << 1)
-        buf[e] = buf[off + O_GEN]
-        buf[e + 1] = buf[off + O_GEN + 1] | (SLOT_FREE >> 8)
-        buf[H_SCACHE] = slot + 1
-        buf[H_SCACHE + 1] = (slot + 1) >> 8
-        const n = ((buf[off + O_LEN] | (buf[off + O_LEN + 1] << 8)) + OBJ_HEADER + BLOCK - 1) >> 4
+        buf.setAt(e, "u16", buf.getAt(off + O_GEN, "u16") | SLOT_FREE)
+        buf.setAt(H_SCACHE, "u16", slot + 1)
+        const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
         releaseRun(buf, blk, n)
         if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
         const tb = H_TBLOCKS + (buf[off + O_TYPE] << 1)
-        const blocks = (buf[tb] | (buf[tb + 1] << 8)) - n
-        buf[tb] = blocks
-        buf[tb + 1] = blocks >> 8
+        const blocks = buf.getAt(tb, "u16") - n
+        buf.setAt(tb, "u16", blocks)
         const tc = tb + (H_TCOUNT - H_TBLOCKS)
-        const count = (buf[tc] | (buf[tc + 1] << 8)) - 1
-        buf[tc] = count
-        buf[tc + 1] = count >> 8
+        const count = buf.getAt(tc, "u16") - 1
+        buf.setAt(tc, "u16", count)
         if (buf[H_FREES] < 255) buf[H_FREES]++
         else buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
     }
@@ -700,8 +689,8 @@ export class Pool {
         if (slot >= this.hcap) throw new HandleError("not a handle of this pool: " + h)
         const buf = this.buf
         const at = this.htab + (slot << 1)
-        const e = buf[at] | (buf[at + 1] << 8)
-        if (e & SLOT_FREE || (buf[(e << 4) + O_GEN] | (buf[(e << 4) + O_GEN + 1] << 8)) !== h >> HANDLE_SHIFT)
+        const e = buf.getAt(at, "u16")
+        if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> HANDLE_SHIFT)
             throw new HandleError("stale handle " + h + ": its object was freed")
         // During a sweep, an unmarked head not yet swept is garbage already: it was
         // unreachable when marking ended, and so is everything it references, which
