@@ -31,6 +31,11 @@
  *   memcpy (measured: forward byte propagation below 512 bytes, memmove from 512
  *   up; devices' memcpy may differ again). Here: RangeError. An overlapping copy
  *   to a lower offset is a forward memcpy, which gives the memmove result (as Node).
+ * The Node builds (vitest.config.ts, bench/bench.mjs) also rewrite poolgc's
+ * `getAt(off, "u16")` / `setAt(off, "u16", v)` with a pure offset into byte
+ * operations before this shim sees them (`host/inline-u16.mjs`: V8 does not
+ * inline this shim into functions as large as the allocator's); the shim serves
+ * every other call.
  * Not covered (native indexing, not shimmable): the VM truncates `buf[1.5]` to
  * `buf[1]` (Node: undefined), throws RangeError on `buf[length] = x` (Node ignores
  * it) and stores +-Infinity via `buf[i] = v` as 1 (Node: 0). And `slice()`:
@@ -137,8 +142,8 @@ function getAt(this: Buffer, offset: number, fmt: string): number {
     // Fast path for what poolgc does all the time: an unsigned format at a
     // non-negative integer offset inside the buffer. Same results as the full
     // shim (test/seam.test.ts compares both with the VM). Kept this small so
-    // V8 inlines it into the allocator's hot loops: a call per header field
-    // was ~15 % of poolgc's time in Node (BENCHMARKS.md).
+    // V8 can inline it into small functions; the allocator's u16 fields do not
+    // come here at all in Node (host/inline-u16.mjs rewrites them).
     if ((offset >>> 0) === offset) {
         if (fmt === "u16") {
             if (offset + 2 <= this.length) return this[offset] | (this[offset + 1] << 8)

@@ -2,7 +2,9 @@
  * The platform seam, device side. poolgc's allocator and collector import only
  * this module for what differs between the DeviceScript VM and Node.js; the
  * Node.js twin is `host/platform.ts`, which vitest substitutes for this file and
- * which also gives Node's Buffer the VM's getAt/setAt/blitAt/fillAt.
+ * which also gives Node's Buffer the VM's getAt/setAt/blitAt/fillAt; before Node
+ * runs poolgc's modules, `host/inline-u16.mjs` rewrites their u16 getAt/setAt
+ * into byte operations (speed only: see "Hot paths" in poolgc/layout.ts).
  * `test/vm/seam.vm.ts` and `test/seam.test.ts` prove the two behave alike.
  */
 import * as ds from "@devicescript/core"
