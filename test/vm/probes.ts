@@ -54,6 +54,27 @@ async function finish(pool: Pool, pause: Pause) {
     while (!pool.collectStep(500)) await pause()
 }
 
+/** The object sizes of the measurement probes' heaps: 1, 3, 7 and 17 blocks. */
+const MIXED_SIZES = [8, 40, 100, 250]
+
+/**
+ * A heap for the measurement probes: `count` objects of MIXED_SIZES in turn,
+ * packed from the bottom (automatic collection off); with `holes`, every
+ * third one (from the first) freed again.
+ */
+async function mixedHeap(size: number, count: number, holes: boolean, pause: Pause): Promise<{ pool: Pool; hs: number[] }> {
+    const pool = new Pool({ size: size, handles: 512 })
+    pool.disable()
+    const hs: number[] = []
+    for (let i = 0; i < count; i++) {
+        hs.push(pool.bytes(MIXED_SIZES[i & 3]))
+        if (i % 40 === 0) await pause()
+    }
+    if (holes) for (let i = 0; i < count; i += 3) pool.free(hs[i])
+    await pause()
+    return { pool, hs }
+}
+
 /**
  * Builds the shape for probe `name` in a pool of `size` bytes (default the
  * largest) and returns its operation. A probe name may end in ":<budget>" to
@@ -70,18 +91,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         // not a worst case (not in PROBES, so the step-limit test does not run it): a
         // measurement, for tools/step-probe.mjs, of what one free() costs the VM, over 90
         // frees of objects of 1-17 blocks, each merging with a free run below it
-        const pool = new Pool({ size: size, handles: 512 })
-        pool.disable()
-        const hs: number[] = []
-        const sizes = [8, 40, 100, 250]
-        for (let i = 0; i < 270; i++) {
-            hs.push(pool.bytes(sizes[i & 3]))
-            if (i % 40 === 0) await pause()
-        }
-        for (let i = 0; i < 270; i += 3) pool.free(hs[i])
-        await pause()
+        const m = await mixedHeap(size, 270, true, pause)
         return () => {
-            for (let i = 1; i < 270; i += 3) pool.free(hs[i])
+            for (let i = 1; i < 270; i += 3) m.pool.free(m.hs[i])
         }
     }
     if (name === "alloc-40" || name === "alloc-40-end") {
@@ -90,18 +102,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         // a heap of 120 objects with 60 holes of those sizes (first fit searches past
         // the holes too small); "alloc-40-end": after 180 objects packed from the
         // bottom (no hole: the fixed cost and a short search)
-        const pool = new Pool({ size: size, handles: 512 })
-        pool.disable()
-        const hs: number[] = []
-        const sizes = [8, 40, 100, 250]
-        for (let i = 0; i < 180; i++) {
-            hs.push(pool.bytes(sizes[i & 3]))
-            if (i % 40 === 0) await pause()
-        }
-        if (name === "alloc-40") for (let i = 0; i < 180; i += 3) pool.free(hs[i])
-        await pause()
+        const m = await mixedHeap(size, 180, name === "alloc-40", pause)
         return () => {
-            for (let i = 0; i < 40; i++) pool.bytes(sizes[i & 3])
+            for (let i = 0; i < 40; i++) m.pool.bytes(MIXED_SIZES[i & 3])
         }
     }
     if (name === "alloc-fail-fragmented" || name === "alloc-fail-then-collect-async" || name === "alloc-fail-noauto" || name === "step-fragmented" || name === "alloc-last-fragmented" || name === "meminfo-fragmented" || name === "meminfo-lines-packed" || name === "stats-fragmented") {
