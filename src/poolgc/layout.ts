@@ -23,7 +23,7 @@
  * load_buffer/store_buffer opcode, about 3 VM operations with its operands
  * against 9 for `buf[f] | (buf[f + 1] << 8)` (`devs disasm`; measured with
  * tools/step-probe.mjs: an allocation 1,093 -> 943 operations, a free()
- * 805 -> 722). In Node those calls would go through host/platform.ts's shim,
+ * 805 -> 713). In Node those calls would go through host/platform.ts's shim,
  * which V8 stops inlining once a function as large as Pool.alloc has spent
  * its budget (half the speed, measured): so the Node builds (vitest.config.ts,
  * bench/bench.mjs) rewrite them into exactly that byte form first

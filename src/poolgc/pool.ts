@@ -547,10 +547,7 @@ export class Pool {
         const last = buf.getAt(e, "u16") & MAX_GEN
         const gen = last >= MAX_GEN ? 1 : last + 1
         buf.setAt(e, "u16", blk)
-        if (slot + 1 === buf.getAt(H_SCACHE, "u16")) {
-            buf[H_SCACHE] = 0
-            buf[H_SCACHE + 1] = 0
-        }
+        if (slot + 1 === buf.getAt(H_SCACHE, "u16")) buf.setAt(H_SCACHE, "u16", 0)
         const slotBits = isLong ? slot | OF_LONG : slot
         buf[off + O_TYPE] = type
         buf[off + O_AUX] = aux
