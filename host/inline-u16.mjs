@@ -40,7 +40,7 @@ export function isPure(expr) {
     if (!PURE_CHARS.test(expr)) return false
     // no call: a name (or a number) directly followed by "("
     if (/[\w$]\s*\(/.test(expr)) return false
-    // no assignment or increment: "=" only inside comparisons, which are not pure here either
+    // no increment or decrement (assignments and comparisons have "=", which PURE_CHARS rejects)
     if (/\+\+|--/.test(expr)) return false
     // balanced parentheses
     let depth = 0
