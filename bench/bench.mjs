@@ -24,6 +24,7 @@ import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
 import { INLINE_U16_FILES, inlineU16 } from "../host/inline-u16.mjs"
+import { median } from "./median.mjs"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const OUT = resolve(ROOT, "bench/.build")
@@ -168,12 +169,6 @@ function mergeRounds(rounds) {
         })
     }
     return out
-}
-
-function median(xs) {
-    const s = xs.slice().sort((x, y) => x - y)
-    const m = s.length >> 1
-    return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 /** For each trace: poolgc-free's median over each system's in the same round, lowest and highest of the rounds. */

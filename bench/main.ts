@@ -13,6 +13,7 @@ import { MemPool } from "@thi.ng/malloc"
 import Allocator from "malloc"
 import { Pool } from "../src/poolgc/pool"
 import { MemoryError } from "../src/poolgc/errors"
+import { median } from "./median.mjs"
 import { benchTraces, OP_ALLOC, OP_DROP, OP_FREE, OP_LINK, OP_UNLINK, TraceGen, TraceSpec } from "./traces"
 
 /** A trace as flat records: op, a, b, c. */
@@ -522,12 +523,6 @@ function replay(sys: Sys, t: Trace, countFrag: boolean): RunResult {
         }
     }
     return { ms: performance.now() - t0, failed, fragFailed }
-}
-
-function median(xs: number[]): number {
-    const s = xs.slice().sort((x, y) => x - y)
-    const m = s.length >> 1
-    return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 function main() {

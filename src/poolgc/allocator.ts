@@ -334,13 +334,9 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") - n
     buf.setAt(H_FREE, "u16", free)
-    if (free < buf.getAt(H_MINFREE, "u16")) {
-        buf.setAt(H_MINFREE, "u16", free)
-    }
+    if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
     // nothing free lies in [hint, s+n) when the run started at the hint
-    if (buf.getAt(H_HINT, "u16") === s) {
-        buf.setAt(H_HINT, "u16", s + n)
-    }
+    if (buf.getAt(H_HINT, "u16") === s) buf.setAt(H_HINT, "u16", s + n)
     // each row's part [a, z) of the run lay inside one free run of that row
     const e = s + n
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
@@ -383,9 +379,7 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") + n
     buf.setAt(H_FREE, "u16", free)
-    if (s < buf.getAt(H_HINT, "u16")) {
-        buf.setAt(H_HINT, "u16", s)
-    }
+    if (s < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", s)
     const e = s + n
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {

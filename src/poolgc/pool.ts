@@ -559,11 +559,9 @@ export class Pool {
         else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
         if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
         const tb = H_TBLOCKS + (type << 1)
-        const blocks = buf.getAt(tb, "u16") + n
-        buf.setAt(tb, "u16", blocks)
+        buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
         const tc = H_TCOUNT + (type << 1)
-        const count = buf.getAt(tc, "u16") + 1
-        buf.setAt(tc, "u16", count)
+        buf.setAt(tc, "u16", buf.getAt(tc, "u16") + 1)
         const h = (gen << HANDLE_SHIFT) | slot
         if (depth > 0) this.pushRoot(h)
         return h
@@ -611,9 +609,7 @@ export class Pool {
             hi = lo
             lo = 0
         }
-        if (found >= 0) {
-            buf.setAt(H_HHINT, "u16", found + 1)
-        }
+        if (found >= 0) buf.setAt(H_HHINT, "u16", found + 1)
         return found
     }
 
@@ -658,11 +654,9 @@ export class Pool {
         releaseRun(buf, blk, n)
         if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
         const tb = H_TBLOCKS + (buf[off + O_TYPE] << 1)
-        const blocks = buf.getAt(tb, "u16") - n
-        buf.setAt(tb, "u16", blocks)
+        buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
         const tc = tb + (H_TCOUNT - H_TBLOCKS)
-        const count = buf.getAt(tc, "u16") - 1
-        buf.setAt(tc, "u16", count)
+        buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
         if (buf[H_FREES] < 255) buf[H_FREES]++
         else buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
     }
