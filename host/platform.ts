@@ -58,6 +58,39 @@ export function nextSlice(): Promise<void> {
     return new Promise(resolve => setImmediate(resolve))
 }
 
+/**
+ * The VM's step limit has no Node.js counterpart: 0 means "none", and
+ * poolgc's meter (poolgc/meter.ts) then only counts. Tests that check the
+ * meter give it a limit of their own (meter.limit).
+ */
+export const STEP_LIMIT = 0
+
+/**
+ * The VM's run stamp (its clock, which moves only across a suspension) has
+ * no use here: atNextSuspension's event-loop callback is exact. Always 0.
+ */
+export function runStamp(): number {
+    return 0
+}
+
+let pendingFn: (() => void) | null = null
+
+/**
+ * Calls `fn` once when the running code next yields to the event loop (the
+ * Node.js stand-in for the next suspension of the running fiber). A second
+ * call before the first has run replaces its function.
+ */
+export function atNextSuspension(fn: () => void): void {
+    const first = pendingFn === null
+    pendingFn = fn
+    if (first)
+        setImmediate(() => {
+            const f = pendingFn
+            pendingFn = null
+            if (f) f()
+        })
+}
+
 type Fmt = { size: number; kind: "u" | "i" | "f"; lo: number; hi: number }
 const FORMATS: Record<string, Fmt> = {
     u8: { size: 1, kind: "u", lo: 0, hi: 0xff },

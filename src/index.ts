@@ -5,6 +5,6 @@
  */
 export { Pool } from "./poolgc/pool"
 export type { Handle, PoolOptions, PoolStats, RecordKind } from "./poolgc/pool"
-export { PoolError, MemoryError, HandleError, ArgumentError, CorruptionError } from "./poolgc/errors"
+export { PoolError, MemoryError, HandleError, ArgumentError, CorruptionError, StepLimitError } from "./poolgc/errors"
 export { Verifier, verifyPool } from "./poolgc/verify"
 export { BLOCK, TYPE_LETTERS, TYPE_NAMES } from "./poolgc/layout"

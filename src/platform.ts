@@ -24,3 +24,55 @@ export function now(): number {
 export async function nextSlice(): Promise<void> {
     await ds.sleep(0)
 }
+
+/**
+ * Bytecode operations a fiber may run between two suspensions before the VM
+ * panics (DEVS_MAX_STEPS, devs_internal.h; the count starts again each time
+ * a fiber is resumed, vm_main.c).
+ */
+export const STEP_LIMIT = 128 * 1024
+
+/**
+ * A value that stays the same while a fiber runs and changes only across a
+ * suspension: the VM's clock, which it reads when it resumes a fiber
+ * (devs_fiber_run syncs it). Equal values do not prove there was none.
+ */
+export function runStamp(): number {
+    return ds.millis()
+}
+
+let watcher: ds.Fiber = null
+let watcherIdle = false
+let pending: () => void = null
+
+/** The watcher fiber: runs `pending` each time it is resumed, then suspends again. */
+async function watch() {
+    while (true) {
+        const fn = pending
+        pending = null
+        if (fn !== null) fn()
+        watcherIdle = true
+        await ds.suspend<void>()
+    }
+}
+
+/**
+ * Calls `fn` once, as soon as the running fiber suspends, before it or any
+ * other fiber that waits on time runs again. A fiber resumed with
+ * `resume()` gets wake time 1, "in the past" (impl_fiber.c), so the
+ * scheduler, which runs the waiting fiber with the earliest wake time
+ * (fibers.c, devs_fiber_wake_some), runs the watcher first. Only fibers
+ * woken by a packet or an awaited event may come before it: for them the
+ * call comes late, which errs on the safe side (see poolgc/meter.ts).
+ * A second call before the first has run replaces its function.
+ */
+export function atNextSuspension(fn: () => void): void {
+    pending = fn
+    if (watcher === null) {
+        // a new fiber runs at the next scheduling point, as a resumed one does
+        watcher = watch.start()
+    } else if (watcherIdle) {
+        watcherIdle = false
+        watcher.resume(undefined)
+    }
+}

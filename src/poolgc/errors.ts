@@ -55,3 +55,16 @@ export class CorruptionError extends PoolError {
         this.name = "CorruptionError"
     }
 }
+
+/**
+ * poolgc has used its share of the VM's step limit since the running fiber
+ * last suspended: one more operation could make the VM panic (InfiniteLoop)
+ * and restart the device. Nothing changed. `await` a suspension (e.g.
+ * `await ds.sleep(0)`) and retry. See meter.ts for the rule.
+ */
+export class StepLimitError extends PoolError {
+    constructor(message: string) {
+        super(message)
+        this.name = "StepLimitError"
+    }
+}

@@ -23,7 +23,8 @@
 import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, summariseRows } from "./allocator"
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
-import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError } from "./errors"
+import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
+import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_LINE, C_WALK, meter, MIN_STEP, pause, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -109,7 +110,7 @@ import {
     T_RECORD,
     T_STRING,
 } from "./layout"
-import { now, nextSlice } from "../platform"
+import { now } from "../platform"
 
 /** A reference to a pool object. 0 is the null handle. */
 export type Handle = number
@@ -309,12 +310,16 @@ export class Pool {
     private readonly htab: number
     private readonly hcap: number
     private readonly budget: number
+    /** What a search of the whole table is charged (meter.ts). */
+    private readonly searchOps: number
     private readonly rootNames: string[] = []
     private readonly kinds: RecordKind[] = []
     private pauseMs = 0
     private gcMs = 0
     private asyncRunning = false
     private readonly finalisers = new Finalisers()
+    /** Whether the last runStep() got fewer units than it asked for (the meter had no more). */
+    private clamped = false
     /** The dump whose walk is in progress, if any (see memmap.ts). */
     private dumping: Dump = null
     /** Dumps' map rows run-length packed (packedMap). */
@@ -351,6 +356,7 @@ export class Pool {
         this.data = data
         this.htab = htab
         this.hcap = hcap
+        this.searchOps = ((nb + (1 << ROW_SHIFT) - 1) >> ROW_SHIFT) * C_ROW
         buf.setAt(H_MAGIC, "u32", MAGIC)
         buf.setAt(H_NBLOCKS, "u16", nb)
         buf.setAt(H_DATA, "u16", data)
@@ -430,6 +436,7 @@ export class Pool {
 
     /** Declares a record kind with named reference fields. Up to 255 kinds a pool. */
     defineRecord(name: string, fields: string[]): RecordKind {
+        charge(C_ACCESS, "defineRecord()")
         if (typeof name !== "string" || name.length === 0) throw new ArgumentError("record kind needs a name")
         if (!fields || fields.length < 1 || fields.length > 255) throw new ArgumentError("record kind " + name + " needs 1 to 255 fields")
         for (let i = 0; i < fields.length; i++) {
@@ -460,6 +467,10 @@ export class Pool {
      */
     private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle, long?: boolean): Handle {
         const buf = this.buf
+        // the fixed part now; the searches and collection steps as they run (meter.ts)
+        const m = meter
+        m.used += C_ALLOC
+        if (m.used > m.next) m.over(C_ALLOC, "an allocation")
         // finalisers found due by an earlier operation run first: never between
         // this allocation and the caller rooting its result
         if (this.finalisers.due > 0) this.finalisers.run()
@@ -483,22 +494,27 @@ export class Pool {
             if (buf[H_PHASE] !== PHASE_IDLE) {
                 if (pin) shade(buf, pin)
                 if (pin2) shade(buf, pin2)
-                this.runStep(this.budget)
+                this.runStep(this.budget, this.searchOps * 3)
             }
         }
         let blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+        this.searched(blk, n, isLong)
         let slot = blk < 0 ? -1 : this.takeSlot()
         if (auto && (blk < 0 || slot < 0)) {
+            this.clamped = false
             const free = buf.getAt(H_FREE, "u16")
             const frees = buf.getAt(H_FREES, "u32")
             const work0 = buf.getAt(H_GCWORK, "u32")
             startCycle(buf)
             if (pin) shade(buf, pin)
             if (pin2) shade(buf, pin2)
-            this.runStep(this.budget)
+            this.runStep(this.budget, this.searchOps * 3)
             // search again only if the collection freed something
             if (buf.getAt(H_FREES, "u32") !== frees) {
-                if (buf.getAt(H_FREE, "u16") > free || blk < 0) blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                if (buf.getAt(H_FREE, "u16") > free || blk < 0) {
+                    blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                    this.searched(blk, n, isLong)
+                }
                 slot = blk < 0 ? -1 : this.takeSlot()
             }
             // enough free in total, but in pieces: compact with what the collection
@@ -511,8 +527,9 @@ export class Pool {
                 const phase = buf[H_PHASE]
                 if (phase === PHASE_IDLE) {
                     startCompaction(buf)
-                    if (left > 0 && this.runStep(left)) {
+                    if (left > 0 && this.runStep(left, this.searchOps * 2)) {
                         blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                        this.searched(blk, n, isLong)
                         slot = blk < 0 ? -1 : this.takeSlot()
                     }
                 } else if (phase === PHASE_MARK || phase === PHASE_SWEEP) {
@@ -526,12 +543,17 @@ export class Pool {
             // without collecting, which moves objects and frees none
             // (half a budget: this allocation has searched the whole table once and will again)
             startCompaction(buf)
-            if (this.runStep((this.budget >> 1) - (this.nblocks >> 3))) {
+            if (this.runStep((this.budget >> 1) - (this.nblocks >> 3), this.searchOps * 2)) {
                 blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                this.searched(blk, n, isLong)
                 slot = blk < 0 ? -1 : this.takeSlot()
             }
         }
-        if (blk < 0 || slot < 0) throw this.outOfMemory(len, n, blk >= 0)
+        if (blk < 0 || slot < 0) {
+            // a collection the meter cut short might have made room: not out of memory yet
+            if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * UNIT_OPS)
+            throw this.outOfMemory(len, n, blk >= 0)
+        }
 
         // born marked while a collection could still free it
         const phase = buf[H_PHASE]
@@ -565,6 +587,17 @@ export class Pool {
         const h = (gen << HANDLE_SHIFT) | slot
         if (depth > 0) this.pushRoot(h)
         return h
+    }
+
+    /**
+     * Charges a search that returned `blk` for `n` blocks to the meter:
+     * C_ROW for each row of the table it walked, from the hint's row up to
+     * the row the run ends in (from the last row down, for a long-lived one).
+     */
+    private searched(blk: number, n: number, isLong: boolean): void {
+        const last = (this.nblocks - 1) >> ROW_SHIFT
+        const hint = this.buf.getAt(H_HINT, "u16") >> ROW_SHIFT
+        meter.used += (blk < 0 ? last - hint + 1 : isLong ? last - (blk >> ROW_SHIFT) + 1 : ((blk + n - 1) >> ROW_SHIFT) - hint + 1) * C_ROW
     }
 
     /**
@@ -642,6 +675,7 @@ export class Pool {
     /** Frees `h`'s object and its handle slot. */
     private release(h: Handle): void {
         const off = this.head(h)
+        charge(C_FREE, "free()")
         const buf = this.buf
         const blk = off >> 4
         if (buf[H_PHASE] === PHASE_MARK) unqueue(buf, blk)
@@ -675,6 +709,9 @@ export class Pool {
      * null, made-up or stale handle. Every access goes through here.
      */
     private head(h: Handle): number {
+        const m = meter
+        m.used += C_ACCESS
+        if (m.used > m.next) m.over(C_ACCESS, "a pool access")
         if (!isInt(h) || h <= 0) throw new HandleError("not a handle: " + h)
         const slot = h & 0xfff
         if (slot >= this.hcap) throw new HandleError("not a handle of this pool: " + h)
@@ -705,6 +742,7 @@ export class Pool {
             this.head(h)
             return true
         } catch (e) {
+            if (e instanceof StepLimitError) throw e
             return false
         }
     }
@@ -982,6 +1020,7 @@ export class Pool {
      * default places from the bottom up. Returns the setting.
      */
     longLived(on?: boolean): boolean {
+        charge(C_CALL, "longLived()")
         return this.flag(F_LONG, on, "longLived")
     }
 
@@ -1036,6 +1075,7 @@ export class Pool {
 
     /** Makes `h` a named root: it and everything it references stay alive. */
     setRoot(name: string, h: Handle): void {
+        charge(C_ACCESS, "setRoot()")
         if (typeof name !== "string" || name.length === 0) throw new ArgumentError("root name must be a non-empty string")
         this.head(h)
         let i = this.rootNames.indexOf(name)
@@ -1051,6 +1091,7 @@ export class Pool {
 
     /** The handle held by named root `name`. */
     getRoot(name: string): Handle {
+        charge(C_ACCESS, "getRoot()")
         const i = this.rootNames.indexOf(name)
         if (i < 0) throw new ArgumentError("no root named " + name)
         return this.buf.getAt(this.buf.getAt(H_NAMED, "u16") + (i << 2), "u32")
@@ -1058,11 +1099,13 @@ export class Pool {
 
     /** True if a root named `name` is set. */
     hasRoot(name: string): boolean {
+        charge(C_ACCESS, "hasRoot()")
         return this.rootNames.indexOf(name) >= 0
     }
 
     /** Removes named root `name` (Python's `del`): its object may become a phantom. */
     delRoot(name: string): void {
+        charge(C_ACCESS, "delRoot()")
         const i = this.rootNames.indexOf(name)
         if (i < 0) throw new ArgumentError("no root named " + name)
         this.rootNames[i] = null
@@ -1074,6 +1117,7 @@ export class Pool {
      * the root stack. Returns the mark to pass to leave().
      */
     enter(): number {
+        charge(C_CALL, "enter()")
         const buf = this.buf
         buf.setAt(H_DEPTH, "u16", buf.getAt(H_DEPTH, "u16") + 1)
         return buf.getAt(H_SP, "u16")
@@ -1081,6 +1125,7 @@ export class Pool {
 
     /** Closes the scope opened by the enter() that returned `mark`, unrooting its temporaries. */
     leave(mark: number): void {
+        charge(C_CALL, "leave()")
         const buf = this.buf
         const depth = buf.getAt(H_DEPTH, "u16")
         if (depth === 0) throw new ArgumentError("leave() without enter()")
@@ -1111,14 +1156,49 @@ export class Pool {
     // ------------------------------------------------------------------
     // collection
 
-    private runStep(budget: number): boolean {
+    /**
+     * One collection (or compaction) step of at most `budget` units, and at
+     * most what the meter has left, keeping `reserveOps` for what the caller
+     * does after it; none at all when nothing is left (returns false). The
+     * work done is charged to the meter.
+     */
+    private runStep(budget: number, reserveOps: number): boolean {
+        const units = meter.units(budget, reserveOps + C_STEP)
+        this.clamped = units < budget
+        if (units <= 0) return false
+        const buf = this.buf
+        const work0 = buf.getAt(H_GCWORK, "u32")
         const t0 = now()
-        const done = step(this.buf, budget, this.dumping)
+        const done = step(buf, units, this.dumping)
+        meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * UNIT_OPS
         const ms = now() - t0
         this.gcMs += ms
         if (done) this.pauseMs = ms
         this.finalisers.check(this.buf, this.htab)
         return done
+    }
+
+    /**
+     * A step of an asynchronous operation, which runs right after one of its
+     * own suspensions: a budget's work, or what the meter has left (after a
+     * suspension it is below ARM_AT: room for thousands of units), charged.
+     */
+    private asyncStep(seen: Dump): boolean {
+        const buf = this.buf
+        const work0 = buf.getAt(H_GCWORK, "u32")
+        const done = step(buf, meter.units(this.budget, C_STEP), seen)
+        meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * UNIT_OPS
+        return done
+    }
+
+    /**
+     * Throws StepLimitError unless the meter has room for a step of
+     * `budget` units (or MIN_STEP, if fewer): a public step that can do
+     * nothing would leave a caller's `while (!collect())` spinning.
+     */
+    private roomToStep(budget: number, what: string): void {
+        const want = budget < MIN_STEP ? budget : MIN_STEP
+        if (meter.units(want, C_STEP + C_CALL) < want) throw meter.refusal(what, C_STEP + want * UNIT_OPS)
     }
 
     /**
@@ -1129,8 +1209,9 @@ export class Pool {
      */
     collect(): boolean {
         if (this.asyncRunning) return false
+        this.roomToStep(this.budget, "collect()")
         startCycle(this.buf)
-        const done = this.runStep(this.budget)
+        const done = this.runStep(this.budget, C_CALL)
         this.finalise()
         return done
     }
@@ -1145,15 +1226,16 @@ export class Pool {
      */
     compact(collect?: boolean): boolean {
         if (this.asyncRunning) return false
+        this.roomToStep(this.budget, "compact()")
         this.requestCompaction(collect !== false)
-        const done = this.runStep(this.budget)
+        const done = this.runStep(this.budget, C_CALL)
         this.finalise()
         return done
     }
 
     /** compact(), spread over VM slices as collectAsync() does. Always completes. */
     async compactAsync(collect?: boolean): Promise<void> {
-        while (this.asyncRunning) await nextSlice()
+        while (this.asyncRunning) await pause()
         await this.runAsync(collect === false ? ASYNC_COMPACT : ASYNC_COLLECT_COMPACT)
     }
 
@@ -1165,17 +1247,17 @@ export class Pool {
         const buf = this.buf
         this.asyncRunning = true
         try {
-            await nextSlice()
+            await pause()
             const t0 = now()
             if (mode === ASYNC_COLLECT) startCycle(buf)
             else {
                 // a compaction already under way may have left holes behind it (free() below its target): finish it first
-                if (buf[H_PHASE] >= PHASE_COMPACT) while (!step(buf, this.budget, this.dumping)) await nextSlice()
+                if (buf[H_PHASE] >= PHASE_COMPACT) while (!this.asyncStep(this.dumping)) await pause()
                 this.requestCompaction(mode === ASYNC_COLLECT_COMPACT)
             }
-            while (!step(buf, this.budget, this.dumping)) {
+            while (!this.asyncStep(this.dumping)) {
                 this.finalisers.check(buf, this.htab)
-                await nextSlice()
+                await pause()
             }
             this.pauseMs = now() - t0
             this.gcMs += this.pauseMs
@@ -1207,6 +1289,7 @@ export class Pool {
      * tries again (default on). With an argument, sets it; returns the setting.
      */
     autoCompact(on?: boolean): boolean {
+        charge(C_CALL, "autoCompact()")
         return this.flag(F_AUTOCOMPACT, on, "autoCompact")
     }
 
@@ -1216,6 +1299,7 @@ export class Pool {
      * A dump already started keeps the form it started with.
      */
     packedMap(on?: boolean): boolean {
+        charge(C_CALL, "packedMap()")
         if (on === true || on === false) this.packed = on
         else if (on !== undefined) throw new ArgumentError("packedMap takes true or false, got " + on)
         return this.packed
@@ -1238,7 +1322,7 @@ export class Pool {
     async collectAsync(): Promise<void> {
         if (this.asyncRunning) {
             // one collection at a time: wait for the one running
-            while (this.asyncRunning) await nextSlice()
+            while (this.asyncRunning) await pause()
             return
         }
         await this.runAsync(ASYNC_COLLECT)
@@ -1252,24 +1336,28 @@ export class Pool {
     collectStep(budget: number): boolean {
         intArg(budget, "budget", 1, 1000000)
         if (this.asyncRunning) return false
+        this.roomToStep(budget, "collectStep()")
         startCycle(this.buf)
-        const done = this.runStep(budget)
+        const done = this.runStep(budget, C_CALL)
         this.finalise()
         return done
     }
 
     /** Re-enables automatic collection (gc.enable()). */
     enable(): void {
+        charge(C_CALL, "enable()")
         this.buf[H_FLAGS] |= F_AUTO
     }
 
     /** Disables automatic collection; collect() still works (gc.disable()). */
     disable(): void {
+        charge(C_CALL, "disable()")
         this.buf[H_FLAGS] &= ~F_AUTO
     }
 
     /** True when automatic collection is on. */
     isEnabled(): boolean {
+        charge(C_CALL, "isEnabled()")
         return (this.buf[H_FLAGS] & F_AUTO) !== 0
     }
 
@@ -1282,6 +1370,7 @@ export class Pool {
      * the setting.
      */
     threshold(bytes?: number): number {
+        charge(C_CALL, "threshold()")
         if (bytes !== undefined) {
             this.buf.setAt(H_THRESH, "u32", intArg(bytes, "threshold", 0, MAX_POOL))
             // bytes are counted only while a threshold is set: from now, or from the next collection
@@ -1292,6 +1381,7 @@ export class Pool {
 
     /** Bytes free (gc.mem_free()). */
     memFree(): number {
+        charge(C_CALL, "memFree()")
         return this.buf.getAt(H_FREE, "u16") << 4
     }
 
@@ -1302,6 +1392,7 @@ export class Pool {
 
     /** Every statistic in one object. Walks the allocation table once. */
     stats(): PoolStats {
+        charge(C_STATS + this.nblocks * C_STATS_BLOCK, "stats()")
         const buf = this.buf
         const fr = [0, 0, 0, 0]
         freeRuns(buf, fr)
@@ -1336,6 +1427,7 @@ export class Pool {
 
     /** Starts the low-water mark (`minFree`) again from the free bytes now. */
     resetMinFree(): void {
+        charge(C_CALL, "resetMinFree()")
         this.buf.setAt(H_MINFREE, "u16", this.buf.getAt(H_FREE, "u16"))
     }
 
@@ -1350,11 +1442,13 @@ export class Pool {
      * lines instead of console.log. One dump at a time: a second call waits.
      */
     async memInfo(verbose?: boolean, sink?: (line: string) => void): Promise<void> {
-        while (this.dumping !== null) await nextSlice()
+        while (this.dumping !== null) await pause()
         const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false, this.packed)
         this.dumping = dump
         try {
-            while (!dump.walk(this.buf, WALK_BYTES)) await nextSlice()
+            await roomFor(C_WALK)
+            while (!dump.walk(this.buf, WALK_BYTES)) await pause()
+            meter.used += C_WALK
         } finally {
             this.dumping = null
         }
@@ -1366,9 +1460,10 @@ export class Pool {
         let k = 0
         let line = dump.next()
         while (line !== null) {
-            if (++k % LINES_PER_SLICE === 0) await nextSlice()
+            if (++k % LINES_PER_SLICE === 0) await pause()
             if (sink) sink(line)
             else console.log(line)
+            meter.used += C_LINE
             line = dump.next()
         }
     }
@@ -1382,28 +1477,30 @@ export class Pool {
      * slices; other collections wait until it is done. Returns the figures.
      */
     async phantoms(verbose?: boolean, sink?: (line: string) => void): Promise<PhantomReport> {
-        while (this.asyncRunning || this.dumping !== null) await nextSlice()
+        while (this.asyncRunning || this.dumping !== null) await pause()
         const buf = this.buf
         let dump: Dump = null
         this.asyncRunning = true
         try {
-            await nextSlice()
+            await pause()
             // finish whatever is in progress (it may free the phantoms: that is its job)
-            while (!step(buf, this.budget, this.dumping)) await nextSlice()
+            while (!this.asyncStep(this.dumping)) await pause()
             this.finalisers.check(buf, this.htab)
             buf[H_FLAGS] |= F_DRY
             startCycle(buf)
             while (buf[H_PHASE] !== PHASE_HOLD) {
-                step(buf, this.budget, null)
-                if (buf[H_PHASE] !== PHASE_HOLD) await nextSlice()
+                this.asyncStep(null)
+                if (buf[H_PHASE] !== PHASE_HOLD) await pause()
             }
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
             dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true, this.packed)
             this.dumping = dump
             // (one walk slice costs about what a collection step does: they take turns, not a slice together)
-            while (!dump.walk(buf, WALK_BYTES)) await nextSlice()
+            await roomFor(C_WALK)
+            while (!dump.walk(buf, WALK_BYTES)) await pause()
+            meter.used += C_WALK
             this.dumping = null
-            while (!step(buf, this.budget, null)) await nextSlice()
+            while (!this.asyncStep(null)) await pause()
         } finally {
             // (nothing above throws; were it interrupted, the next collect() would finish the dry cycle)
             this.dumping = null
@@ -1437,12 +1534,12 @@ export class Pool {
         const v = this.verifier()
         // suspend first, as collectAsync() does: the caller may have used most of this slice
         // (DeviceScript has no do-while)
-        await nextSlice()
+        await pause()
         while (!v.run(u)) {
             // a pool that changes in every slice would keep the check from ever ending
             if (v.restarts >= VERIFY_RESTARTS)
                 throw new PoolError("verifyAsync() started again " + v.restarts + " times: the pool changed between its slices each time; call it where the program does not allocate, free or collect meanwhile")
-            await nextSlice()
+            await pause()
         }
     }
 
@@ -1460,6 +1557,7 @@ export class Pool {
 
     /** Name of the record kind with id `id` (for the map writer and tools). */
     kindName(id: number): string {
+        charge(C_CALL, "kindName()")
         const k = this.kinds[id - 1]
         return k ? k.name : "?"
     }

@@ -54,6 +54,9 @@ async function finish(pool: Pool, pause: Pause) {
     while (!pool.collectStep(500)) await pause()
 }
 
+/** Calls a measurement probe "each-<operation>" makes. */
+const EACH = 20
+
 /** The object sizes of the measurement probes' heaps: 1, 3, 7 and 17 blocks. */
 const MIXED_SIZES = [8, 40, 100, 250]
 
@@ -87,6 +90,38 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
+    if (name.indexOf("each-") === 0) {
+        // measurements (not in PROBES): EACH calls of one cheap operation, for the
+        // meter's charges (src/poolgc/meter.ts): ops / EACH is what one call costs
+        const pool = new Pool({ size: size })
+        const bmp = pool.bitmap(32, 32, 8)
+        pool.setRoot("bmp", bmp)
+        const l = pool.list(8)
+        pool.setRoot("l", l)
+        const x = pool.number(5)
+        pool.setRoot("x", x)
+        const kind = pool.defineRecord("K", ["a", "b"])
+        const rec = pool.record(kind)
+        pool.setRoot("rec", rec)
+        await pause()
+        const op = name.slice(5)
+        if (op === "setPixel") return () => { for (let i = 0; i < EACH; i++) pool.setPixel(bmp, 3, 4, 7) }
+        if (op === "getPixel") return () => { for (let i = 0; i < EACH; i++) pool.getPixel(bmp, 3, 4) }
+        if (op === "getByte") return () => { for (let i = 0; i < EACH; i++) pool.getByte(bmp, 9) }
+        if (op === "setByte") return () => { for (let i = 0; i < EACH; i++) pool.setByte(bmp, 9, 1) }
+        if (op === "push-pop") return () => { for (let i = 0; i < EACH; i++) { pool.push(l, x); pool.pop(l) } }
+        if (op === "get") return () => { for (let i = 0; i < EACH; i++) pool.get(l, 0) }
+        if (op === "setField") return () => { for (let i = 0; i < EACH; i++) pool.setField(rec, "b", x) }
+        if (op === "getField") return () => { for (let i = 0; i < EACH; i++) pool.getField(rec, "b") }
+        if (op === "number") return () => { for (let i = 0; i < EACH; i++) pool.number(i) }
+        if (op === "free") return () => { for (let i = 0; i < EACH; i++) pool.free(pool.number(i)) }
+        if (op === "roots") return () => { for (let i = 0; i < EACH; i++) { pool.setRoot("r", x); pool.getRoot("r") } }
+        if (op === "isLive") return () => { for (let i = 0; i < EACH; i++) pool.isLive(x) }
+        if (op === "memFree") return () => { for (let i = 0; i < EACH; i++) pool.memFree() }
+        if (op === "getNumber") return () => { for (let i = 0; i < EACH; i++) pool.getNumber(x) }
+        if (op === "empty") return () => { for (let i = 0; i < EACH; i++) {} }
+        throw new Error("unknown probe " + name)
+    }
     if (name === "free-90") {
         // not a worst case (not in PROBES, so the step-limit test does not run it): a
         // measurement, for tools/step-probe.mjs, of what one free() costs the VM, over 90

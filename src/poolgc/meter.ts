@@ -1,0 +1,173 @@
+/**
+ * The slice meter: how many VM operations poolgc has spent since the running
+ * fiber last suspended, so that no sequence of pool calls, however tight the
+ * caller's loop, can run the fiber into the VM's step limit (131,072
+ * operations between suspensions, then an uncatchable InfiniteLoop panic).
+ *
+ * Every public operation charges an upper bound of what it costs the VM
+ * (measured with tools/step-probe.mjs; the constants below) before it does
+ * its work; bounded work (a collection or compaction step, a verify) gets at
+ * most the units that are left. When a charge would take the total over
+ * SHARE, the operation throws StepLimitError instead, having changed
+ * nothing, and so does every further one until the fiber suspends.
+ *
+ * The rule, for users: poolgc itself spends at most SHARE + UNCHECKED
+ * operations between two suspensions of a fiber; the rest of the slice
+ * (at least 131,072 - SHARE - UNCHECKED = STEP_LIMIT - 110,000) is the
+ * caller's own.
+ *
+ * The count restarts at the next suspension: the first charge above ARM_AT
+ * asks the platform (atNextSuspension) to reset it then; a charge that finds
+ * the clock moved since (runStamp: it only moves across a suspension) resets
+ * it too. Below ARM_AT the
+ * count carries over a suspension, which only ever overstates. The VM counts
+ * per fiber run and poolgc counts for all fibers together: also an
+ * overstatement, never an understatement.
+ */
+import { atNextSuspension, nextSlice, runStamp, STEP_LIMIT } from "../platform"
+import { StepLimitError } from "./errors"
+
+/** The most VM operations poolgc lets itself spend between two suspensions. */
+export const SHARE = 96000
+/**
+ * The most poolgc spends past a check before the next one (a search of the
+ * whole table, the error message's largest-run count): charged afterwards,
+ * so the total can pass SHARE by at most this much.
+ */
+export const UNCHECKED = 14000
+/** Below this, the count is not worth a reset (and costs nothing to keep). */
+export const ARM_AT = 4000
+/** VM operations one collector or compactor work unit costs at most. */
+export const UNIT_OPS = 40
+/** A public step (collect(), collectStep()...) that cannot have this many units throws StepLimitError. */
+export const MIN_STEP = 16
+
+/** The meter itself: one for the whole program, as the VM's limit is per fiber, not per pool. */
+export class Meter {
+    /** Operations charged since the count last started. */
+    used = 0
+    /** The level above which a charge calls over(): ARM_AT, then the limit. */
+    next = ARM_AT
+    /** poolgc's share of a slice: SHARE on the VM, 0 (no limit, count only) in Node unless a test sets one. */
+    limit = STEP_LIMIT > 0 ? SHARE : 0
+    /** Whether a reset is due at the next suspension. */
+    armed = false
+    /** runStamp() when the reset was asked for. */
+    since = 0
+
+    /**
+     * Called by a charge that took `used` above `next`: brings the count up
+     * to date (sync), then lets the charge stand if it is within the limit,
+     * or takes it back and throws StepLimitError.
+     */
+    over(cost: number, what: string): void {
+        if (this.limit === 0) {
+            // Node without a test limit: nothing to guard
+            this.next = 1e15
+            return
+        }
+        this.used -= cost
+        this.sync()
+        if (this.used + cost > this.limit) throw this.refusal(what, cost)
+        this.used += cost
+        if (!this.armed && this.used > ARM_AT) this.arm()
+    }
+
+    /**
+     * Brings the count up to date: starts it again if the clock moved since
+     * the reset was asked for (the fiber has suspended since; the watcher may
+     * not have run yet, when a fiber woken at the same time came first), and
+     * asks for the reset once the count is past ARM_AT.
+     */
+    sync(): void {
+        if (this.armed) {
+            if (runStamp() !== this.since) this.reset()
+        } else if (this.used > ARM_AT) this.arm()
+    }
+
+    /** Asks for the count to start again at the next suspension. */
+    arm(): void {
+        this.armed = true
+        this.next = this.limit
+        this.since = runStamp()
+        atNextSuspension(resetMeter)
+    }
+
+    /** The StepLimitError for `what`, which needs `cost` more operations (the reset is asked for). */
+    refusal(what: string, cost: number): StepLimitError {
+        if (!this.armed) this.arm()
+        return new StepLimitError(
+            "poolgc has used about " + this.used + " of the VM's " + STEP_LIMIT + " operations since this fiber last suspended; " + what + " needs up to " + cost + " more: await a suspension (await ds.sleep(0)) and retry"
+        )
+    }
+
+    /**
+     * Collector work units that fit in what is left of the share, keeping
+     * `reserveOps` for what the caller still does after them; at most `want`.
+     */
+    units(want: number, reserveOps: number): number {
+        if (this.limit === 0) return want
+        this.sync()
+        const left = ((this.limit - this.used - reserveOps) / UNIT_OPS) | 0
+        return left < want ? (left > 0 ? left : 0) : want
+    }
+
+    /** Starts the count again: the fiber has suspended. */
+    reset(): void {
+        this.used = 0
+        this.next = ARM_AT
+        this.armed = false
+    }
+}
+
+/** The program's meter. */
+export const meter = new Meter()
+
+function resetMeter(): void {
+    meter.reset()
+}
+
+/** Charges `cost` operations for `what` (see Meter.over for when it throws). */
+export function charge(cost: number, what: string): void {
+    const m = meter
+    m.used += cost
+    if (m.used > m.next) m.over(cost, what)
+}
+
+/**
+ * For asynchronous operations, which never throw StepLimitError: suspends
+ * first when `ops` more operations would take poolgc past its share. After
+ * its own suspension the count starts again at once.
+ */
+export async function roomFor(ops: number): Promise<void> {
+    const m = meter
+    if (m.limit > 0 && m.used + ops > m.limit) await pause()
+}
+
+/** poolgc's own suspension (`await ds.sleep(0)` on the VM): the count starts again after it. */
+export async function pause(): Promise<void> {
+    await nextSlice()
+    meter.reset()
+}
+
+// What each kind of call is charged, in VM operations: upper bounds of what
+// tools/step-probe.mjs measured (README, "The VM's limits"; the margins there).
+/** A call that reads or sets a header field or two. */
+export const C_CALL = 60
+/** Resolving a handle (every accessor does it) and what an accessor does after. */
+export const C_ACCESS = 300
+/** An allocation's fixed part: everything but its searches and collection steps. */
+export const C_ALLOC = 1200
+/** A search, per row of the allocation table it walks (a row scan included). */
+export const C_ROW = 250
+/** Releasing an object (free(); its handle is charged apart). */
+export const C_FREE = 1000
+/** A collection or compaction step's fixed part (its units are charged apart). */
+export const C_STEP = 400
+/** stats(): the fixed part, and per block of the pool (the walk of the table). */
+export const C_STATS = 2000
+export const C_STATS_BLOCK = 24
+/** A slice of a dump's walk of the table (memInfo, phantoms). */
+export const C_WALK = 50000
+/** A line of a dump, formatted and printed. */
+export const C_LINE = 1800
