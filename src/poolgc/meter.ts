@@ -17,12 +17,13 @@
  * caller's own.
  *
  * The count restarts at the next suspension: the first charge above ARM_AT
- * asks the platform (atNextSuspension) to reset it then; a charge that finds
- * the clock moved since (runStamp: it only moves across a suspension) resets
- * it too. Below ARM_AT the
- * count carries over a suspension, which only ever overstates. The VM counts
- * per fiber run and poolgc counts for all fibers together: also an
- * overstatement, never an understatement.
+ * asks the platform (atNextSuspension) to reset it then. And every
+ * CHECK_EVERY charged operations a charge looks at the clock (runStamp: it
+ * only moves across a suspension); if it moved, only what was charged since
+ * the last look can belong to this run, and the count drops to that. Below
+ * ARM_AT the count carries over a suspension, which only ever overstates.
+ * The VM counts per fiber run and poolgc counts for all fibers together:
+ * also an overstatement, never an understatement.
  */
 import { atNextSuspension, nextSlice, runStamp, STEP_LIMIT } from "../platform"
 import { StepLimitError } from "./errors"
@@ -37,6 +38,8 @@ export const SHARE = 96000
 export const UNCHECKED = 14000
 /** Below this, the count is not worth a reset (and costs nothing to keep). */
 export const ARM_AT = 4000
+/** How often, in charged operations, a charge looks at the clock (Meter.refresh). */
+export const CHECK_EVERY = 4000
 /** VM operations one collector or compactor work unit costs at most. */
 export const UNIT_OPS = 40
 /** A public step (collect(), collectStep()...) that cannot have this many units throws StepLimitError. */
@@ -46,19 +49,22 @@ export const MIN_STEP = 16
 export class Meter {
     /** Operations charged since the count last started. */
     used = 0
-    /** The level above which a charge calls over(): ARM_AT, then the limit. */
+    /** The level above which a charge calls over(): ARM_AT, then every CHECK_EVERY up to the limit. */
     next = ARM_AT
     /** poolgc's share of a slice: SHARE on the VM, 0 (no limit, count only) in Node unless a test sets one. */
     limit = STEP_LIMIT > 0 ? SHARE : 0
     /** Whether a reset is due at the next suspension. */
     armed = false
-    /** runStamp() when the reset was asked for. */
+    /** runStamp() at the last check. */
     since = 0
+    /** `used` at the last check. */
+    mark = 0
 
     /**
-     * Called by a charge that took `used` above `next`: brings the count up
-     * to date (sync), then lets the charge stand if it is within the limit,
-     * or takes it back and throws StepLimitError.
+     * Called by a charge that took `used` above `next` (every CHECK_EVERY
+     * operations or so): brings the count up to date (refresh), then lets the
+     * charge stand if it is within the limit, or takes it back and throws
+     * StepLimitError.
      */
     over(cost: number, what: string): void {
         if (this.limit === 0) {
@@ -66,30 +72,34 @@ export class Meter {
             this.next = 1e15
             return
         }
-        this.used -= cost
-        this.sync()
-        if (this.used + cost > this.limit) throw this.refusal(what, cost)
-        this.used += cost
+        this.refresh()
+        if (this.used > this.limit) {
+            this.used -= cost
+            throw this.refusal(what, cost)
+        }
+        this.mark = this.used
         if (!this.armed && this.used > ARM_AT) this.arm()
+        this.next = this.used + CHECK_EVERY < this.limit ? this.used + CHECK_EVERY : this.limit
     }
 
     /**
-     * Brings the count up to date: starts it again if the clock moved since
-     * the reset was asked for (the fiber has suspended since; the watcher may
-     * not have run yet, when a fiber woken at the same time came first), and
-     * asks for the reset once the count is past ARM_AT.
+     * If the clock moved since the last check, the fiber has suspended since
+     * then (the watcher may not have run yet: at its first start it can come
+     * after a fiber woken at the same time), so only what was charged after
+     * that check can belong to this run: the count drops to that.
      */
-    sync(): void {
-        if (this.armed) {
-            if (runStamp() !== this.since) this.reset()
-        } else if (this.used > ARM_AT) this.arm()
+    refresh(): void {
+        const stamp = runStamp()
+        if (stamp !== this.since) {
+            this.used -= this.mark
+            this.mark = 0
+            this.since = stamp
+        }
     }
 
     /** Asks for the count to start again at the next suspension. */
     arm(): void {
         this.armed = true
-        this.next = this.limit
-        this.since = runStamp()
         atNextSuspension(resetMeter)
     }
 
@@ -107,7 +117,8 @@ export class Meter {
      */
     units(want: number, reserveOps: number): number {
         if (this.limit === 0) return want
-        this.sync()
+        this.refresh()
+        this.mark = this.used
         const left = ((this.limit - this.used - reserveOps) / UNIT_OPS) | 0
         return left < want ? (left > 0 ? left : 0) : want
     }
@@ -115,6 +126,7 @@ export class Meter {
     /** Starts the count again: the fiber has suspended. */
     reset(): void {
         this.used = 0
+        this.mark = 0
         this.next = ARM_AT
         this.armed = false
     }
@@ -157,11 +169,13 @@ export const C_CALL = 60
 /** Resolving a handle (every accessor does it) and what an accessor does after. */
 export const C_ACCESS = 300
 /** An allocation's fixed part: everything but its searches and collection steps. */
-export const C_ALLOC = 1200
+export const C_ALLOC = 850
 /** A search, per row of the allocation table it walks (a row scan included). */
 export const C_ROW = 250
 /** Releasing an object (free(); its handle is charged apart). */
-export const C_FREE = 1000
+export const C_FREE = 500
+/** A pixel access, beyond C_ACCESS. */
+export const C_PIXEL = 160
 /** A collection or compaction step's fixed part (its units are charged apart). */
 export const C_STEP = 400
 /** stats(): the fixed part, and per block of the pool (the walk of the table). */
@@ -171,3 +185,5 @@ export const C_STATS_BLOCK = 24
 export const C_WALK = 50000
 /** A line of a dump, formatted and printed. */
 export const C_LINE = 1800
+/** Debug mode: an allocation's check of the poison, per block it reads. */
+export const C_POISON_BLOCK = 40

@@ -24,7 +24,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_LINE, C_WALK, meter, MIN_STEP, pause, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -349,6 +349,8 @@ export class Pool {
         const data = layout[4]
         if (data + 1 > nb) throw new ArgumentError("pool of " + size + " bytes is too small for its tables (" + data * BLOCK + " bytes)")
 
+        // the table set-up below reads and writes every row summary
+        charge(C_ALLOC + (nb >> ROW_SHIFT) * C_ROW, "new Pool()")
         const buf = Buffer.alloc(size)
         this.buf = buf
         this.size = size
@@ -558,7 +560,11 @@ export class Pool {
         // born marked while a collection could still free it
         const phase = buf[H_PHASE]
         const black = phase === PHASE_MARK || phase === PHASE_HOLD || (phase === PHASE_SWEEP && blk >= buf.getAt(H_CURSOR, "u16"))
-        if (flags & F_POISON) checkPoison(buf, blk, n)
+        if (flags & F_POISON) {
+            // (at most 2 * POISON_CHECK blocks are read)
+            meter.used += (n < 2 * POISON_CHECK ? n : 2 * POISON_CHECK) * C_POISON_BLOCK
+            checkPoison(buf, blk, n)
+        }
         if (phase >= PHASE_COMPACT) compactAbortIfInGap(buf, blk, n)
         if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
@@ -839,6 +845,8 @@ export class Pool {
     /** Byte offset and bit shift of pixel (x, y); checks the bounds. */
     private pixel(h: Handle, x: number, y: number): number[] {
         const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        // (a pixel access costs more than the access head() charged: the array below)
+        meter.used += C_PIXEL
         const buf = this.buf
         intArg(x, "pixel x", 0, buf.getAt(p + BM_WIDTH, "u16") - 1)
         intArg(y, "pixel y", 0, buf.getAt(p + BM_HEIGHT, "u16") - 1)

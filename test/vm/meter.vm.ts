@@ -46,8 +46,9 @@ async function chainPool(garbage: boolean, size: number): Promise<Pool> {
     return pool
 }
 
-// small objects, unrooted: the automatic collection frees them as the pool fills
-{
+// each group in a function of its own, so that its pool is garbage for the VM after it
+async function small() {
+    // small objects, unrooted: the automatic collection frees them as the pool fills
     const pool = new Pool()
     await scenario("number", () => {
         pool.number(1)
@@ -57,8 +58,10 @@ async function chainPool(garbage: boolean, size: number): Promise<Pool> {
     await scenario("setPixel", () => {
         pool.setPixel(bmp, 3, 4, 7)
     })
+    const raw = pool.bytes(64)
+    pool.setRoot("raw", raw)
     await scenario("getByte", () => {
-        pool.getByte(bmp, 9)
+        pool.getByte(raw, 9)
     })
     const l = pool.list(8)
     pool.setRoot("l", l)
@@ -86,7 +89,7 @@ async function chainPool(garbage: boolean, size: number): Promise<Pool> {
 }
 
 // the issue's case: 10,000 small objects in a tight loop; awaiting only when told to
-{
+async function tight() {
     const pool = new Pool()
     await ds.sleep(0)
     let made = 0
@@ -105,7 +108,7 @@ async function chainPool(garbage: boolean, size: number): Promise<Pool> {
 }
 
 // the worst shapes: the fully fragmented chain at 32 KiB
-{
+async function fragmented() {
     const pool = await chainPool(true, 32768)
     const big = pool.stats().largestFree
     await scenario("alloc-fail-fragmented", () => {
@@ -143,7 +146,7 @@ async function chainPool(garbage: boolean, size: number): Promise<Pool> {
     while (i < CALLER_ITERS) i++
     console.log("scenario collect-then-fail: " + n + " failing allocations, then " + stopped)
 }
-{
+async function collecting() {
     // a collection in progress: every allocation advances it (the issue: 3-4 panicked)
     const pool = await chainPool(false, 32768)
     pool.delRoot("chain")
@@ -160,7 +163,7 @@ async function chainPool(garbage: boolean, size: number): Promise<Pool> {
         pool.collect()
     })
 }
-{
+async function hugeBudget() {
     const pool = new Pool({ size: 32768, handles: 2048, budget: 1000000 })
     await buildChain(pool, false, pause)
     await pause()
@@ -168,5 +171,10 @@ async function chainPool(garbage: boolean, size: number): Promise<Pool> {
         pool.collect()
     })
 }
+await small()
+await tight()
+await fragmented()
+await collecting()
+await hugeBudget()
 console.log("meter done")
 ds.restart()
