@@ -36,21 +36,28 @@ afterAll(() => {
 function flash(args: string[], { stopAt, timeoutMs = 180000, lock = true }: { stopAt?: RegExp; timeoutMs?: number; lock?: boolean } = {}) {
     const run = () =>
         new Promise<{ status: number | null; stdout: string; stderr: string; stopped: boolean }>(res => {
-            const child = spawn(process.execPath, ["tools/flash.mjs", ...args], { cwd: dir })
+            // its own process group, so a kill reaches the CLI it runs too
+            const child = spawn(process.execPath, ["tools/flash.mjs", ...args], { cwd: dir, detached: true })
+            const kill = () => {
+                try {
+                    process.kill(-child.pid!, "SIGKILL")
+                } catch {}
+            }
             let stdout = ""
             let stderr = ""
             let stopped = false
-            const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+            const timer = setTimeout(kill, timeoutMs)
             child.stdout.on("data", d => {
                 stdout += d
                 if (stopAt && !stopped && stopAt.test(stdout)) {
                     stopped = true
-                    child.kill("SIGKILL")
+                    kill()
                 }
             })
             child.stderr.on("data", d => (stderr += d))
             child.on("close", status => {
                 clearTimeout(timer)
+                kill() // whatever of the group is left
                 res({ status, stdout, stderr, stopped })
             })
         })
