@@ -69,8 +69,14 @@ import { withSimLock } from "./lock.mjs"
 
 export { withSimLock }
 
-/** The project root: this file lives in `<root>/sim/`. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+/**
+ * The project whose programs run: this file's `<root>/sim/`, or, for a project
+ * that has poolgc installed as a library (bin `poolgc-sim`), the directory in
+ * POOLGC_PROJECT_ROOT. The CLI and devsconfig.json are that project's.
+ */
+export const PROJECT_ROOT = process.env.POOLGC_PROJECT_ROOT
+    ? resolve(process.env.POOLGC_PROJECT_ROOT)
+    : resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const CLI = resolve(PROJECT_ROOT, "node_modules/@devicescript/cli/devicescript")
 const PREFIX = "WASM> "
 const SIM_HOST = "127.0.0.1"

@@ -2,11 +2,12 @@ import { spawnSync } from "node:child_process"
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import Ajv from "ajv"
 import { describe, expect, test } from "vitest"
 import { DEFAULT_BAUD } from "../monitor/sources/serial.mjs"
 import { BOARD_VENDORS } from "../monitor/sources/ports.mjs"
 import { runSim } from "../sim/runner.mjs"
-import { HEADROOM_SHARE, loadBoards, MODULE, renderModule } from "../tools/boards.mjs"
+import { BOARDS_DIR, HEADROOM_SHARE, loadBoards, MODULE, renderModule, SETTINGS_FILE } from "../tools/boards.mjs"
 import { flashPlan, parseArgs } from "../tools/flash.mjs"
 
 const ROOT = join(__dirname, "..")
@@ -18,6 +19,58 @@ describe("board configurations", () => {
     test("one board file per supported chip: Pico, Pico W, ESP32, ESP32-C3, ESP32-S2, ESP32-S3", () => {
         expect(boards.map(b => b.json.archId).sort()).toEqual(["esp32", "esp32c3", "esp32s2", "esp32s3", "rp2040", "rp2040w"])
         for (const b of boards) expect(b.id).toMatch(/^poolgc_\w+$/)
+    })
+
+    test("every board file passes DeviceScript's own board schema for its chip (no keys of poolgc's in it)", () => {
+        const ajv = new Ajv({ allErrors: true, strict: false })
+        const schemas = join(ROOT, "test/fixtures/devicescript-schemas")
+        const validators: Record<string, ReturnType<typeof ajv.compile>> = {}
+        for (const b of boards) {
+            const name = /\/boards\/((?:esp32|rp2040)deviceconfig\.schema\.json)$/.exec(b.json.$schema)?.[1]
+            expect(name, `${b.id}: $schema ${b.json.$schema}`).toBeDefined()
+            validators[name!] ??= ajv.compile(JSON.parse(readFileSync(join(schemas, name!), "utf8")))
+            const validate = validators[name!]
+            const ok = validate(b.json)
+            expect(ok, `${b.id}: ${ajv.errorsText(validate.errors)}`).toBe(true)
+        }
+        expect(Object.keys(validators).sort()).toEqual(["esp32deviceconfig.schema.json", "rp2040deviceconfig.schema.json"])
+        // the schema is strict: a key of poolgc's own in a board file fails it
+        const withOwnKey = { ...boards[0].json, $poolgc: { pool: 1024 } }
+        const strict = validators[/\w+\.schema\.json$/.exec(withOwnKey.$schema)![0]]
+        expect(strict(withOwnKey)).toBe(false)
+        expect(ajv.errorsText(strict.errors)).toContain("must NOT have additional properties")
+    })
+
+    test("poolgc's settings file: one entry per board file; a $poolgc section, a missing or an extra entry is refused, naming the file", () => {
+        const settings = JSON.parse(readFileSync(join(BOARDS_DIR, SETTINGS_FILE), "utf8")).boards
+        expect(Object.keys(settings).sort()).toEqual(boards.map(b => b.id))
+        const dir = mkdtempSync(join(tmpdir(), "poolgc-settings-"))
+        try {
+            const copy = () => {
+                rmSync(dir, { recursive: true, force: true })
+                cpSync(BOARDS_DIR, dir, { recursive: true })
+            }
+            const edit = (f: string, change: (j: any) => void) => {
+                const j = JSON.parse(readFileSync(join(dir, f), "utf8"))
+                change(j)
+                writeFileSync(join(dir, f), JSON.stringify(j))
+            }
+            copy()
+            expect(loadBoards(dir).map(b => b.poolgc)).toEqual(boards.map(b => b.poolgc))
+            edit("poolgc_pico.board.json", j => (j.$poolgc = settings.poolgc_pico))
+            expect(() => loadBoards(dir)).toThrow(/poolgc_pico\.board\.json: a \$poolgc section/)
+            copy()
+            edit(SETTINGS_FILE, j => delete j.boards.poolgc_esp32s2)
+            expect(() => loadBoards(dir)).toThrow(/poolgc-boards\.json: no settings for board poolgc_esp32s2/)
+            copy()
+            edit(SETTINGS_FILE, j => (j.boards.poolgc_uno = settings.poolgc_pico))
+            expect(() => loadBoards(dir)).toThrow(/settings for poolgc_uno, but there is no poolgc_uno\.board\.json/)
+            copy()
+            edit(SETTINGS_FILE, j => (j.boards.poolgc_pico.pool = 1000))
+            expect(() => loadBoards(dir)).toThrow(/poolgc-boards\.json: poolgc_pico: pool 1000: a multiple of 1024/)
+        } finally {
+            rmSync(dir, { recursive: true, force: true })
+        }
     })
 
     test("pool sizes: multiples of 1024, at most the 32 KiB the step-limit test covers; 40 KB only on the ESP32-S2", () => {
