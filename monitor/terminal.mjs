@@ -241,7 +241,8 @@ function wrapItems(title, items, width) {
         len += 2 + it.text.length
     }
     lines.push(line)
-    return lines
+    // an item longer than a line by itself wraps under the first item
+    return lines.flatMap(l => wrap(l, width, indent + "  "))
 }
 
 /**
@@ -259,7 +260,7 @@ export function legend(color, width) {
         },
         ...PALETTE.filter(s => s.char === "?").map(s => ({ text: `${s.char} ${s.name}`, shown: paint(color, codes(s), s.char) + ` ${s.name}` })),
         { text: "= rest of an object", shown: "= rest of an object" },
-        ...[`(one character: one ${BLOCK}-byte block; B = bytes, KiB = 1024 B)`].map(t => ({ text: t, shown: t })),
+        ...[`(a character: a ${BLOCK}-byte block; KiB = 1024 B)`].map(t => ({ text: t, shown: t })),
     ]
     return wrapItems("legend:", items, width)
 }
@@ -422,7 +423,15 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
         const full = mapRows(mapDump.blocks, color, false, perLine)
         const leg = legend(color, width)
         const room = height - head.length - warn.length - leg.length - map.length - 1 /* log title */ - 3 /* some log */
-        map.push(...(full.length <= room ? full : mapRows(mapDump.blocks, color, true, perLine)))
+        const rows = full.length <= room ? full : mapRows(mapDump.blocks, color, true, perLine)
+        // still too tall: the rows that fit, and a line that says what is not shown
+        const fits = height - head.length - warn.length - leg.length - map.length - 1 /* log title */
+        if (rows.length > fits && fits >= 2) {
+            const hidden = rows.length - fits + 1
+            rows.length = fits - 1
+            rows.push(paint(color, "1;7", `… ${hidden} more map lines not shown: the terminal is ${height} lines high`))
+        }
+        map.push(...rows)
         map.push(...leg)
     }
     const fixed = [...head, ...map, ...warn]
