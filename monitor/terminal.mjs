@@ -346,8 +346,8 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
     while (mapAt >= 0 && !history[mapAt].blocks) mapAt--
     const mapDump = mapAt >= 0 ? history[mapAt] : null
     const c = session.counters
-    /** @param {string[]} items */
-    const items = itemsOf => joinItems(itemsOf, width)
+    /** Figures joined by " · ", wrapped between two figures. @param {string[]} list */
+    const items = list => joinItems(list, width)
     /** @type {string[]} */
     const head = []
     const stateColor = st.state === "connected" ? "32" : st.state === "ended" ? "36" : "33"
@@ -502,10 +502,6 @@ export function startTtyView(session, out, { color = true, fps = 15 } = {}) {
             if (next === "quit") return "quit"
             nav = next
             draw()
-        },
-        /** Which dump is shown. */
-        get nav() {
-            return nav
         },
         stop() {
             if (stopped) return
