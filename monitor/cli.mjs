@@ -93,8 +93,7 @@ async function main() {
     }
 
     let exiting = false
-    /** The source's end, once it ended: a failed run makes every exit non-zero. */
-    /** @type {{ ok: boolean, message?: string } | null} */
+    /** @type {{ ok: boolean, message?: string } | null} the source's end, once it ended: a failed run makes every exit non-zero */
     let result = null
     /** @param {number} code */
     const shutdown = async code => {
