@@ -137,6 +137,13 @@ describe("the web view in an 800 px window", () => {
             session.note("and one more")
             await lastLog(page, "and one more")
             expect(await logGap(page)).toBeLessThanOrEqual(1)
+            // a burst of lines (its scroll events come after more lines have arrived) does not stop the following
+            for (let i = 0; i < 60; i++) session.note(`burst ${i}: ${"a long line that wraps in the log box ".repeat(3)}`)
+            await lastLog(page, "burst 59:")
+            await page.waitForTimeout(100)
+            session.note("after the burst")
+            await lastLog(page, "after the burst")
+            expect(await logGap(page)).toBeLessThanOrEqual(1)
         } finally {
             await page.close()
         }
