@@ -26,10 +26,11 @@ Options:
   --plain          plain text output even on a terminal
   -h, --help       this help
 
-On a terminal the map is redrawn in place (q or Ctrl-C quits); otherwise each
-whole dump is printed once, with the log lines and damage reports. Without
---web, plain output ends when the source does (the simulator's program or a
-replay finishes). See docs/monitor.md.`
+On a terminal the map is redrawn in place: space or p pauses, left/right step
+through past dumps, q or Ctrl-C quits. Otherwise each whole dump is printed
+once, with the log lines and damage reports. Without --web, plain output ends
+when the source does (the simulator's program or a replay finishes); a failed
+simulator run exits 1. See docs/monitor.md.`
 
 /**
  * --sim and --web take an optional value: `--sim file.ts`, `--web 8080`,

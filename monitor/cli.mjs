@@ -59,7 +59,8 @@ async function main() {
     const session = new MonitorSession({ source: sourceName })
     const recorder = opts.record ? new RecordingWriter(opts.record, sourceName) : null
     const input = sessionInput(session, recorder)
-    const view = plain ? startPlainView(session, process.stdout) : startTtyView(session, process.stdout, { color })
+    const tty = plain ? null : startTtyView(session, process.stdout, { color })
+    const view = tty ?? startPlainView(session, process.stdout)
     let web = null
     if (opts.web !== null) {
         try {
@@ -92,8 +93,11 @@ async function main() {
     }
 
     let exiting = false
+    /** @type {{ ok: boolean, message?: string } | null} the source's end, once it ended: a failed run makes every exit non-zero */
+    let result = null
     /** @param {number} code */
     const shutdown = async code => {
+        if (result && !result.ok) code = Math.max(code, 1)
         if (exiting) return
         exiting = true
         await Promise.race([source.stop(), new Promise(r => setTimeout(r, 3000))])
@@ -111,17 +115,17 @@ async function main() {
     }
     process.on("SIGINT", () => shutdown(0))
     process.on("SIGTERM", () => shutdown(0))
-    if (!plain && process.stdin.isTTY) {
+    if (tty && process.stdin.isTTY) {
         process.stdin.setRawMode(true)
         process.stdin.resume()
         process.stdin.on("data", d => {
-            const s = d.toString()
-            if (s === "q" || s === "\x03") shutdown(0)
+            if (tty.key(d) === "quit") shutdown(0)
         })
     }
 
-    const result = await source.done
-    if (plain && !web) await shutdown(result.ok ? 0 : 1)
+    result = await source.done
+    // without a way to quit by key (no web view, no keyboard) nothing is left to wait for
+    if (!web && (plain || !process.stdin.isTTY)) await shutdown(result.ok ? 0 : 1)
 }
 
 await main()

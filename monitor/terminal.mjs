@@ -52,6 +52,96 @@ export function fit(line, width) {
     return out + (out.includes("\x1b") ? `${ESC}0m` : "")
 }
 
+/** Visible characters of a line (colour codes not counted). @param {string} line */
+const visible = line => line.replace(SGR_RE, "").length
+
+/**
+ * Wraps `line` into lines of at most `width` visible characters, at spaces
+ * where it can (a word longer than a line is split), the next lines indented
+ * by `indent`. Nothing is dropped; a colour open at a break is closed at the
+ * end of the line and opened again after the indent.
+ * @param {string} line @param {number} width @param {string} [indent]
+ * @returns {string[]}
+ */
+export function wrap(line, width, indent = "  ") {
+    if (visible(line) <= width) return [line]
+    if (indent.length >= width / 2) indent = ""
+    /** @type {{ sgr?: string, ch?: string }[]} */
+    const units = []
+    for (let i = 0; i < line.length; ) {
+        const m = line[i] === "\x1b" ? /^\x1b\[[0-9;]*m/.exec(line.slice(i)) : null
+        if (m) {
+            units.push({ sgr: m[0] })
+            i += m[0].length
+        } else units.push({ ch: line[i++] })
+    }
+    /** @type {string[]} */
+    const out = []
+    let active = "" // the colour in force where the current line starts
+    let pos = 0
+    let first = true
+    while (pos < units.length) {
+        const room = width - (first ? 0 : indent.length)
+        // the units of this line: as many characters as fit
+        let n = 0
+        let end = pos
+        let lastSpace = -1
+        while (end < units.length && (units[end].sgr !== undefined || n < room)) {
+            if (units[end].ch !== undefined) {
+                if (units[end].ch === " ") lastSpace = end
+                n++
+            }
+            end++
+        }
+        let next = end
+        if (end < units.length) {
+            // break after the last space (the space itself is dropped), if the line keeps some text
+            if (units[end].ch === " ") next = end + 1
+            else if (lastSpace > pos) {
+                end = lastSpace
+                next = lastSpace + 1
+            }
+        }
+        let text = first ? "" : indent
+        text += active
+        let colour = active
+        for (let k = pos; k < end; k++) {
+            const u = units[k]
+            if (u.sgr !== undefined) colour = u.sgr === `${ESC}0m` ? "" : u.sgr
+            text += u.sgr ?? u.ch
+        }
+        for (let k = end; k < next; k++) if (units[k].sgr !== undefined) colour = units[k].sgr === `${ESC}0m` ? "" : units[k].sgr ?? ""
+        if (colour) text += `${ESC}0m`
+        out.push(text.replace(/ +$/, ""))
+        active = colour
+        pos = next
+        // a line that starts with a space: skip it (a space at a break)
+        while (pos < units.length && units[pos].ch === " ") pos++
+        first = false
+    }
+    return out
+}
+
+/**
+ * Items joined by `sep`, in as many lines as `width` needs: an item is never
+ * split unless it is longer than a line by itself; the next lines are
+ * indented.
+ * @param {string[]} items @param {number} width @param {string} [sep] @param {string} [indent]
+ */
+export function joinItems(items, width, sep = " · ", indent = "  ") {
+    /** @type {string[]} */
+    const lines = []
+    let line = ""
+    for (const it of items) {
+        if (line && visible(line) + sep.length + visible(it) > width) {
+            lines.push(...wrap(line, width, indent))
+            line = indent + it
+        } else line = line ? line + sep + it : it
+    }
+    if (line) lines.push(...wrap(line, width, indent))
+    return lines
+}
+
 /** @param {number} fraction 0..1 @param {number} width */
 function bar(fraction, width) {
     const n = Math.max(0, Math.min(width, Math.round(fraction * width)))
@@ -69,23 +159,26 @@ function ago(ms) {
 }
 
 /**
- * The map rows: `<offset>: <64 coloured blocks>`, all-free row runs folded
- * into one line when `fold`.
+ * The map rows: `<offset>: <blocks>`, `perLine` blocks a line (64, a device
+ * line, unless the terminal is too narrow for one), all-free lines folded into
+ * one when `fold`.
  * @param {string} blocks
  * @param {boolean} color
  * @param {boolean} fold
+ * @param {number} [perLine]
  */
-export function mapRows(blocks, color, fold) {
+export function mapRows(blocks, color, fold, perLine = ROW_BLOCKS) {
     const types = blockTypes(blocks)
     /** @type {string[]} */
     const rows = []
-    const nrows = Math.ceil(blocks.length / ROW_BLOCKS)
+    const nrows = Math.ceil(blocks.length / perLine)
+    const allFree = (/** @type {number} */ r) => /^\.+$/.test(blocks.slice(r * perLine, (r + 1) * perLine))
     for (let r = 0; r < nrows; r++) {
-        const start = r * ROW_BLOCKS
-        const chars = blocks.slice(start, start + ROW_BLOCKS)
-        if (fold && /^\.+$/.test(chars)) {
+        const start = r * perLine
+        const chars = blocks.slice(start, start + perLine)
+        if (fold && allFree(r)) {
             let k = r
-            while (k + 1 < nrows && /^\.+$/.test(blocks.slice((k + 1) * ROW_BLOCKS, (k + 2) * ROW_BLOCKS))) k++
+            while (k + 1 < nrows && allFree(k + 1)) k++
             if (k > r) {
                 rows.push(paint(color, "90", `       (${k - r + 1} lines all free)`))
                 r = k
@@ -105,6 +198,21 @@ export function mapRows(blocks, color, fold) {
         rows.push(line)
     }
     return rows
+}
+
+/** The width of a map line's `00000: ` label. */
+const LABEL = 7
+
+/**
+ * Blocks a map line can hold at `width` columns: a device line (64) when it
+ * fits, else the largest of 32, 16, 8 that does (each line then starts with its
+ * own offset, so no block is ever cut off).
+ * @param {number} width
+ */
+export function blocksPerLine(width) {
+    let n = ROW_BLOCKS
+    while (n > 8 && LABEL + n > width) n /= 2
+    return n
 }
 
 /** A swatch's colour codes. @param {import("./palette.mjs").Swatch} sw */
@@ -133,7 +241,8 @@ function wrapItems(title, items, width) {
         len += 2 + it.text.length
     }
     lines.push(line)
-    return lines
+    // an item longer than a line by itself wraps under the first item
+    return lines.flatMap(l => wrap(l, width, indent + "  "))
 }
 
 /**
@@ -151,6 +260,7 @@ export function legend(color, width) {
         },
         ...PALETTE.filter(s => s.char === "?").map(s => ({ text: `${s.char} ${s.name}`, shown: paint(color, codes(s), s.char) + ` ${s.name}` })),
         { text: "= rest of an object", shown: "= rest of an object" },
+        ...[`(a character: a ${BLOCK}-byte block; KiB = 1024 B)`].map(t => ({ text: t, shown: t })),
     ]
     return wrapItems("legend:", items, width)
 }
@@ -171,87 +281,192 @@ export function byTypeLines(byType, color, width) {
 }
 
 /**
- * The whole screen as lines.
+ * Which dump the terminal shows: the newest (live), or one the user stepped
+ * back to (paused; `seq` is its DumpRecord.seq).
+ * @typedef {{ paused: boolean, seq: number | null }} Nav
+ */
+
+/** @type {Nav} */
+export const LIVE = Object.freeze({ paused: false, seq: null })
+
+/**
+ * The index in `history` of the dump `nav` shows (-1: none yet). A paused dump
+ * that left the history (past historyLimit) is replaced by the oldest kept.
+ * @param {MonitorSession["history"]} history @param {Nav} nav
+ */
+function shownIndex(history, nav) {
+    if (!nav.paused || nav.seq === null) return history.length - 1
+    const i = history.findIndex(d => d.seq >= /** @type {number} */ (nav.seq))
+    return i < 0 ? history.length - 1 : i
+}
+
+/**
+ * A key (or a burst of them, as the terminal sends them) applied to `nav`:
+ * space or p pauses on the dump shown / goes live again; left (or h) steps to
+ * the dump before (pausing), right (or l) to the dump after (live again past
+ * the newest). "quit" for q or Ctrl-C; other keys leave `nav` as it is.
+ * @param {Nav} nav @param {string} keys @param {MonitorSession} session
+ * @returns {Nav | "quit"}
+ */
+export function applyKeys(nav, keys, session) {
+    const h = session.history
+    for (let i = 0; i < keys.length; ) {
+        // arrows: CSI (ESC [ D) or, in application cursor mode, SS3 (ESC O D)
+        const arrow = /^\x1b[[O]([CD])/.exec(keys.slice(i))
+        const key = arrow ? (arrow[1] === "D" ? "left" : "right") : keys[i]
+        i += arrow ? 3 : 1
+        if (key === "q" || key === "\x03") return "quit"
+        if (!h.length) continue
+        const at = shownIndex(h, nav)
+        if (key === " " || key === "p" || key === "P") nav = nav.paused ? LIVE : { paused: true, seq: h[at].seq }
+        else if (key === "left" || key === "h") nav = { paused: true, seq: h[Math.max(0, at - 1)].seq }
+        else if (key === "right" || key === "l") nav = nav.paused && at + 1 < h.length ? { paused: true, seq: h[at + 1].seq } : LIVE
+    }
+    return nav
+}
+
+/**
+ * The whole screen as lines. Every line fits `width`: long lines wrap (a
+ * value is never cut off) and the map's lines are halved until they fit; when
+ * the screen is taller than `height`, its last line says how many lines are
+ * not shown.
  * @param {MonitorSession} session
- * @param {RenderOptions} [options]
+ * @param {RenderOptions & { nav?: Nav, keys?: boolean }} [options]
+ *   nav: which dump to show (default the newest); keys: say which keys step through the dumps
  * @returns {string[]}
  */
-export function renderScreen(session, { width = 80, height = 40, color = true, now = session.now(), log = true } = {}) {
+export function renderScreen(session, { width = 80, height = 40, color = true, now = session.now(), log = true, nav = LIVE, keys = false } = {}) {
+    width = Math.max(20, width)
     const st = session.status
-    const latest = session.latest
-    const mapDump = session.latestMap
+    const history = session.history
+    const at = shownIndex(history, nav)
+    const newest = history.at(-1) ?? null
+    const latest = at >= 0 ? history[at] : null
+    let mapAt = at
+    while (mapAt >= 0 && !history[mapAt].blocks) mapAt--
+    const mapDump = mapAt >= 0 ? history[mapAt] : null
     const c = session.counters
+    /** Figures joined by " · ", wrapped between two figures. @param {string[]} list */
+    const items = list => joinItems(list, width)
     /** @type {string[]} */
     const head = []
     const stateColor = st.state === "connected" ? "32" : st.state === "ended" ? "36" : "33"
     head.push(
-        `${paint(color, "1", "poolgc monitor")} · ${st.source} · ${paint(color, stateColor, st.state)}${st.detail ? ` (${printable(st.detail)})` : ""}`
+        ...wrap(
+            `${paint(color, "1", "poolgc monitor")} · ${st.source} · ${paint(color, stateColor, st.state)}${st.detail ? ` (${printable(st.detail)})` : ""}`,
+            width
+        )
     )
     if (!latest) {
-        head.push(`waiting for a dump… (${c.bytes} bytes, ${c.lines} lines so far)`)
+        head.push(...wrap(`waiting for a dump… (${c.bytes} bytes, ${c.lines} lines so far)`, width))
     } else {
-        head.push(
-            `dump ${latest.dump} · ${ago(now - latest.at)} · ${c.whole} whole, ${c.damaged} damaged` +
-                (c.serialGaps ? `, ${c.serialGaps} serial gaps` : "")
-        )
+        const counts = `${c.whole} whole, ${c.damaged} damaged` + (c.serialGaps ? `, ${c.serialGaps} serial gaps` : "")
+        head.push(...items([`dump ${latest.dump}`, ago(now - latest.at), counts]))
+        if (nav.paused) {
+            const newer = history.length - 1 - at
+            head.push(
+                ...items([
+                    paint(color, "1;7", ` paused `) + ` on dump ${latest.dump} (${at + 1} of ${history.length}${newer ? `, ${newer} newer` : ", the newest"})`,
+                    "←/→ step",
+                    "space: live",
+                ])
+            )
+        } else if (keys && history.length > 1) head.push(...items([`live (${history.length} dumps)`, "space/p: pause", "←: past dumps"]))
         const s = latest.stats
         if (s) {
             const used = s.total > 0 ? s.used / s.total : 0
-            head.push(`used  ${paint(color, "33", bar(used, 30))} ${(used * 100).toFixed(1).padStart(5)} %  ${kb(s.used)} of ${kb(s.total)} (meta ${kb(s.meta)})`)
             head.push(
-                `free ${kb(s.free)} · largest free run ${kb(s.largestFree)} · free runs ${s.freeRuns} · objects ${s.objects} · min free ${kb(s.minFree)}`
+                ...joinItems(
+                    [`used  ${paint(color, "33", bar(used, 30))} ${(used * 100).toFixed(1).padStart(5)} %`, `${kb(s.used)} of ${kb(s.total)} (meta ${kb(s.meta)})`],
+                    width,
+                    "  "
+                )
             )
-            head.push(`collections ${s.collections} · last pause ${s.pauseMs} ms · work ${s.work} · phase ${s.phase} · auto ${s.auto ? "on" : "off"}`)
+            head.push(
+                ...items([`free ${kb(s.free)}`, `largest free run ${kb(s.largestFree)}`, `free runs ${s.freeRuns}`, `objects ${s.objects}`, `min free ${kb(s.minFree)}`])
+            )
+            head.push(...items([`collections ${s.collections}`, `last pause ${s.pauseMs} ms`, `work ${s.work}`, `phase ${s.phase}`, `auto ${s.auto ? "on" : "off"}`]))
             if (s.allocs !== undefined) {
-                head.push(`collector, all told: work ${s.gcWork} · time ${s.gcMs} ms · compactions ${s.compactions}`)
-                head.push(`allocs ${s.allocs} · releases ${s.releases} · swept ${s.swept} · largest alloc ${kb(s.largestAlloc ?? 0)}`)
+                head.push(...items([`collector, all told: work ${s.gcWork}`, `time ${s.gcMs} ms`, `compactions ${s.compactions}`]))
+                head.push(...items([`allocs ${s.allocs}`, `releases ${s.releases}`, `swept ${s.swept}`, `largest alloc ${kb(s.largestAlloc ?? 0)}`]))
             }
             if (s.fragPercent !== undefined)
-                head.push(`frag  ${paint(color, "35", bar(s.fragPercent / 100, 30))} ${s.fragPercent.toFixed(1).padStart(5)} %  (100 - 100·√Σrun²/Σrun)`)
-            else head.push(`frag  ${paint(color, "35", bar(s.fragmentation, 30))} ${(s.fragmentation * 100).toFixed(1).padStart(5)} %  (1 - largest free run / free)`)
+                head.push(
+                    ...joinItems([`frag  ${paint(color, "35", bar(s.fragPercent / 100, 30))} ${s.fragPercent.toFixed(1).padStart(5)} %`, "(100 - 100·√Σrun²/Σrun)"], width, "  ")
+                )
+            else
+                head.push(
+                    ...joinItems([`frag  ${paint(color, "35", bar(s.fragmentation, 30))} ${(s.fragmentation * 100).toFixed(1).padStart(5)} %`, "(1 - largest free run / free)"], width, "  ")
+                )
             if (s.byType) head.push(...byTypeLines(s.byType, color, width))
             if (s.phantoms)
                 head.push(
-                    `${paint(color, "1", "phantoms")} ${s.phantoms.objects} objects, ${kb(s.phantoms.bytes)}: a collection would free them (lower case in the map)`
+                    ...wrap(`${paint(color, "1", "phantoms")} ${s.phantoms.objects} objects, ${kb(s.phantoms.bytes)}: a collection would free them (lower case in the map)`, width)
                 )
-        } else head.push(`(dump ${latest.dump}: ${latest.error ?? "no summary"})`)
+        } else head.push(...wrap(`(dump ${latest.dump}: ${latest.error ?? "no summary"})`, width))
     }
     const lastDamage = session.damaged.at(-1)
     /** @type {string[]} */
     const warn = []
-    if (lastDamage && lastDamage.afterSeq === (latest?.seq ?? 0)) {
-        const keep = latest ? `; still showing dump ${latest.dump}` : ""
-        warn.push(paint(color, "1;31", `⚠ ${lastDamage.summary}${keep}`))
+    if (!nav.paused && lastDamage && lastDamage.afterSeq === (newest?.seq ?? 0)) {
+        const keep = newest ? `; still showing dump ${newest.dump}` : ""
+        warn.push(...wrap(paint(color, "1;31", `⚠ ${lastDamage.summary}${keep}`), width))
     }
     /** @type {string[]} */
     let map = []
     if (mapDump?.blocks) {
+        const perLine = blocksPerLine(width)
         const note = mapDump !== latest ? ` (the map is dump ${mapDump.dump}'s: dump ${latest?.dump} had none)` : ""
         const view = mapDump.stats?.phantoms ? " · phantom view" : ""
-        map.push(paint(color, "1", `map: ${mapDump.blocks.length} blocks of ${BLOCK} bytes, ${ROW_BLOCKS} a line${view}`) + note)
-        const full = mapRows(mapDump.blocks, color, false)
+        const narrow = perLine < ROW_BLOCKS ? ` (a device line is ${ROW_BLOCKS}: ${LABEL + ROW_BLOCKS} columns show one)` : ""
+        map.push(...wrap(paint(color, "1", `map: ${mapDump.blocks.length} blocks of ${BLOCK} bytes, ${perLine} a line${narrow}${view}`) + note, width))
+        const full = mapRows(mapDump.blocks, color, false, perLine)
         const leg = legend(color, width)
-        const room = height - head.length - warn.length - leg.length - 1 /* log title */ - 3 /* some log */ - 1
-        map.push(...(full.length <= room ? full : mapRows(mapDump.blocks, color, true)))
+        const room = height - head.length - warn.length - leg.length - map.length - 1 /* log title */ - 3 /* some log */
+        const rows = full.length <= room ? full : mapRows(mapDump.blocks, color, true, perLine)
+        // still too tall: the rows that fit, and a line that says what is not shown
+        const fits = height - head.length - warn.length - leg.length - map.length - 1 /* log title */
+        if (rows.length > fits && fits >= 2) {
+            const hidden = rows.length - fits + 1
+            rows.length = fits - 1
+            rows.push(paint(color, "1;7", `… ${hidden} more map lines not shown: the terminal is ${height} lines high`))
+        }
+        map.push(...rows)
         map.push(...leg)
     }
     const fixed = [...head, ...map, ...warn]
     if (!log) return fixed.map(l => fit(l, width))
     const logRoom = Math.max(0, height - fixed.length - 1)
-    const logs = session.logs.slice(-logRoom).map(e => {
+    /** @type {string[]} */
+    const logs = []
+    // the newest entries that fit, each wrapped whole (so a long message keeps its advice)
+    for (let i = session.logs.length - 1; i >= 0 && logs.length < logRoom; i--) {
+        const e = session.logs[i]
         const text = printable(e.text) + (e.cut ? paint(color, "90", " …(cut)") : "")
-        if (e.kind === "damage") return paint(color, "31", `monitor: ${text}`)
-        if (e.kind === "monitor") return paint(color, "36", `monitor: ${text}`)
-        if (e.kind === "system") return paint(color, "33", text)
-        return text
-    })
-    const lines = [...fixed, paint(color, "2", "── log " + "─".repeat(Math.max(0, width - 7))), ...logs]
-    return lines.slice(0, height).map(l => fit(l, width))
+        const line =
+            e.kind === "damage"
+                ? paint(color, "31", `monitor: ${text}`)
+                : e.kind === "monitor"
+                  ? paint(color, "36", `monitor: ${text}`)
+                  : e.kind === "system"
+                    ? paint(color, "33", text)
+                    : text
+        logs.unshift(...wrap(line, width))
+    }
+    const lines = [...fixed, paint(color, "2", "── log " + "─".repeat(Math.max(0, width - 7))), ...logs.slice(-logRoom)]
+    if (lines.length > height) {
+        const hidden = lines.length - height + 1
+        lines.length = height - 1
+        lines.push(paint(color, "1;7", `… ${hidden} more lines not shown: the terminal is ${height} lines high`))
+    }
+    return lines.map(l => fit(l, width))
 }
 
 /**
  * Redraws the screen in place on a TTY until stopped. Uses the alternate
- * screen, so the terminal is as it was afterwards.
+ * screen, so the terminal is as it was afterwards. `key(data)` takes what the
+ * user typed (applyKeys) and redraws at once; it returns "quit" for q or
+ * Ctrl-C, for the caller to act on.
  * @param {MonitorSession} session
  * @param {NodeJS.WriteStream} out
  * @param {{ color?: boolean, fps?: number }} [options]
@@ -259,10 +474,12 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
 export function startTtyView(session, out, { color = true, fps = 15 } = {}) {
     let pending = false
     let stopped = false
+    /** @type {Nav} */
+    let nav = LIVE
     const draw = () => {
         pending = false
         if (stopped) return
-        const lines = renderScreen(session, { width: out.columns || 80, height: out.rows || 24, color })
+        const lines = renderScreen(session, { width: out.columns || 80, height: out.rows || 24, color, nav, keys: true })
         out.write(`${ESC}H` + lines.map(l => l + `${ESC}K`).join("\n") + `${ESC}J`)
     }
     const schedule = () => {
@@ -279,6 +496,13 @@ export function startTtyView(session, out, { color = true, fps = 15 } = {}) {
     tick.unref()
     draw()
     return {
+        /** @param {string | Buffer} data @returns {"quit" | undefined} */
+        key(data) {
+            const next = applyKeys(nav, data.toString(), session)
+            if (next === "quit") return "quit"
+            nav = next
+            draw()
+        },
         stop() {
             if (stopped) return
             stopped = true

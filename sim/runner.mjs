@@ -168,6 +168,56 @@ export function runTestMode(entry, { timeoutMs = 60000 } = {}) {
     })
 }
 
+/** What the runtime's panic codes mean (the runtime's sources; 60004 not provoked here). */
+const PANICS = /** @type {Record<number, string>} */ ({
+    60001: "InfiniteLoop: over 131,072 operations without suspending",
+    60004: "out of memory",
+    60005: "unhandled exception",
+    60006: "StackOverflow: call depth over 100",
+})
+
+/** The most a one-line report repeats of the compiler's messages. */
+const MAX_REPORTED = 10
+
+/**
+ * The first line of a SimError is all some callers show (the monitor's status
+ * line), so it carries the compiler's and the VM's own words: for an exit, the
+ * `error TS...` lines of stderr (or its other lines, or the VM's `verification
+ * failure`), joined by "; ".
+ * @param {string} stderr @param {string[]} lines
+ */
+function cliProblem(stderr, lines) {
+    const err = stderr.split("\n").map(l => l.trim()).filter(l => l && !/^fatal: Not a valid object name HEAD/.test(l))
+    const ts = err.filter(l => /\berror TS\d+:/.test(l))
+    const vm = lines.filter(l => /^verification (failure|error)/.test(l))
+    const said = ts.length ? ts : [...err, ...vm]
+    if (!said.length) return ""
+    const more = said.length > MAX_REPORTED ? `; and ${said.length - MAX_REPORTED} more` : ""
+    return `: ${ts.length ? "does not compile: " : ""}${said.slice(0, MAX_REPORTED).join("; ")}${more}`
+}
+
+/**
+ * A panic in the VM's words: what the code means, and the last exception the
+ * runtime printed before it (`Exception: RangeError`, ` message: boom`,
+ * ` at main [as F0_pc21] (file.ts:2:1)`).
+ * @param {number} code @param {string[]} lines
+ */
+function panicReport(code, lines) {
+    const what = PANICS[code] ? ` (${PANICS[code]})` : ""
+    let at = -1
+    for (let i = lines.length - 1; i >= 0 && at < 0; i--) if (lines[i].startsWith("Exception: ")) at = i
+    if (at < 0) return what
+    let exception = lines[at].slice("Exception: ".length)
+    let where = ""
+    for (let i = at + 1; i < lines.length && /^ (message: |at )/.test(lines[i]); i++) {
+        if (lines[i].startsWith(" message: ")) exception += `: ${lines[i].slice(" message: ".length)}`
+        else where ||= lines[i].trim() // the innermost frame
+    }
+    // InfiniteLoop and StackOverflow are already named by the code
+    const parts = (PANICS[code] ?? "").startsWith(`${exception}:`) ? [where] : [exception, where]
+    return `${what}: ${parts.filter(Boolean).join(", ")}`
+}
+
 /** Serialises runSim calls of this process: they all need port 8082. */
 let simQueue = Promise.resolve()
 
@@ -189,6 +239,9 @@ let simQueue = Promise.resolve()
  * - another process's runSim holds the simulator lock for more than
  *   `lockTimeoutMs` (default 10 min; `onLockWait` is called once when the run has
  *   to wait): reason "lock". `timeoutMs` starts after the lock is taken.
+ * The error's first line is complete on its own: for "exit" the compiler's
+ * `error TS...` lines (or the CLI's other stderr lines), for "panic" what the
+ * code means and the exception the VM printed, with its innermost frame.
  * Without `until`, the run can only end in one of those failures (e.g. timeout).
  * The child is killed and the server closed before the promise settles.
  * @param {string} entry DeviceScript entry file, relative to the project root
@@ -319,7 +372,7 @@ async function runSimNow(entry, { until, timeoutMs = 120000, onLine, signal } = 
                 return
             }
             const m = /^PANIC (\d+)/.exec(line)
-            if (m) fail(simError("panic", `VM panic ${m[1]}`, { panicCode: Number(m[1]) }))
+            if (m) fail(simError("panic", `VM panic ${m[1]}${panicReport(Number(m[1]), lines)}`, { panicCode: Number(m[1]) }))
         })
         child.stderr.setEncoding("utf8")
         child.stderr.on("data", d => {
@@ -328,7 +381,11 @@ async function runSimNow(entry, { until, timeoutMs = 120000, onLine, signal } = 
         child.on("error", err => fail(simError("spawn", `cannot spawn the CLI: ${err.message}`)))
         // "close" comes after stdout is fully read, so a final PANIC line wins over this.
         child.on("close", code =>
-            fail(simError("exit", `the CLI exited early with code ${code}\n  stdout:\n${stdout}\n  stderr:\n${stderr}`, { exitCode: code }))
+            fail(
+                simError("exit", `the CLI exited early with code ${code}${cliProblem(stderr, lines)}\n  stdout:\n${stdout}\n  stderr:\n${stderr}`, {
+                    exitCode: code,
+                })
+            )
         )
     })
 }

@@ -7,7 +7,8 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import { describe, expect, test } from "vitest"
-import { legend, printable, renderScreen } from "../monitor/terminal.mjs"
+import { MonitorSession } from "../monitor/session.mjs"
+import { legend, printable, renderScreen, startTtyView } from "../monitor/terminal.mjs"
 import { PALETTE, SWATCH } from "../monitor/palette.mjs"
 import { FIXTURE, fixtureLines, fixtureText, runSession, STATS_FIXTURE } from "./monitor-support"
 
@@ -64,11 +65,76 @@ describe("the terminal view, rendered to a string", () => {
         expect(screen.every(l => l.length <= 80)).toBe(true)
     })
 
-    test("a short terminal folds the free rows; lines are cut to the width", () => {
-        const screen = renderScreen(demoSession(), { width: 60, height: 24, color: true }).map(plainOf)
-        expect(screen).toHaveLength(24)
-        expect(screen).toContain("       (7 lines all free)")
-        for (const l of screen) expect(l.length).toBeLessThanOrEqual(60)
+    test("a short terminal folds the free rows, and says which map lines it cannot show", () => {
+        const at80 = renderScreen(demoSession(), { width: 80, height: 24, color: true }).map(plainOf)
+        expect(at80).toHaveLength(24)
+        expect(at80).toContain("       (7 lines all free)")
+        expect(at80.filter(l => /^[0-9a-f]{5}: /.test(l))).toHaveLength(9)
+        // at 60 columns the map needs twice the lines: those that do not fit are counted, the legend stays
+        const at60 = renderScreen(demoSession(), { width: 60, height: 24, color: true }).map(plainOf)
+        expect(at60).toHaveLength(24)
+        expect(at60).toContain("… 13 more map lines not shown: the terminal is 24 lines high")
+        expect(at60.some(l => l.startsWith("legend: "))).toBe(true)
+        for (const l of at80) expect(l.length).toBeLessThanOrEqual(80)
+        for (const l of at60) expect(l.length).toBeLessThanOrEqual(60)
+    })
+
+    test("at 60 columns the map's lines hold 32 blocks: every block shown, under its own offset, nothing cut", () => {
+        const s = demoSession()
+        const last = s.history.at(-1)!
+        for (const [width, perLine] of [[60, 32], [38, 16], [120, 64]]) {
+            const screen = renderScreen(s, { width, height: 200, color: true }).map(plainOf)
+            for (const l of screen) expect(l.length, l).toBeLessThanOrEqual(width)
+            const rows = screen.filter(l => /^[0-9a-f]{5}: /.test(l))
+            expect(rows).toHaveLength(1024 / perLine)
+            rows.forEach((r, i) => expect(r.slice(0, 7)).toBe((i * perLine * 16).toString(16).padStart(5, "0") + ": "))
+            expect(rows.map(r => r.slice(7)).join("")).toBe(last.blocks)
+            expect(screen.join("\n").replace(/\n  (?=\S)/g, " ")).toContain(`map: 1024 blocks of 16 bytes, ${perLine} a line`)
+        }
+        expect(renderScreen(s, { width: 60, height: 200, color: false }).join("\n").replace(/\n  (?=\S)/g, " ")).toContain(
+            "(a device line is 64: 71 columns show one)"
+        )
+    })
+
+    test("the statistics keep every value at 60, 80 and 120 columns (a line wraps between values, never inside one)", () => {
+        const s = statsSession(3)
+        const values = [
+            "dump 3", "3 whole, 0 damaged", "12.3 %", "1008 B of 8192 B (meta 704 B)",
+            "free 7184 B", "largest free run 7184 B", "free runs 1", "objects 11", "min free 7184 B",
+            "collections 1", "last pause 0 ms", "work 14", "phase hold", "auto on",
+            "collector, all told: work 157", "time 0 ms", "compactions 0",
+            "allocs 14", "releases 1", "swept 2", "largest alloc 7176 B",
+            "0.0 %", "(100 - 100·√Σrun²/Σrun)",
+            "A bytes 3 (96 B)", "S string 1 (16 B)", "F number 3 (48 B)", "P bitmap 1 (48 B)", "L list 2 (80 B)", "R record 1 (16 B)",
+            "phantoms 8 objects, 208 B: a collection would free them",
+        ]
+        for (const width of [60, 80, 120]) {
+            const screen = renderScreen(s, { width, height: 200, color: true }).map(plainOf)
+            for (const l of screen) expect(l.length, `${width}: ${l}`).toBeLessThanOrEqual(width)
+            for (const v of values) expect(screen.some(l => l.includes(v)), `${width} columns: ${v}`).toBe(true)
+        }
+    })
+
+    test("a long status or log message wraps onto more lines: nothing of it is cut, its advice included", () => {
+        const s = demoSession()
+        const detail =
+            "the simulator run ended (exit): runSim(test/vm/fixtures/bad.vm.ts): the CLI exited early with code 1: does not compile: " +
+            "test/vm/fixtures/bad.vm.ts(4,5): error TS9999: please use ==="
+        const note = "dump 8 came whole but the monitor cannot read it: a row has 63 blocks: replug the board and press its reset button"
+        s.setStatus("ended", detail)
+        s.note(note)
+        for (const width of [60, 80, 120]) {
+            const screen = renderScreen(s, { width, height: 60, color: true }).map(plainOf)
+            for (const l of screen) expect(l.length).toBeLessThanOrEqual(width)
+            // the lines put back together (a continuation line is indented by two spaces)
+            const joined = screen.join("\n").replace(/\n  (?=\S)/g, " ")
+            expect(joined, `${width} columns`).toContain(`ended (${detail})`)
+            expect(joined, `${width} columns`).toContain(`monitor: ${note}`)
+        }
+        // a word longer than the line is split, not dropped
+        s.note("x".repeat(130))
+        const screen = renderScreen(s, { width: 60, height: 60, color: false })
+        expect(screen.join("").replace(/\s/g, "")).toContain("monitor:" + "x".repeat(130))
     })
 
     test("a damaged dump: the warning, and the last whole map stays", () => {
@@ -140,6 +206,85 @@ describe("the statistics lines and a phantom view", () => {
         expect(stats.join("\n")).not.toMatch(/allocs|all told|by type|phantom/)
         expect(stats.find(l => l.startsWith("frag  "))).toMatch(/14\.9 %  \(1 - largest free run \/ free\)$/)
         expect(head.find(l => l.startsWith("map: "))).toBe("map: 1024 blocks of 16 bytes, 64 a line")
+    })
+})
+
+/** The statistics fixture's text up to the end of dump `n` (from the end of dump `from`). */
+function statsText(n: number, from = 0) {
+    const lines = fixtureLines(STATS_FIXTURE)
+    const endOf = (k: number) => (k ? lines.findIndex(l => new RegExp(`^@${k}:\\d+ end `).test(l)) : -1)
+    return Buffer.from(lines.slice(endOf(from) + 1, endOf(n) + 1).join("\n") + "\n", "latin1")
+}
+
+describe("stepping through past dumps with the keys", () => {
+    /** The terminal view on a stand-in for stdout; `screen()` is the last frame drawn, as plain lines. */
+    function view(session: MonitorSession) {
+        const frames: string[] = []
+        const out = { columns: 100, rows: 60, write: (t: string) => frames.push(t), on() {}, off() {} }
+        const v = startTtyView(session, out as any, { color: false })
+        const screen = () => plainOf(frames.filter(f => f.startsWith("\x1b[H")).at(-1)!).split("\n")
+        const mapRow = () => screen().find(l => l.startsWith("00000: "))
+        return { v, screen, mapRow, text: () => screen().join("\n") }
+    }
+    const LEFT = "\x1b[D"
+    const RIGHT = "\x1b[C"
+
+    test("space or p pauses, left/right step, the status says which dump and paused or live; q quits", () => {
+        const s = new MonitorSession({ source: "test", idleMs: 0 })
+        s.data(statsText(4))
+        const rowOf = (n: number) => s.history[n - 1].texts.find(t => t.startsWith("00000: "))
+        const t = view(s)
+        try {
+            expect(t.text()).toContain("live (4 dumps) · space/p: pause · ←: past dumps")
+            expect(t.text()).toMatch(/^dump 4 · /m)
+            expect(t.v.key(" ")).toBeUndefined()
+            expect(t.text()).toContain("paused  on dump 4 (4 of 4, the newest) · ←/→ step · space: live")
+            t.v.key(LEFT)
+            t.v.key(LEFT)
+            expect(t.text()).toMatch(/^dump 2 · /m)
+            expect(t.text()).toContain("paused  on dump 2 (2 of 4, 2 newer)")
+            expect(t.mapRow()).toBe(rowOf(2))
+            // new dumps arrive: the paused screen stays on dump 2
+            s.data(statsText(5, 4))
+            t.v.key("") // a redraw
+            expect(t.text()).toMatch(/^dump 2 · /m)
+            expect(t.text()).toContain("(2 of 5, 3 newer)")
+            t.v.key(RIGHT)
+            expect(t.text()).toContain("paused  on dump 3 (3 of 5, 2 newer)")
+            expect(t.mapRow()).toBe(rowOf(3)) // the phantom view's lower-case letters
+            // the oldest is as far as it goes; several keys in one burst (application cursor mode's arrows too)
+            t.v.key("\x1bOD\x1bOD\x1bOD" + LEFT)
+            expect(t.text()).toContain("paused  on dump 1 (1 of 5, 4 newer)")
+            t.v.key("p")
+            expect(t.text()).toMatch(/^dump 5 · /m)
+            expect(t.text()).toContain("live (5 dumps)")
+            expect(t.mapRow()).toBe(rowOf(5))
+            // right past the newest is live again; left from live pauses on the dump before
+            t.v.key(LEFT)
+            expect(t.text()).toContain("paused  on dump 4 (4 of 5, 1 newer)")
+            t.v.key(RIGHT + RIGHT)
+            expect(t.text()).toContain("live (5 dumps)")
+            expect(t.v.key("x")).toBeUndefined()
+            expect(t.v.key("q")).toBe("quit")
+            expect(t.v.key("\x03")).toBe("quit")
+        } finally {
+            t.v.stop()
+        }
+    })
+
+    test("a dump without a map, stepped to, shows the map before it, and says so", () => {
+        const s = new MonitorSession({ source: "test", idleMs: 0 })
+        s.data(statsText(6)) // dump 6 is the summary only
+        const t = view(s)
+        try {
+            t.v.key(" ")
+            expect(t.text()).toContain("(the map is dump 5's: dump 6 had none)")
+            t.v.key(LEFT)
+            expect(t.text()).not.toContain("had none")
+            expect(t.text()).toContain("paused  on dump 5 (5 of 6, 1 newer)")
+        } finally {
+            t.v.stop()
+        }
     })
 })
 
