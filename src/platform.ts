@@ -24,3 +24,8 @@ export function now(): number {
 export async function nextSlice(): Promise<void> {
     await ds.sleep(0)
 }
+
+/** Bytes of `s` in UTF-8, without converting it (a DeviceScript string is UTF-8 already). */
+export function utf8Length(s: string): number {
+    return s.byteLength
+}

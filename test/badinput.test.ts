@@ -7,7 +7,7 @@
  * was wrong, and leave the pool's bytes exactly as they were.
  */
 import { describe, expect, test } from "vitest"
-import { ArgumentError, HandleError, MemoryError, Pool, PoolError } from "../src/index"
+import { ArgumentError, CorruptionError, HandleError, MemoryError, Pool, PoolError } from "../src/index"
 import type { Handle, RecordKind } from "../src/index"
 import { checkPool } from "./support/check"
 
@@ -31,7 +31,9 @@ function fixture() {
     pool.free(gone)
     const other = new Pool({ size: 1024 })
     const foreignKind = other.defineRecord("K", ["a", "b"])
-    return { pool, K, bytes, str, num, bmp, list, rec, gone, foreignKind }
+    // another pool's object in the same slot with the same generation: only the pool id differs
+    const foreign = other.number(7)
+    return { pool, K, bytes, str, num, bmp, list, rec, gone, foreignKind, other, foreign }
 }
 
 /** Runs `fn`, expecting `cls` with a message matching `msg`, and the pool's bytes unchanged. */
@@ -129,15 +131,54 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         const { pool, K, foreignKind } = fixture()
         const msg = /^record kind was not defined by this pool/
         rejects(pool, "record(undefined)", () => pool.record(undefined as unknown as RecordKind), ArgumentError, msg)
-        rejects(pool, "record(copy)", () => pool.record({ ...K }), ArgumentError, msg)
-        rejects(pool, "record(forged id)", () => pool.record({ id: 99, name: "X", fields: ["a"] }), ArgumentError, msg)
+        rejects(pool, "record(renamed copy)", () => pool.record({ ...K, name: "L" }), ArgumentError, msg)
+        rejects(pool, "record(forged id)", () => pool.record({ id: 99, name: "X", fields: ["a"], pool: K.pool }), ArgumentError, msg)
+        rejects(pool, "record(id 0)", () => pool.record({ ...K, id: 0 }), ArgumentError, msg)
+        rejects(pool, "record(fractional id)", () => pool.record({ ...K, id: 0.5 }), ArgumentError, msg)
         rejects(pool, "record(other pool's kind)", () => pool.record(foreignKind), ArgumentError, msg)
         rejects(pool, "defineRecord('')", () => pool.defineRecord("", ["a"]), ArgumentError, /record kind needs a name/)
-        rejects(pool, "defineRecord no fields", () => pool.defineRecord("X", []), ArgumentError, /record kind X needs 1 to 255 fields/)
-        rejects(pool, "defineRecord null fields", () => pool.defineRecord("X", null as unknown as string[]), ArgumentError, /needs 1 to 255 fields/)
-        rejects(pool, "defineRecord duplicate", () => pool.defineRecord("X", ["a", "a"]), ArgumentError, /field names must be distinct strings/)
-        rejects(pool, "defineRecord non-string", () => pool.defineRecord("X", ["a", 3 as unknown as string]), ArgumentError, /distinct strings/)
-        rejects(pool, "defineRecord 256 fields", () => pool.defineRecord("X", Array.from({ length: 256 }, (_, i) => "f" + i)), ArgumentError, /1 to 255 fields/)
+        rejects(pool, "defineRecord no fields", () => pool.defineRecord("X", []), ArgumentError, /^record kind X needs an array of 1 to 255 field names, got /)
+        rejects(pool, "defineRecord null fields", () => pool.defineRecord("X", null as unknown as string[]), ArgumentError, /needs an array of 1 to 255 field names, got null/)
+        rejects(pool, "defineRecord a string as fields", () => pool.defineRecord("X", "ab" as unknown as string[]), ArgumentError, /needs an array of 1 to 255 field names, got ab/)
+        rejects(pool, "defineRecord an array-like", () => pool.defineRecord("X", { length: 1, 0: "a" } as unknown as string[]), ArgumentError, /needs an array/)
+        rejects(pool, "defineRecord duplicate", () => pool.defineRecord("X", ["a", "a"]), ArgumentError, /^record kind X: field names must be distinct non-empty strings, field 1 is "a"/)
+        rejects(pool, "defineRecord non-string", () => pool.defineRecord("X", ["a", 3 as unknown as string]), ArgumentError, /distinct non-empty strings, field 1 is 3/)
+        rejects(pool, "defineRecord empty field name", () => pool.defineRecord("X", ["a", ""]), ArgumentError, /distinct non-empty strings, field 1 is ""/)
+        rejects(pool, "defineRecord a kind name twice", () => pool.defineRecord("K", ["c"]), ArgumentError, /^record kind K is already defined \(kind 1\)/)
+        rejects(pool, "defineRecord 256 fields", () => pool.defineRecord("X", Array.from({ length: 256 }, (_, i) => "f" + i)), ArgumentError, /1 to 255 field names/)
+    })
+
+    test("a record kind is a copy: changing it changes nothing in the pool, and no field access leaves its record", () => {
+        const { pool, K, rec, num, str } = fixture()
+        // the caller's kind grows a field: the pool's does not
+        K.fields.push("c", "d", "e")
+        rejects(pool, "setField through a grown kind", () => pool.setField(rec, "e", num), ArgumentError, /^record K has no field e/)
+        rejects(pool, "getField through a grown kind", () => pool.getField(rec, "c"), ArgumentError, /^record K has no field c/)
+        K.fields[0] = "zz"
+        expect(pool.getField(rec, "a")).toBe(str)
+        expect(pool.kindOf(rec).fields).toEqual(["a", "b"])
+        // still a kind of this pool (by pool, id and name): a record of 2 fields
+        const r2 = pool.record(K)
+        expect(pool.sizeOf(r2)).toBe(8)
+        // kindOf() hands out copies too
+        const k = pool.kindOf(rec)
+        k.fields.push("x")
+        k.name = "Other"
+        expect(pool.kindOf(rec)).toEqual({ id: 1, name: "K", fields: ["a", "b"], pool: K.pool })
+        expect(pool.kindName(1)).toBe("K")
+        // bytes written from outside the API: a record of kind K (2 fields) relabelled as a kind of 3
+        const K3 = pool.defineRecord("K3", ["x", "y", "z"])
+        const small = pool.record(K)
+        pool.setRoot("small", small)
+        pool.buf[pool.offsetOf(small) + 1] = K3.id // O_AUX
+        expect(pool.getField(small, "y")).toBe(0) // inside its 8 bytes
+        const before = Buffer.from(pool.buf)
+        expect(() => pool.setField(small, "z", num)).toThrow(/^pool corrupt: the record at block \d+ has 8 bytes, too few for field 2 \(z\) of its kind K3/)
+        expect(() => pool.getField(small, "z")).toThrow(CorruptionError)
+        expect(before.equals(pool.buf)).toBe(true)
+        pool.buf[pool.offsetOf(small) + 1] = 77 // a kind id never defined
+        expect(() => pool.getField(small, "a")).toThrow(/^pool corrupt: the record at block \d+ has kind id 77, which this pool never defined/)
+        expect(() => pool.kindOf(small)).toThrow(CorruptionError)
     })
 
     test("null, negative, fractional, non-number, forged, stale and mistyped handles, everywhere", () => {
@@ -151,11 +192,15 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
             ["Infinity", Infinity, /^not a handle: Infinity/],
             ["a string", "4097" as unknown as Handle, /^not a handle: 4097/],
             ["undefined", undefined as unknown as Handle, /^not a handle: undefined/],
-            ["slot beyond the table", (1 << 12) | 0xfff, /^not a handle of this pool: /],
+            ["slot beyond the table", (f.num & ~0x7ffffff) | (1 << 12) | 0xfff, /^not a handle: \d+ \(slot 4095; this pool has 16 handle slots\)/],
             ["stale", f.gone, /^stale handle \d+: its object was freed/],
             ["wrong generation", f.num + (5 << 12), /^stale handle \d+: its object was freed/],
-            ["generation 0", f.num & 0xfff, /^stale handle/],
-            ["never used slot", (1 << 12) | 14, /^stale handle/],
+            ["generation 0", f.num & ~(0x7fff << 12), /^not a handle: \d+ \(generation 0\)/],
+            ["never used slot", (f.num & ~0x7ffffff) | (1 << 12) | 14, /^stale handle/],
+            ["no pool id: slot and generation alone", f.num & 0x7ffffff, /^not a handle: \d+ \(no pool id: a handle of pool \d+ is at least \d+\)/],
+            ["a small number", 42, /^not a handle: 42 \(no pool id/],
+            ["above 2^31", 2 ** 31 + f.num, /^not a handle: /],
+            ["another pool's, same slot and generation", f.foreign, /^handle of another pool: \d+ \(pool id \d+; this pool's is \d+\)/],
         ]
         const ops: [string, (h: Handle) => unknown][] = [
             ["typeOf", h => pool.typeOf(h)],
@@ -306,8 +351,13 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         pool.free(f.bmp) // still in the list: a stale reference there is legal
         rejects(pool, "free twice", () => pool.free(f.bmp), HandleError, /^stale handle \d+: its object was freed/)
         rejects(pool, "use after free", () => pool.getPixel(f.bmp, 0, 0), HandleError, /^stale handle/)
-        const again = pool.bitmap(4, 2, 2) // takes the same slot, a new generation
-        expect(again & 0xfff).toBe(f.bmp & 0xfff)
+        // slots are taken in turn: the 16 slots come round to the bitmap's again within 16 allocations
+        let again = 0
+        for (let i = 0; i < 16 && (again & 0xfff) !== (f.bmp & 0xfff); i++) {
+            if (again !== 0) pool.free(again)
+            again = pool.bitmap(4, 2, 2)
+        }
+        expect(again & 0xfff).toBe(f.bmp & 0xfff) // the same slot, a new generation
         rejects(pool, "free the old handle once the slot is reused", () => pool.free(f.bmp), HandleError, /^stale handle/)
         expect(pool.isLive(again)).toBe(true)
     })
