@@ -7,7 +7,7 @@
  * was wrong, and leave the pool's bytes exactly as they were.
  */
 import { describe, expect, test } from "vitest"
-import { ArgumentError, CorruptionError, HandleError, MemoryError, Pool, PoolError } from "../src/index"
+import { ArgumentError, CorruptionError, HandleError, MAX_READ, MemoryError, Pool, PoolError } from "../src/index"
 import type { Handle, RecordKind } from "../src/index"
 import { checkPool } from "./support/check"
 
@@ -336,6 +336,64 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         // threshold, collectStep, verifyAsync
         for (const v of [...bad, 40000]) rejects(pool, "threshold " + v, () => pool.threshold(v), ArgumentError, /^threshold must be an integer from 0 to 32768, got/)
         for (const v of [...bad, 0]) rejects(pool, "collectStep " + v, () => pool.collectStep(v), ArgumentError, /^budget must be an integer from 1 to 1000000, got/)
+    })
+
+    test("reads: ranges, destinations, and lengths a single read would copy into VM memory", () => {
+        const f = fixture()
+        const { pool } = f
+        const large = new Pool({ size: 16384 })
+        const big = large.bytes(MAX_READ + 1)
+        large.setRoot("big", big)
+        const long = large.string("é".repeat(2100)) // 4,200 bytes
+        large.setRoot("long", long)
+        const tooMuch = /^readBytes: 4097 bytes is more than one read copies \(4096\): read in pieces with readBytes\(h, at, length\), or copy into your own Buffer with readInto\(\)/
+        rejects(large, "readBytes of 4,097 bytes", () => large.readBytes(big), ArgumentError, tooMuch)
+        rejects(large, "readBytes(h, 0, 4097)", () => large.readBytes(big, 0, 4097), ArgumentError, tooMuch)
+        rejects(large, "readBytes of a 4,200-byte string", () => large.readBytes(long), ArgumentError, /^readBytes: 4200 bytes is more than/)
+        rejects(large, "getString of 4,200 bytes", () => large.getString(long), ArgumentError, /^getString: a string of 4200 bytes is longer than one read copies \(4096\): read its bytes in pieces with readBytes\(h, at, length\) or readInto\(\)/)
+        for (const v of [...BAD_NUMBERS.map(b => b[1]), "1" as unknown as number, 5]) {
+            rejects(pool, "readBytes at " + v, () => pool.readBytes(f.bytes, v), ArgumentError, /^read offset must be an integer from 0 to 4, got/)
+            rejects(pool, "readInto at " + v, () => pool.readInto(f.bytes, v, Buffer.alloc(4)), ArgumentError, /^read offset must be an integer from 0 to 4, got/)
+            rejects(pool, "readInto dstAt " + v, () => pool.readInto(f.bytes, 0, Buffer.alloc(4), v === 5 ? 5 : v), ArgumentError, /^destination offset must be an integer from 0 to 4, got/)
+        }
+        rejects(pool, "readBytes length past the end", () => pool.readBytes(f.bytes, 1, 4), ArgumentError, /^read length must be an integer from 0 to 3, got 4/)
+        rejects(pool, "readBytes negative length", () => pool.readBytes(f.bytes, 0, -1), ArgumentError, /^read length must be an integer from 0 to 4, got -1/)
+        rejects(pool, "readInto length past the end", () => pool.readInto(f.bytes, 2, Buffer.alloc(8), 0, 3), ArgumentError, /^read length must be an integer from 0 to 2, got 3/)
+        rejects(pool, "readInto past the destination", () => pool.readInto(f.bytes, 0, Buffer.alloc(8), 6, 4), ArgumentError, /^readInto: 4 bytes at 6 do not fit in a Buffer of 8/)
+        for (const dst of [null, undefined, "abcd", [0, 0, 0, 0], {}])
+            rejects(pool, "readInto into " + JSON.stringify(dst), () => pool.readInto(f.bytes, 0, dst as unknown as Buffer), ArgumentError, /^readInto: the destination must be a Buffer, got/)
+        for (const h of [f.num, f.bmp, f.list, f.rec]) rejects(pool, "readInto(" + pool.typeOf(h) + ")", () => pool.readInto(h, 0, Buffer.alloc(4)), HandleError, /^expected bytes or a string, handle \d+ is a /)
+        // what works: pieces of at most MAX_READ, and readInto of any length
+        large.writeBytes(big, MAX_READ, Buffer.from([9]))
+        expect([...large.readBytes(big, MAX_READ)]).toEqual([9])
+        expect(large.readBytes(big, 1, MAX_READ).length).toBe(MAX_READ)
+        const dst = Buffer.alloc(4200)
+        expect(large.readInto(long, 0, dst)).toBe(4200)
+        expect(dst.toString()).toBe("é".repeat(2100))
+        expect(large.readInto(big, MAX_READ, dst, 10)).toBe(1) // to the payload's end
+        expect(dst[10]).toBe(9)
+        expect(pool.readInto(f.str, 0, dst, 4199)).toBe(1) // as much as fits
+        expect(pool.readInto(f.str, 2, dst)).toBe(0)
+        expect(large.getString(large.string("x".repeat(MAX_READ)))).toBe("x".repeat(MAX_READ))
+        large.verify()
+    })
+
+    test("the small holes: scopes nested 65,535 deep, compact()'s flag, a number where a handle belongs", async () => {
+        const f = fixture()
+        const { pool } = f
+        for (const v of ["no", 0, 1, null, NaN] as unknown[]) {
+            rejects(pool, "compact(" + v + ")", () => pool.compact(v as boolean), ArgumentError, /^compact's collect must be true or false, got /)
+            const before = Buffer.from(pool.buf)
+            await expect(pool.compactAsync(v as boolean)).rejects.toThrow(/^compactAsync's collect must be true or false, got /)
+            expect(before.equals(pool.buf)).toBe(true)
+        }
+        // a number that is no handle, stored into a record: it says so, not "stale"
+        rejects(pool, "setField(rec, a, 42)", () => pool.setField(f.rec, "a", 42), HandleError, /^not a handle: 42 \(no pool id/)
+        // scopes: 65,535 open, then a named error (before, Node wrapped the u16 depth to 0 and the VM stuck at 65,535)
+        for (let i = 0; i < 65535; i++) pool.enter()
+        rejects(pool, "enter() at depth 65,535", () => pool.enter(), MemoryError, /^too many open scopes \(65535\): every enter\(\) needs its leave\(\)/)
+        for (let i = 0; i < 65535; i++) pool.leave(0)
+        rejects(pool, "leave() after the last", () => pool.leave(0), ArgumentError, /^leave\(\) without enter\(\)/)
     })
 
     test("verifyAsync with a bad slice size", async () => {
