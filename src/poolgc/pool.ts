@@ -597,6 +597,7 @@ export class Pool {
         const last = buf.getAt(e, "u16") & MAX_GEN
         const gen = last >= MAX_GEN ? 1 : last + 1
         buf.setAt(e, "u16", blk)
+        buf.setAt(H_HHINT, "u16", slot + 1)
         const slotBits = isLong ? slot | OF_LONG : slot
         buf[off + O_TYPE] = type
         buf[off + O_AUX] = aux
@@ -618,7 +619,8 @@ export class Pool {
 
     /**
      * A free handle slot, or -1: the first free one from the cursor H_HHINT
-     * on, wrapping around (next fit); moves the cursor past it. The slots are
+     * on, wrapping around (next fit). It writes nothing: alloc() moves the
+     * cursor past the slot once nothing can fail any more. The slots are
      * taken in turn, never the one just released again: a slot is reused once
      * per pass of the cursor over the free slots, so its 15-bit generation
      * wraps (and a stale handle to it would name its new object) only after
@@ -652,7 +654,6 @@ export class Pool {
             hi = lo
             lo = 0
         }
-        if (found >= 0) buf.setAt(H_HHINT, "u16", found + 1)
         return found
     }
 
