@@ -621,7 +621,7 @@ export class Pool {
      * A free handle slot, or -1: the first free one from the cursor H_HHINT
      * on, wrapping around (next fit). It writes nothing: alloc() moves the
      * cursor past the slot once nothing can fail any more. The slots are
-     * taken in turn, never the one just released again: a slot is reused once
+     * taken in turn, not the one just released first: a slot is reused once
      * per pass of the cursor over the free slots, so its 15-bit generation
      * wraps (and a stale handle to it would name its new object) only after
      * MAX_GEN such passes, not after MAX_GEN allocations of a churn loop
