@@ -335,8 +335,13 @@ export class Pool {
     private readonly htab: number
     private readonly hcap: number
     private readonly budget: number
-    /** This pool's id (1..MAX_POOL_ID), and it shifted into place: the top bits of every handle it gives out. */
-    private readonly pid: number
+    /**
+     * This pool's id, 1..15 (pools number themselves in creation order,
+     * wrapping): bits 27-30 of every handle it gives out, so `h >>> 27`
+     * tells which pool a handle belongs to.
+     */
+    readonly id: number
+    /** The id shifted into place. */
     private readonly hid: number
     private readonly rootNames: string[] = []
     private readonly kinds: RecordKind[] = []
@@ -375,7 +380,7 @@ export class Pool {
 
         // (an id only once every argument is accepted: a rejected pool takes none)
         lastPoolId = lastPoolId >= MAX_POOL_ID ? 1 : lastPoolId + 1
-        this.pid = lastPoolId
+        this.id = lastPoolId
         this.hid = lastPoolId << POOL_SHIFT
         const buf = Buffer.alloc(size)
         this.buf = buf
@@ -390,7 +395,7 @@ export class Pool {
         buf.setAt(8, "u16", ATB)
         buf.setAt(H_HTAB, "u16", htab)
         buf.setAt(H_HCAP, "u16", hcap)
-        buf.setAt(H_POOLID, "u16", this.pid)
+        buf.setAt(H_POOLID, "u16", this.id)
         buf.setAt(H_NAMED, "u16", named)
         buf.setAt(H_NCAP, "u16", ncap)
         buf.setAt(H_STACK, "u16", stack)
@@ -481,7 +486,7 @@ export class Pool {
         }
         for (let i = 0; i < this.kinds.length; i++) if (this.kinds[i].name === name) throw new ArgumentError("record kind " + name + " is already defined (kind " + (i + 1) + ")")
         if (this.kinds.length >= 255) throw new ArgumentError("too many record kinds (255)")
-        const kind: RecordKind = { id: this.kinds.length + 1, name: name, fields: fields.slice(0), pool: this.pid }
+        const kind: RecordKind = { id: this.kinds.length + 1, name: name, fields: fields.slice(0), pool: this.id }
         this.kinds.push(kind)
         return this.kindCopy(kind)
     }
@@ -494,7 +499,7 @@ export class Pool {
     /** A record of `kind` (as defineRecord() or kindOf() returned it), all fields null. */
     record(kind: RecordKind): Handle {
         const k = kind && isInt(kind.id) && kind.id >= 1 ? this.kinds[kind.id - 1] : undefined
-        if (!k || kind.pool !== this.pid || kind.name !== k.name) throw new ArgumentError("record kind was not defined by this pool")
+        if (!k || kind.pool !== this.id || kind.name !== k.name) throw new ArgumentError("record kind was not defined by this pool")
         return this.alloc(T_RECORD, k.id, k.fields.length * 4)
     }
 
@@ -719,7 +724,7 @@ export class Pool {
      */
     private head(h: Handle): number {
         if (!isInt(h) || h <= 0) throw new HandleError("not a handle: " + h)
-        if (h >> POOL_SHIFT !== this.pid) throw this.notOurs(h)
+        if (h >> POOL_SHIFT !== this.id) throw this.notOurs(h)
         const slot = h & 0xfff
         if (slot >= this.hcap) throw new HandleError("not a handle: " + h + " (slot " + slot + "; this pool has " + this.hcap + " handle slots)")
         const buf = this.buf
@@ -740,8 +745,8 @@ export class Pool {
     /** The HandleError for a positive integer `h` whose pool id is not this pool's. */
     private notOurs(h: Handle): HandleError {
         const id = h >> POOL_SHIFT
-        if (id === 0) return new HandleError("not a handle: " + h + " (no pool id: a handle of pool " + this.pid + " is at least " + this.hid + ")")
-        return new HandleError("handle of another pool: " + h + " (pool id " + id + "; this pool's is " + this.pid + ")")
+        if (id === 0) return new HandleError("not a handle: " + h + " (no pool id: a handle of pool " + this.id + " is at least " + this.hid + ")")
+        return new HandleError("handle of another pool: " + h + " (pool id " + id + "; this pool's is " + this.id + ")")
     }
 
     /** Offset of `h`'s object after checking its type. */
