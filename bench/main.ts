@@ -91,6 +91,13 @@ function poolRoom(pools: Pool[], size: number, refs: number): number[] {
     return [free, align(8 + (refs > 0 ? 4 + 4 * refs : size), 16)]
 }
 
+/** Pool index by pool id: a handle names its pool in bits 27-30 (`h >>> 27` is its pool's id). */
+function poolIndex(pools: Pool[]): Int8Array {
+    const index = new Int8Array(16).fill(-1)
+    pools.forEach((p, i) => (index[p.id] = i))
+    return index
+}
+
 function poolCompactions(pools: Pool[]): number {
     let n = 0
     for (const p of pools) n += p.stats().compactions
@@ -114,10 +121,12 @@ class PoolFree implements Sys {
             p.disable()
             this.pools.push(p)
         }
+        this.index = poolIndex(this.pools)
     }
+    index: Int8Array
     /** The pool tried first: the one with more bytes free (two pools: see BENCHMARKS.md). */
     cur = 0
-    // with two pools, a handle is tagged with its pool in bit 30
+    // with two pools, a handle names its pool by its pool id (bits 27-30)
     alloc(id: number, size: number, refs: number): number {
         const ps = this.pools
         // memFree() is one header read; with objects released explicitly it is
@@ -128,7 +137,7 @@ class PoolFree implements Sys {
             try {
                 const h = refs > 0 ? ps[i].list(refs) : ps[i].bytes(size)
                 this.cur = i
-                return h | (i << 30)
+                return h
             } catch (e) {
                 if (!(e instanceof MemoryError)) throw e
                 if (e.message.indexOf("handles in use") >= 0) this.handleFailed++
@@ -136,15 +145,17 @@ class PoolFree implements Sys {
         }
         return 0
     }
+    // (a pool holds only its own handles: a link across the two pools would throw
+    // HandleError; the traces link each object to a parent allocated in the same pool)
     link(p: number, slot: number, c: number) {
-        this.pools[p >>> 30].push(p & 0x3fffffff, c & 0x3fffffff)
+        this.pools[this.index[p >>> 27]].push(p, c)
     }
     unlink(p: number, idx: number) {
-        this.pools[p >>> 30].removeAt(p & 0x3fffffff, idx)
+        this.pools[this.index[p >>> 27]].removeAt(p, idx)
     }
     drop(id: number) {}
     free(h: number) {
-        this.pools[h >>> 30].free(h & 0x3fffffff)
+        this.pools[this.index[h >>> 27]].free(h)
     }
     room(size: number, refs: number) {
         return poolRoom(this.pools, size, refs)
@@ -190,7 +201,9 @@ class PoolGc implements Sys {
             this.pools.push(p)
             this.rootLists.push(rl)
         }
+        this.index = poolIndex(this.pools)
     }
+    index: Int8Array
     /** The pool that took the last allocation: tried first. */
     cur = 0
     alloc(id: number, size: number, refs: number): number {
@@ -203,7 +216,7 @@ class PoolGc implements Sys {
                 p.set(this.rootLists[i], id, h)
                 this.rootOf[id] = i
                 this.cur = i
-                return h | (i << 30)
+                return h
             } catch (e) {
                 if (!(e instanceof MemoryError)) throw e
                 if (e.message.indexOf("handles in use") >= 0) this.handleFailed++
@@ -211,11 +224,13 @@ class PoolGc implements Sys {
         }
         return 0
     }
+    // (a pool holds only its own handles: a link across the two pools would throw
+    // HandleError; the traces link each object to a parent allocated in the same pool)
     link(p: number, slot: number, c: number) {
-        this.pools[p >>> 30].push(p & 0x3fffffff, c & 0x3fffffff)
+        this.pools[this.index[p >>> 27]].push(p, c)
     }
     unlink(p: number, idx: number) {
-        this.pools[p >>> 30].removeAt(p & 0x3fffffff, idx)
+        this.pools[this.index[p >>> 27]].removeAt(p, idx)
     }
     drop(id: number) {
         const i = this.rootOf[id]

@@ -91,6 +91,11 @@ export function atNextSuspension(fn: () => void): void {
         })
 }
 
+/** Bytes of `s` in UTF-8 (the VM's `s.byteLength`; Node's strings are UTF-16). */
+export function utf8Length(s: string): number {
+    return Buffer.byteLength(s, "utf8")
+}
+
 type Fmt = { size: number; kind: "u" | "i" | "f"; lo: number; hi: number }
 const FORMATS: Record<string, Fmt> = {
     u8: { size: 1, kind: "u", lo: 0, hi: 0xff },

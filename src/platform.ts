@@ -76,3 +76,8 @@ export function atNextSuspension(fn: () => void): void {
         watcher.resume(undefined)
     }
 }
+
+/** Bytes of `s` in UTF-8, without converting it (a DeviceScript string is UTF-8 already). */
+export function utf8Length(s: string): number {
+    return s.byteLength
+}

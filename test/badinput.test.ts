@@ -7,7 +7,7 @@
  * was wrong, and leave the pool's bytes exactly as they were.
  */
 import { describe, expect, test } from "vitest"
-import { ArgumentError, HandleError, MemoryError, Pool, PoolError } from "../src/index"
+import { ArgumentError, CorruptionError, HandleError, MAX_READ, MemoryError, Pool, PoolError } from "../src/index"
 import type { Handle, RecordKind } from "../src/index"
 import { checkPool } from "./support/check"
 
@@ -31,7 +31,9 @@ function fixture() {
     pool.free(gone)
     const other = new Pool({ size: 1024 })
     const foreignKind = other.defineRecord("K", ["a", "b"])
-    return { pool, K, bytes, str, num, bmp, list, rec, gone, foreignKind }
+    // another pool's object in the same slot with the same generation: only the pool id differs
+    const foreign = other.number(7)
+    return { pool, K, bytes, str, num, bmp, list, rec, gone, foreignKind, other, foreign }
 }
 
 /** Runs `fn`, expecting `cls` with a message matching `msg`, and the pool's bytes unchanged. */
@@ -129,15 +131,54 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         const { pool, K, foreignKind } = fixture()
         const msg = /^record kind was not defined by this pool/
         rejects(pool, "record(undefined)", () => pool.record(undefined as unknown as RecordKind), ArgumentError, msg)
-        rejects(pool, "record(copy)", () => pool.record({ ...K }), ArgumentError, msg)
-        rejects(pool, "record(forged id)", () => pool.record({ id: 99, name: "X", fields: ["a"] }), ArgumentError, msg)
+        rejects(pool, "record(renamed copy)", () => pool.record({ ...K, name: "L" }), ArgumentError, msg)
+        rejects(pool, "record(forged id)", () => pool.record({ id: 99, name: "X", fields: ["a"], pool: K.pool }), ArgumentError, msg)
+        rejects(pool, "record(id 0)", () => pool.record({ ...K, id: 0 }), ArgumentError, msg)
+        rejects(pool, "record(fractional id)", () => pool.record({ ...K, id: 0.5 }), ArgumentError, msg)
         rejects(pool, "record(other pool's kind)", () => pool.record(foreignKind), ArgumentError, msg)
         rejects(pool, "defineRecord('')", () => pool.defineRecord("", ["a"]), ArgumentError, /record kind needs a name/)
-        rejects(pool, "defineRecord no fields", () => pool.defineRecord("X", []), ArgumentError, /record kind X needs 1 to 255 fields/)
-        rejects(pool, "defineRecord null fields", () => pool.defineRecord("X", null as unknown as string[]), ArgumentError, /needs 1 to 255 fields/)
-        rejects(pool, "defineRecord duplicate", () => pool.defineRecord("X", ["a", "a"]), ArgumentError, /field names must be distinct strings/)
-        rejects(pool, "defineRecord non-string", () => pool.defineRecord("X", ["a", 3 as unknown as string]), ArgumentError, /distinct strings/)
-        rejects(pool, "defineRecord 256 fields", () => pool.defineRecord("X", Array.from({ length: 256 }, (_, i) => "f" + i)), ArgumentError, /1 to 255 fields/)
+        rejects(pool, "defineRecord no fields", () => pool.defineRecord("X", []), ArgumentError, /^record kind X needs an array of 1 to 255 field names, got /)
+        rejects(pool, "defineRecord null fields", () => pool.defineRecord("X", null as unknown as string[]), ArgumentError, /needs an array of 1 to 255 field names, got null/)
+        rejects(pool, "defineRecord a string as fields", () => pool.defineRecord("X", "ab" as unknown as string[]), ArgumentError, /needs an array of 1 to 255 field names, got ab/)
+        rejects(pool, "defineRecord an array-like", () => pool.defineRecord("X", { length: 1, 0: "a" } as unknown as string[]), ArgumentError, /needs an array/)
+        rejects(pool, "defineRecord duplicate", () => pool.defineRecord("X", ["a", "a"]), ArgumentError, /^record kind X: field names must be distinct non-empty strings, field 1 is "a"/)
+        rejects(pool, "defineRecord non-string", () => pool.defineRecord("X", ["a", 3 as unknown as string]), ArgumentError, /distinct non-empty strings, field 1 is 3/)
+        rejects(pool, "defineRecord empty field name", () => pool.defineRecord("X", ["a", ""]), ArgumentError, /distinct non-empty strings, field 1 is ""/)
+        rejects(pool, "defineRecord a kind name twice", () => pool.defineRecord("K", ["c"]), ArgumentError, /^record kind K is already defined \(kind 1\)/)
+        rejects(pool, "defineRecord 256 fields", () => pool.defineRecord("X", Array.from({ length: 256 }, (_, i) => "f" + i)), ArgumentError, /1 to 255 field names/)
+    })
+
+    test("a record kind is a copy: changing it changes nothing in the pool, and no field access leaves its record", () => {
+        const { pool, K, rec, num, str } = fixture()
+        // the caller's kind grows a field: the pool's does not
+        K.fields.push("c", "d", "e")
+        rejects(pool, "setField through a grown kind", () => pool.setField(rec, "e", num), ArgumentError, /^record K has no field e/)
+        rejects(pool, "getField through a grown kind", () => pool.getField(rec, "c"), ArgumentError, /^record K has no field c/)
+        K.fields[0] = "zz"
+        expect(pool.getField(rec, "a")).toBe(str)
+        expect(pool.kindOf(rec).fields).toEqual(["a", "b"])
+        // still a kind of this pool (by pool, id and name): a record of 2 fields
+        const r2 = pool.record(K)
+        expect(pool.sizeOf(r2)).toBe(8)
+        // kindOf() hands out copies too
+        const k = pool.kindOf(rec)
+        k.fields.push("x")
+        k.name = "Other"
+        expect(pool.kindOf(rec)).toEqual({ id: 1, name: "K", fields: ["a", "b"], pool: K.pool })
+        expect(pool.kindName(1)).toBe("K")
+        // bytes written from outside the API: a record of kind K (2 fields) relabelled as a kind of 3
+        const K3 = pool.defineRecord("K3", ["x", "y", "z"])
+        const small = pool.record(K)
+        pool.setRoot("small", small)
+        pool.buf[pool.offsetOf(small) + 1] = K3.id // O_AUX
+        expect(pool.getField(small, "y")).toBe(0) // inside its 8 bytes
+        const before = Buffer.from(pool.buf)
+        expect(() => pool.setField(small, "z", num)).toThrow(/^pool corrupt: the record at block \d+ has 8 bytes, too few for field 2 \(z\) of its kind K3/)
+        expect(() => pool.getField(small, "z")).toThrow(CorruptionError)
+        expect(before.equals(pool.buf)).toBe(true)
+        pool.buf[pool.offsetOf(small) + 1] = 77 // a kind id never defined
+        expect(() => pool.getField(small, "a")).toThrow(/^pool corrupt: the record at block \d+ has kind id 77, which this pool never defined/)
+        expect(() => pool.kindOf(small)).toThrow(CorruptionError)
     })
 
     test("null, negative, fractional, non-number, forged, stale and mistyped handles, everywhere", () => {
@@ -151,11 +192,15 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
             ["Infinity", Infinity, /^not a handle: Infinity/],
             ["a string", "4097" as unknown as Handle, /^not a handle: 4097/],
             ["undefined", undefined as unknown as Handle, /^not a handle: undefined/],
-            ["slot beyond the table", (1 << 12) | 0xfff, /^not a handle of this pool: /],
+            ["slot beyond the table", (f.num & ~0x7ffffff) | (1 << 12) | 0xfff, /^not a handle: \d+ \(slot 4095; this pool has 16 handle slots\)/],
             ["stale", f.gone, /^stale handle \d+: its object was freed/],
             ["wrong generation", f.num + (5 << 12), /^stale handle \d+: its object was freed/],
-            ["generation 0", f.num & 0xfff, /^stale handle/],
-            ["never used slot", (1 << 12) | 14, /^stale handle/],
+            ["generation 0", f.num & ~(0x7fff << 12), /^not a handle: \d+ \(generation 0\)/],
+            ["never used slot", (f.num & ~0x7ffffff) | (1 << 12) | 14, /^stale handle/],
+            ["no pool id: slot and generation alone", f.num & 0x7ffffff, /^not a handle: \d+ \(no pool id: a handle of pool \d+ is at least \d+\)/],
+            ["a small number", 42, /^not a handle: 42 \(no pool id/],
+            ["above 2^31", 2 ** 31 + f.num, /^not a handle: /],
+            ["another pool's, same slot and generation", f.foreign, /^handle of another pool: \d+ \(pool id \d+; this pool's is \d+\)/],
         ]
         const ops: [string, (h: Handle) => unknown][] = [
             ["typeOf", h => pool.typeOf(h)],
@@ -293,6 +338,64 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         for (const v of [...bad, 0]) rejects(pool, "collectStep " + v, () => pool.collectStep(v), ArgumentError, /^budget must be an integer from 1 to 1000000, got/)
     })
 
+    test("reads: ranges, destinations, and lengths a single read would copy into VM memory", () => {
+        const f = fixture()
+        const { pool } = f
+        const large = new Pool({ size: 16384 })
+        const big = large.bytes(MAX_READ + 1)
+        large.setRoot("big", big)
+        const long = large.string("é".repeat(2100)) // 4,200 bytes
+        large.setRoot("long", long)
+        const tooMuch = /^readBytes: 4097 bytes is more than one read copies \(4096\): read in pieces with readBytes\(h, at, length\), or copy into your own Buffer with readInto\(\)/
+        rejects(large, "readBytes of 4,097 bytes", () => large.readBytes(big), ArgumentError, tooMuch)
+        rejects(large, "readBytes(h, 0, 4097)", () => large.readBytes(big, 0, 4097), ArgumentError, tooMuch)
+        rejects(large, "readBytes of a 4,200-byte string", () => large.readBytes(long), ArgumentError, /^readBytes: 4200 bytes is more than/)
+        rejects(large, "getString of 4,200 bytes", () => large.getString(long), ArgumentError, /^getString: a string of 4200 bytes is longer than one read copies \(4096\): read its bytes in pieces with readBytes\(h, at, length\) or readInto\(\)/)
+        for (const v of [...BAD_NUMBERS.map(b => b[1]), "1" as unknown as number, 5]) {
+            rejects(pool, "readBytes at " + v, () => pool.readBytes(f.bytes, v), ArgumentError, /^read offset must be an integer from 0 to 4, got/)
+            rejects(pool, "readInto at " + v, () => pool.readInto(f.bytes, v, Buffer.alloc(4)), ArgumentError, /^read offset must be an integer from 0 to 4, got/)
+            rejects(pool, "readInto dstAt " + v, () => pool.readInto(f.bytes, 0, Buffer.alloc(4), v === 5 ? 5 : v), ArgumentError, /^destination offset must be an integer from 0 to 4, got/)
+        }
+        rejects(pool, "readBytes length past the end", () => pool.readBytes(f.bytes, 1, 4), ArgumentError, /^read length must be an integer from 0 to 3, got 4/)
+        rejects(pool, "readBytes negative length", () => pool.readBytes(f.bytes, 0, -1), ArgumentError, /^read length must be an integer from 0 to 4, got -1/)
+        rejects(pool, "readInto length past the end", () => pool.readInto(f.bytes, 2, Buffer.alloc(8), 0, 3), ArgumentError, /^read length must be an integer from 0 to 2, got 3/)
+        rejects(pool, "readInto past the destination", () => pool.readInto(f.bytes, 0, Buffer.alloc(8), 6, 4), ArgumentError, /^readInto: 4 bytes at 6 do not fit in a Buffer of 8/)
+        for (const dst of [null, undefined, "abcd", [0, 0, 0, 0], {}])
+            rejects(pool, "readInto into " + JSON.stringify(dst), () => pool.readInto(f.bytes, 0, dst as unknown as Buffer), ArgumentError, /^readInto: the destination must be a Buffer, got/)
+        for (const h of [f.num, f.bmp, f.list, f.rec]) rejects(pool, "readInto(" + pool.typeOf(h) + ")", () => pool.readInto(h, 0, Buffer.alloc(4)), HandleError, /^expected bytes or a string, handle \d+ is a /)
+        // what works: pieces of at most MAX_READ, and readInto of any length
+        large.writeBytes(big, MAX_READ, Buffer.from([9]))
+        expect([...large.readBytes(big, MAX_READ)]).toEqual([9])
+        expect(large.readBytes(big, 1, MAX_READ).length).toBe(MAX_READ)
+        const dst = Buffer.alloc(4200)
+        expect(large.readInto(long, 0, dst)).toBe(4200)
+        expect(dst.toString()).toBe("é".repeat(2100))
+        expect(large.readInto(big, MAX_READ, dst, 10)).toBe(1) // to the payload's end
+        expect(dst[10]).toBe(9)
+        expect(pool.readInto(f.str, 0, dst, 4199)).toBe(1) // as much as fits
+        expect(pool.readInto(f.str, 2, dst)).toBe(0)
+        expect(large.getString(large.string("x".repeat(MAX_READ)))).toBe("x".repeat(MAX_READ))
+        large.verify()
+    })
+
+    test("the small holes: scopes nested 65,535 deep, compact()'s flag, a number where a handle belongs", async () => {
+        const f = fixture()
+        const { pool } = f
+        for (const v of ["no", 0, 1, null, NaN] as unknown[]) {
+            rejects(pool, "compact(" + v + ")", () => pool.compact(v as boolean), ArgumentError, /^compact's collect must be true or false, got /)
+            const before = Buffer.from(pool.buf)
+            await expect(pool.compactAsync(v as boolean)).rejects.toThrow(/^compactAsync's collect must be true or false, got /)
+            expect(before.equals(pool.buf)).toBe(true)
+        }
+        // a number that is no handle, stored into a record: it says so, not "stale"
+        rejects(pool, "setField(rec, a, 42)", () => pool.setField(f.rec, "a", 42), HandleError, /^not a handle: 42 \(no pool id/)
+        // scopes: 65,535 open, then a named error (before, Node wrapped the u16 depth to 0 and the VM stuck at 65,535)
+        for (let i = 0; i < 65535; i++) pool.enter()
+        rejects(pool, "enter() at depth 65,535", () => pool.enter(), MemoryError, /^too many open scopes \(65535\): every enter\(\) needs its leave\(\)/)
+        for (let i = 0; i < 65535; i++) pool.leave(0)
+        rejects(pool, "leave() after the last", () => pool.leave(0), ArgumentError, /^leave\(\) without enter\(\)/)
+    })
+
     test("verifyAsync with a bad slice size", async () => {
         const { pool } = fixture()
         const before = Buffer.from(pool.buf)
@@ -306,8 +409,13 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         pool.free(f.bmp) // still in the list: a stale reference there is legal
         rejects(pool, "free twice", () => pool.free(f.bmp), HandleError, /^stale handle \d+: its object was freed/)
         rejects(pool, "use after free", () => pool.getPixel(f.bmp, 0, 0), HandleError, /^stale handle/)
-        const again = pool.bitmap(4, 2, 2) // takes the same slot, a new generation
-        expect(again & 0xfff).toBe(f.bmp & 0xfff)
+        // slots are taken in turn: the 16 slots come round to the bitmap's again within 16 allocations
+        let again = 0
+        for (let i = 0; i < 16 && (again & 0xfff) !== (f.bmp & 0xfff); i++) {
+            if (again !== 0) pool.free(again)
+            again = pool.bitmap(4, 2, 2)
+        }
+        expect(again & 0xfff).toBe(f.bmp & 0xfff) // the same slot, a new generation
         rejects(pool, "free the old handle once the slot is reused", () => pool.free(f.bmp), HandleError, /^stale handle/)
         expect(pool.isLive(again)).toBe(true)
     })

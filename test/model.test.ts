@@ -191,7 +191,9 @@ export class Model {
                 break
             case "record": {
                 const k = this.kinds[o.kind]
-                eq(pool.kindOf(h), k)
+                // (kindOf() returns a copy: the same kind by id and name)
+                eq(pool.kindOf(h).id, k.id)
+                eq(pool.kindOf(h).name, k.name)
                 k.fields.forEach((f, i) => eq(pool.getField(h, f), o.fields[i]))
                 break
             }

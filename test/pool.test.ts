@@ -157,8 +157,9 @@ describe("handles", () => {
     test("a freed object's handle is stale, even after its slot and blocks are reused", () => {
         const pool = new Pool({ size: 2048, handles: 4 })
         const a = pool.number(1)
+        for (let i = 0; i < 3; i++) pool.number(10 + i) // the other three slots
         pool.free(a)
-        const b = pool.number(2) // same slot, same blocks
+        const b = pool.number(2) // the only free slot is a's, and the first free blocks too
         expect(pool.offsetOf(b)).toBe(pool.stats().meta)
         expect(b & 0xfff).toBe(a & 0xfff)
         expect(() => pool.getNumber(a)).toThrow(HandleError)

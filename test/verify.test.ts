@@ -59,8 +59,8 @@ describe("verify()", () => {
         ["live count", ({ pool }) => pool.buf.writeUInt32LE(pool.buf.readUInt32LE(L.H_FREES) - 1, L.H_FREES), /H_ALLOCS - H_FREES \(objects live\): expected 4 \(objects counted\), found 5/],
         ["more live than handles", ({ pool }) => pool.buf.writeUInt32LE(99, L.H_ALLOCS), /H_ALLOCS - H_FREES \(objects live\): expected <= 16 \(handles\), found 98/],
         ["more swept than freed", ({ pool }) => pool.buf.writeUInt32LE(pool.buf.readUInt32LE(L.H_FREES) + 1, L.H_SWEPT), /H_SWEPT: expected <= H_FREES \d+, found \d+/],
-        ["a cached handle slot out of range", ({ pool }) => pool.buf.writeUInt16LE(17, L.H_SCACHE), /H_SCACHE: expected <= 16 \(a slot \+ 1, or 0\), found 17/],
-        ["a cached handle slot in use", ({ pool, num }) => pool.buf.writeUInt16LE((num & 0xfff) + 1, L.H_SCACHE), /slot \d+: the slot H_SCACHE names: expected free, found in use/],
+        ["pool id 0", ({ pool }) => pool.buf.writeUInt16LE(0, L.H_POOLID), /header: H_POOLID: expected 1..15, found 0/],
+        ["pool id out of range", ({ pool }) => pool.buf.writeUInt16LE(16, L.H_POOLID), /header: H_POOLID: expected 1..15, found 16/],
         ["a row summary's lead", ({ pool }) => {
             // the last row ends in free blocks: say it starts with one too
             const nb = pool.buf.readUInt16LE(L.H_NBLOCKS)
@@ -93,7 +93,13 @@ describe("verify()", () => {
         ["list count past capacity", ({ pool, list }) => pool.buf.writeUInt32LE(99, pool.offsetOf(list) + 8), /list count: expected <= capacity 2, found 99/],
         ["slot and object disagree", ({ pool, num }) => pool.buf.writeUInt16LE(3, pool.offsetOf(num) + L.O_SLOT), /handle table entry of its slot 3: expected \d+, found \d+/],
         ["generation 0", ({ pool, num }) => pool.buf.writeUInt16LE(0, pool.offsetOf(num) + L.O_GEN), /O_GEN: expected 1..32767, found 0/],
-        ["forged reference", ({ pool, list }) => pool.buf.writeUInt32LE(0xfff, pool.offsetOf(list) + 12), /object at block \d+, item 0: reference: expected 0 or a handle with a slot < 16 and a generation 1..32767, found 4095/],
+        ["forged reference", ({ pool, list }) => pool.buf.writeUInt32LE(0xfff, pool.offsetOf(list) + 12), /object at block \d+, item 0: reference: expected 0 or a handle with pool id \d+, a slot < 16 and a generation 1..32767, found 4095/],
+        ["another pool's reference", ({ pool, list }) => {
+            const at = pool.offsetOf(list) + 12
+            const h = pool.buf.readUInt32LE(at)
+            pool.buf.writeUInt32LE((h & 0x7ffffff) | ((((h >>> L.POOL_SHIFT) % L.MAX_POOL_ID) + 1) << L.POOL_SHIFT), at)
+        }, /object at block \d+, item 0: reference: expected 0 or a handle with pool id \d+, a slot < 16 and a generation 1..32767, found \d+/],
+        ["a reference above 2^31", ({ pool, list }) => pool.buf.writeUInt32LE((pool.buf.readUInt32LE(pool.offsetOf(list) + 12) | 0x80000000) >>> 0, pool.offsetOf(list) + 12), /item 0: reference: expected 0 or a handle with pool id/],
         ["an item past the count", ({ pool, list }) => {
             pool.pop(list)
             pool.buf.writeUInt32LE(4097, pool.offsetOf(list) + 12 + 4)

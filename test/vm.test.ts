@@ -15,6 +15,6 @@ describe("on the DeviceScript VM", () => {
         const m = r.summary.match(/tests: (\d+), pass: (\d+), error: (\d+)/)!
         expect(Number(m[3])).toBe(0)
         expect(Number(m[2])).toBe(Number(m[1]))
-        expect(Number(m[1])).toBeGreaterThanOrEqual(7)
+        expect(Number(m[1])).toBeGreaterThanOrEqual(9)
     })
 })

@@ -73,6 +73,7 @@ import {
     H_TBLOCKS,
     H_TCOUNT,
     H_WORK,
+    MAX_GEN,
     OF_SLOT,
     O_GEN,
     O_LEN,
@@ -103,7 +104,7 @@ export function shade(buf: Buffer, h: number): void {
     const slot = h & 0xfff
     if (slot >= buf.getAt(H_HCAP, "u16")) return
     const e = buf.getAt(buf.getAt(H_HTAB, "u16") + (slot << 1), "u16")
-    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) return
+    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> 12) & MAX_GEN)) return
     if (phase === PHASE_SWEEP && e < buf.getAt(H_CURSOR, "u16")) return // already swept
     const ai = ATB + (e >> 2)
     const sh = (e & 3) << 1
@@ -213,7 +214,7 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
                     const slot = h & 0xfff
                     if (slot >= hcap) continue
                     const e = buf.getAt(htab + (slot << 1), "u16")
-                    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) continue
+                    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> 12) & MAX_GEN)) continue
                     const ai = ATB + (e >> 2)
                     const sh = (e & 3) << 1
                     if (((buf[ai] >> sh) & 3) !== AT_HEAD) continue

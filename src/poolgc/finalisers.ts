@@ -11,7 +11,7 @@
  * freed the object), so it may allocate, and an exception it throws is
  * logged and dropped: it cannot break the operation that ran it.
  */
-import { H_FREES, O_GEN, SLOT_FREE } from "./layout"
+import { H_FREES, MAX_GEN, O_GEN, SLOT_FREE } from "./layout"
 
 /** The callbacks registered on one pool. */
 export class Finalisers {
@@ -63,7 +63,7 @@ export class Finalisers {
         for (let i = 0; i < this.handles.length; i++) {
             const h = this.handles[i]
             const e = buf.getAt(htab + ((h & 0xfff) << 1), "u16")
-            if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) {
+            if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> 12) & MAX_GEN)) {
                 this.dueHandles.push(h)
                 this.dueFns.push(this.fns[i])
             } else {

@@ -79,7 +79,7 @@ export const H_HINT = 30 // u16 first-fit hint: no free block lies below it
 export const H_FREE = 32 // u16 free blocks
 export const H_MINFREE = 34 // u16 lowest H_FREE ever seen (low-water mark)
 export const H_HHINT = 36 // u16 handle cursor: the search for a free handle slot starts here and wraps around (next fit)
-export const H_SCACHE = 38 // u16 the handle slot free() released last, + 1 (0: none): the next allocation takes it without a search
+export const H_POOLID = 38 // u16 this pool's id (1..MAX_POOL_ID): bits POOL_SHIFT.. of every handle it gives out
 export const H_PHASE = 40 // u8 collector phase (PHASE_*)
 export const H_FLAGS = 41 // u8 F_* bits
 export const H_CURSOR = 42 // u16 sweep / rescan cursor (a block index)
@@ -150,13 +150,22 @@ export const POISON = 0xdb
 // ---- handle table ----
 /** A handle slot entry with this bit set is free; its low 15 bits keep the last generation. */
 export const SLOT_FREE = 0x8000
-/** A handle is (generation << HANDLE_SHIFT) | slot. Handle 0 is null. */
+/**
+ * A handle is (pool id << POOL_SHIFT) | (generation << HANDLE_SHIFT) | slot:
+ * 4 + 15 + 12 bits, so every handle is a positive int32 (the VM's integer fast
+ * path), at most 0x7fffffff. Handle 0 is null. No handle has pool id 0 or
+ * generation 0: such a number is not a handle at all.
+ */
 export const HANDLE_SHIFT = 12
 export const HANDLE_SLOT_MASK = 0xfff
 /** Most handle slots a pool can have. */
 export const MAX_HANDLES = 4096
-/** Generations run 1..MAX_GEN and wrap back to 1. */
+/** Generations run 1..MAX_GEN and wrap back to 1 (bits 12-26 of a handle). */
 export const MAX_GEN = 0x7fff
+/** Bit position of the pool id in a handle. */
+export const POOL_SHIFT = 27
+/** Pool ids run 1..MAX_POOL_ID, one per pool in creation order, and wrap back to 1. */
+export const MAX_POOL_ID = 15
 
 // ---- object header (8 bytes at the start of the head block) ----
 export const O_TYPE = 0 // u8 object type (T_*)

@@ -187,3 +187,5 @@ export const C_WALK = 50000
 export const C_LINE = 1800
 /** Debug mode: an allocation's check of the poison, per block it reads. */
 export const C_POISON_BLOCK = 40
+/** defineRecord(): per field name checked and per kind compared. */
+export const C_FIELD = 30

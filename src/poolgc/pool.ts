@@ -5,10 +5,11 @@
  * allocator.ts (placement) and collector.ts (mark and sweep), the byte layout
  * in layout.ts, the serial map in memmap.ts.
  *
- * Handles: a handle is (generation << 12) | slot. The handle table maps a slot
- * to its object's head block; the object header repeats slot and generation.
- * A handle is valid only while its slot is live and the generations agree, so
- * a handle to a freed object, or one made up, can never reach another
+ * Handles: a handle is (pool id << 27) | (generation << 12) | slot. The
+ * handle table maps a slot to its object's head block; the object header
+ * repeats slot and generation. A handle is valid only while its pool id is
+ * this pool's, its slot is live and the generations agree, so a handle to a
+ * freed object, one made up, or one of another pool can never reach another
  * object's bytes: it throws HandleError.
  *
  * Roots: named roots (setRoot/getRoot/delRoot, the `del`) for long-lived
@@ -24,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -67,7 +68,7 @@ import {
     H_NCAP,
     H_PHASE,
     H_SCAP,
-    H_SCACHE,
+    H_POOLID,
     H_SINCE,
     H_SWEPT,
     H_SP,
@@ -82,6 +83,7 @@ import {
     MAX_GEN,
     MAX_HANDLES,
     MAX_POOL,
+    MAX_POOL_ID,
     metaLayout,
     MIN_POOL,
     OBJ_HEADER,
@@ -98,6 +100,7 @@ import {
     PHASE_MARK,
     PHASE_SWEEP,
     POISON,
+    POOL_SHIFT,
     ROW_SHIFT,
     POOL_GRANULE,
     SLOT_FREE,
@@ -110,7 +113,7 @@ import {
     T_RECORD,
     T_STRING,
 } from "./layout"
-import { now } from "../platform"
+import { now, utf8Length } from "../platform"
 
 /** A reference to a pool object. 0 is the null handle. */
 export type Handle = number
@@ -172,12 +175,18 @@ export interface PhantomReport {
     bytes: number
 }
 
-/** A record type: a name and its reference fields, in order. */
+/**
+ * A record type: a name and its reference fields, in order. What
+ * defineRecord() and kindOf() return is a copy: changing it changes nothing
+ * in the pool, and record() accepts it by pool, id and name.
+ */
 export interface RecordKind {
     /** Kind id stored in each record's header (1..255). */
     id: number
     name: string
     fields: string[]
+    /** Id of the pool that defined the kind. */
+    pool: number
 }
 
 /** The figures `stats()` returns. Sizes in bytes. */
@@ -290,6 +299,23 @@ function intArg(v: number, what: string, lo: number, hi: number): number {
 }
 
 /**
+ * The id the pool created last took: pools number themselves 1..MAX_POOL_ID
+ * in creation order, wrapping, so any MAX_POOL_ID pools created in a row have
+ * distinct ids and reject each other's handles.
+ */
+let lastPoolId = 0
+
+/**
+ * Largest payload readBytes() and getString() copy out of the pool in one
+ * call: each result is a new VM allocation (getString() makes two: the bytes,
+ * then the string), and the VM's out-of-memory is an uncatchable panic. On a
+ * 64 KB VM heap beside a 32 KiB pool, what is left in one piece can be under
+ * 10 KB (docs/boards.md). Longer payloads are read in pieces (readBytes(h,
+ * at, length)) or copied into the caller's own Buffer (readInto()).
+ */
+export const MAX_READ = 4096
+
+/**
  * A managed memory pool. Create one at start-up; every object lives inside it.
  *
  * ```ts
@@ -312,6 +338,14 @@ export class Pool {
     private readonly budget: number
     /** What a search of the whole table is charged (meter.ts). */
     private readonly searchOps: number
+    /**
+     * This pool's id, 1..15 (pools number themselves in creation order,
+     * wrapping): bits 27-30 of every handle it gives out, so `h >>> 27`
+     * tells which pool a handle belongs to.
+     */
+    readonly id: number
+    /** The id shifted into place. */
+    private readonly hid: number
     private readonly rootNames: string[] = []
     private readonly kinds: RecordKind[] = []
     private pauseMs = 0
@@ -351,6 +385,10 @@ export class Pool {
 
         // the table set-up below reads and writes every row summary
         charge(C_ALLOC + (nb >> ROW_SHIFT) * C_ROW, "new Pool()")
+        // (an id only once every argument is accepted: a rejected pool takes none)
+        lastPoolId = lastPoolId >= MAX_POOL_ID ? 1 : lastPoolId + 1
+        this.id = lastPoolId
+        this.hid = lastPoolId << POOL_SHIFT
         const buf = Buffer.alloc(size)
         this.buf = buf
         this.size = size
@@ -365,6 +403,7 @@ export class Pool {
         buf.setAt(8, "u16", ATB)
         buf.setAt(H_HTAB, "u16", htab)
         buf.setAt(H_HCAP, "u16", hcap)
+        buf.setAt(H_POOLID, "u16", this.id)
         buf.setAt(H_NAMED, "u16", named)
         buf.setAt(H_NCAP, "u16", ncap)
         buf.setAt(H_STACK, "u16", stack)
@@ -420,13 +459,16 @@ export class Pool {
         return h
     }
 
-    /** A string, stored as UTF-8. */
+    /**
+     * A string, stored as UTF-8. Its bytes go straight from the string into
+     * the pool: no VM allocation on the way, whatever its length.
+     */
     string(text: string): Handle {
         if (typeof text !== "string") throw new ArgumentError("string value must be a string, got " + text)
-        const bytes = Buffer.from(text)
-        if (bytes.length > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + bytes.length + " bytes is too long")
-        const h = this.alloc(T_STRING, 0, bytes.length)
-        this.buf.blitAt(this.head(h) + OBJ_HEADER, bytes, 0, bytes.length)
+        const n = utf8Length(text)
+        if (n > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + n + " bytes is too long")
+        const h = this.alloc(T_STRING, 0, n)
+        this.buf.blitAt(this.head(h) + OBJ_HEADER, text, 0, n)
         return h
     }
 
@@ -436,25 +478,40 @@ export class Pool {
         return this.alloc(T_LIST, 0, LIST_ITEMS + capacity * 4)
     }
 
-    /** Declares a record kind with named reference fields. Up to 255 kinds a pool. */
+    /**
+     * Declares a record kind with named reference fields: a name no other
+     * kind of this pool has, and an array of 1 to 255 distinct non-empty
+     * names. Up to 255 kinds a pool. The pool keeps its own copy; the kind
+     * returned is another.
+     */
     defineRecord(name: string, fields: string[]): RecordKind {
         charge(C_ACCESS, "defineRecord()")
         if (typeof name !== "string" || name.length === 0) throw new ArgumentError("record kind needs a name")
-        if (!fields || fields.length < 1 || fields.length > 255) throw new ArgumentError("record kind " + name + " needs 1 to 255 fields")
+        if (!Array.isArray(fields) || fields.length < 1 || fields.length > 255) throw new ArgumentError("record kind " + name + " needs an array of 1 to 255 field names, got " + fields)
         for (let i = 0; i < fields.length; i++) {
-            if (typeof fields[i] !== "string" || fields.indexOf(fields[i]) !== i)
-                throw new ArgumentError("record kind " + name + ": field names must be distinct strings")
+            const f = fields[i]
+            if (typeof f !== "string" || f.length === 0 || fields.indexOf(f) !== i)
+                throw new ArgumentError("record kind " + name + ": field names must be distinct non-empty strings, field " + i + " is " + (typeof f === "string" ? JSON.stringify(f) : f))
         }
+        for (let i = 0; i < this.kinds.length; i++) if (this.kinds[i].name === name) throw new ArgumentError("record kind " + name + " is already defined (kind " + (i + 1) + ")")
         if (this.kinds.length >= 255) throw new ArgumentError("too many record kinds (255)")
-        const kind: RecordKind = { id: this.kinds.length + 1, name: name, fields: fields.slice(0) }
+        // the checks above, per field and per kind (at most 255 of each: within meter.ts's UNCHECKED)
+        charge(fields.length * C_FIELD + this.kinds.length * C_FIELD, "defineRecord()")
+        const kind: RecordKind = { id: this.kinds.length + 1, name: name, fields: fields.slice(0), pool: this.id }
         this.kinds.push(kind)
-        return kind
+        return this.kindCopy(kind)
     }
 
-    /** A record of `kind`, all fields null. */
+    /** A copy of one of this pool's kinds, for the caller: the pool never sees it again. */
+    private kindCopy(k: RecordKind): RecordKind {
+        return { id: k.id, name: k.name, fields: k.fields.slice(0), pool: k.pool }
+    }
+
+    /** A record of `kind` (as defineRecord() or kindOf() returned it), all fields null. */
     record(kind: RecordKind): Handle {
-        if (!kind || this.kinds[kind.id - 1] !== kind) throw new ArgumentError("record kind was not defined by this pool")
-        return this.alloc(T_RECORD, kind.id, kind.fields.length * 4)
+        const k = kind && isInt(kind.id) && kind.id >= 1 ? this.kinds[kind.id - 1] : undefined
+        if (!k || kind.pool !== this.id || kind.name !== k.name) throw new ArgumentError("record kind was not defined by this pool")
+        return this.alloc(T_RECORD, k.id, k.fields.length * 4)
     }
 
     /**
@@ -575,7 +632,7 @@ export class Pool {
         const last = buf.getAt(e, "u16") & MAX_GEN
         const gen = last >= MAX_GEN ? 1 : last + 1
         buf.setAt(e, "u16", blk)
-        if (slot + 1 === buf.getAt(H_SCACHE, "u16")) buf.setAt(H_SCACHE, "u16", 0)
+        buf.setAt(H_HHINT, "u16", slot + 1)
         const slotBits = isLong ? slot | OF_LONG : slot
         buf[off + O_TYPE] = type
         buf[off + O_AUX] = aux
@@ -590,7 +647,7 @@ export class Pool {
         buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
         const tc = H_TCOUNT + (type << 1)
         buf.setAt(tc, "u16", buf.getAt(tc, "u16") + 1)
-        const h = (gen << HANDLE_SHIFT) | slot
+        const h = this.hid | (gen << HANDLE_SHIFT) | slot
         if (depth > 0) this.pushRoot(h)
         return h
     }
@@ -607,24 +664,19 @@ export class Pool {
     }
 
     /**
-     * A free handle slot, or -1: the one free() released last if it is still
-     * free (H_SCACHE; an allocation that takes it clears it), else the next
-     * free one from the cursor (findSlot). Churn frees and allocates in turn,
-     * so about half the allocations take the cached slot without a search.
-     */
-    private takeSlot(): number {
-        const c = this.buf.getAt(H_SCACHE, "u16")
-        return c > 0 ? c - 1 : this.findSlot()
-    }
-
-    /**
-     * The first free handle slot from the cursor H_HHINT on, wrapping around
-     * (next fit), or -1; moves the cursor past it. Lowest-first would pack the
+     * A free handle slot, or -1: the first free one from the cursor H_HHINT
+     * on, wrapping around (next fit). It writes nothing: alloc() moves the
+     * cursor past the slot once nothing can fail any more. The slots are
+     * taken in turn, not the one just released first: a slot is reused once
+     * per pass of the cursor over the free slots, so its 15-bit generation
+     * wraps (and a stale handle to it would name its new object) only after
+     * MAX_GEN such passes, not after MAX_GEN allocations of a churn loop
+     * (README, "Known limits", has the bound). Lowest-first would pack the
      * live slots at the bottom and make every search walk past them; from the
      * cursor, the slots ahead were mostly freed long ago. Reads two slots a
      * step, a byte each (SLOT_FREE, bit 15 of an entry, is bit 7 of its high byte).
      */
-    private findSlot(): number {
+    private takeSlot(): number {
         const buf = this.buf
         const hcap = this.hcap
         const from = buf.getAt(H_HHINT, "u16")
@@ -648,7 +700,6 @@ export class Pool {
             hi = lo
             lo = 0
         }
-        if (found >= 0) buf.setAt(H_HHINT, "u16", found + 1)
         return found
     }
 
@@ -689,7 +740,6 @@ export class Pool {
         // (u16 fields through getAt/setAt: see "Hot paths" in layout.ts)
         const e = this.htab + (slot << 1)
         buf.setAt(e, "u16", buf.getAt(off + O_GEN, "u16") | SLOT_FREE)
-        buf.setAt(H_SCACHE, "u16", slot + 1)
         const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
         releaseRun(buf, blk, n)
         if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
@@ -719,19 +769,29 @@ export class Pool {
         m.used += C_ACCESS
         if (m.used > m.next) m.over(C_ACCESS, "a pool access")
         if (!isInt(h) || h <= 0) throw new HandleError("not a handle: " + h)
+        if (h >> POOL_SHIFT !== this.id) throw this.notOurs(h)
         const slot = h & 0xfff
-        if (slot >= this.hcap) throw new HandleError("not a handle of this pool: " + h)
+        if (slot >= this.hcap) throw new HandleError("not a handle: " + h + " (slot " + slot + "; this pool has " + this.hcap + " handle slots)")
         const buf = this.buf
         const at = this.htab + (slot << 1)
         const e = buf.getAt(at, "u16")
-        if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> HANDLE_SHIFT)
+        if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) {
+            if (((h >> HANDLE_SHIFT) & MAX_GEN) === 0) throw new HandleError("not a handle: " + h + " (generation 0)")
             throw new HandleError("stale handle " + h + ": its object was freed")
+        }
         // During a sweep, an unmarked head not yet swept is garbage already: it was
         // unreachable when marking ended, and so is everything it references, which
         // the sweep may have freed. Reviving it would revive a damaged graph.
         if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD)
             throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
         return e << 4
+    }
+
+    /** The HandleError for a positive integer `h` whose pool id is not this pool's. */
+    private notOurs(h: Handle): HandleError {
+        const id = h >> POOL_SHIFT
+        if (id === 0) return new HandleError("not a handle: " + h + " (no pool id: a handle of pool " + this.id + " is at least " + this.hid + ")")
+        return new HandleError("handle of another pool: " + h + " (pool id " + id + "; this pool's is " + this.id + ")")
     }
 
     /** Offset of `h`'s object after checking its type. */
@@ -791,16 +851,50 @@ export class Pool {
         this.buf[off + OBJ_HEADER + i] = v
     }
 
-    /** A copy of a bytes or string object's payload. */
-    readBytes(h: Handle): Buffer {
+    /**
+     * A copy of `length` bytes (default: to the end) from byte `at` (default
+     * 0) of a bytes or string object's payload, in a new Buffer of at most
+     * MAX_READ (4096) bytes: a longer read throws ArgumentError before any
+     * VM allocation (read it in pieces, or with readInto()).
+     */
+    readBytes(h: Handle, at?: number, length?: number): Buffer {
+        const off = this.dataObject(h)
+        const len = this.buf.getAt(off + O_LEN, "u16")
+        const from = at === undefined ? 0 : intArg(at, "read offset", 0, len)
+        const n = length === undefined ? len - from : intArg(length, "read length", 0, len - from)
+        if (n > MAX_READ)
+            throw new ArgumentError("readBytes: " + n + " bytes is more than one read copies (" + MAX_READ + "): read in pieces with readBytes(h, at, length), or copy into your own Buffer with readInto()")
+        // a copy (Node's Buffer.slice() would share the pool's memory; the VM's copies)
+        const out = Buffer.alloc(n)
+        out.blitAt(0, this.buf, off + OBJ_HEADER + from, n)
+        return out
+    }
+
+    /**
+     * Copies `length` bytes (default: as many as fit in `dst` from `dstAt`, at
+     * most to the payload's end) from byte `at` of a bytes or string object's
+     * payload into `dst` at `dstAt` (default 0), allocating nothing. Returns
+     * the bytes copied. Any length, unlike readBytes().
+     */
+    readInto(h: Handle, at: number, dst: Buffer, dstAt?: number, length?: number): number {
+        const off = this.dataObject(h)
+        const len = this.buf.getAt(off + O_LEN, "u16")
+        const from = intArg(at, "read offset", 0, len)
+        if (!(dst instanceof Buffer)) throw new ArgumentError("readInto: the destination must be a Buffer, got " + dst)
+        const to = dstAt === undefined ? 0 : intArg(dstAt, "destination offset", 0, dst.length)
+        const room = dst.length - to
+        const n = length === undefined ? (len - from < room ? len - from : room) : intArg(length, "read length", 0, len - from)
+        if (n > room) throw new ArgumentError("readInto: " + n + " bytes at " + to + " do not fit in a Buffer of " + dst.length)
+        dst.blitAt(to, this.buf, off + OBJ_HEADER + from, n)
+        return n
+    }
+
+    /** Offset of a bytes or string object (what readBytes() and readInto() read). */
+    private dataObject(h: Handle): number {
         const off = this.head(h)
         const t = this.buf[off]
         if (t !== T_BYTES && t !== T_STRING) throw new HandleError("expected bytes or a string, handle " + h + " is a " + TYPE_NAMES[t])
-        const len = this.buf.getAt(off + O_LEN, "u16")
-        // a copy (Node's Buffer.slice() would share the pool's memory; the VM's copies)
-        const out = Buffer.alloc(len)
-        out.blitAt(0, this.buf, off + OBJ_HEADER, len)
-        return out
+        return off
     }
 
     /** Copies `src` into a bytes object at `at`; it must fit. */
@@ -826,10 +920,16 @@ export class Pool {
         this.buf.setAt(off + OBJ_HEADER, "f64", value)
     }
 
-    /** The text of a string object. */
+    /**
+     * The text of a string object of at most MAX_READ (4096) bytes; a longer
+     * one throws ArgumentError before any VM allocation (read its bytes in
+     * pieces with readBytes(h, at, length) or readInto()).
+     */
     getString(h: Handle): string {
         const off = this.typed(h, T_STRING)
         const len = this.buf.getAt(off + O_LEN, "u16")
+        if (len > MAX_READ)
+            throw new ArgumentError("getString: a string of " + len + " bytes is longer than one read copies (" + MAX_READ + "): read its bytes in pieces with readBytes(h, at, length) or readInto()")
         // a copy (Node's Buffer.slice() would share the pool's memory; the VM's copies)
         const out = Buffer.alloc(len)
         out.blitAt(0, this.buf, off + OBJ_HEADER, len)
@@ -980,9 +1080,9 @@ export class Pool {
         buf.setAt(this.htab + (slot << 1), "u16", to >> 4)
         buf.setAt(this.htab + (tslot << 1), "u16", from >> 4)
         buf.setAt(to + O_SLOT, "u16", long ? slot | OF_LONG : slot)
-        buf.setAt(to + O_GEN, "u16", h >> HANDLE_SHIFT)
+        buf.setAt(to + O_GEN, "u16", (h >> HANDLE_SHIFT) & MAX_GEN)
         buf.setAt(from + O_SLOT, "u16", tslot)
-        buf.setAt(from + O_GEN, "u16", tmp >> HANDLE_SHIFT)
+        buf.setAt(from + O_GEN, "u16", (tmp >> HANDLE_SHIFT) & MAX_GEN)
         // the moved object keeps its references: during MARK it must be scanned again
         if (buf[H_PHASE] === PHASE_MARK && buf[to] >= T_LIST && ((buf[ATB + ((to >> 4) >> 2)] >> (((to >> 4) & 3) << 1)) & 3) === AT_MARK) pushMark(buf, to >> 4, 0)
         this.dropTemp(tmp)
@@ -1059,15 +1159,29 @@ export class Pool {
         this.storeRef(off + OBJ_HEADER + (this.fieldIndex(off, name) << 2), v)
     }
 
-    /** The record kind of a record. */
+    /** The record kind of a record (a copy, as defineRecord() returns). */
     kindOf(h: Handle): RecordKind {
-        return this.kinds[this.buf[this.typed(h, T_RECORD) + O_AUX] - 1]
+        return this.kindCopy(this.recordKind(this.typed(h, T_RECORD)))
     }
 
-    private fieldIndex(off: number, name: string): number {
+    /** The kind of the record at `off`; CorruptionError if its header names none of this pool's. */
+    private recordKind(off: number): RecordKind {
         const kind = this.kinds[this.buf[off + O_AUX] - 1]
+        if (kind === undefined) throw new CorruptionError("pool corrupt: the record at block " + (off >> 4) + " has kind id " + this.buf[off + O_AUX] + ", which this pool never defined")
+        return kind
+    }
+
+    /**
+     * Byte offset of field `name` in the record at `off`, checked against the
+     * record's own length (O_LEN), not only its kind: an access never leaves
+     * the record, whatever its bytes say.
+     */
+    private fieldIndex(off: number, name: string): number {
+        const kind = this.recordKind(off)
         const i = kind.fields.indexOf(name)
         if (i < 0) throw new ArgumentError("record " + kind.name + " has no field " + name)
+        const len = this.buf.getAt(off + O_LEN, "u16")
+        if ((i << 2) + 4 > len) throw new CorruptionError("pool corrupt: the record at block " + (off >> 4) + " has " + len + " bytes, too few for field " + i + " (" + name + ") of its kind " + kind.name)
         return i
     }
 
@@ -1122,12 +1236,16 @@ export class Pool {
 
     /**
      * Opens a scope: until the matching leave(), every new object is kept on
-     * the root stack. Returns the mark to pass to leave().
+     * the root stack. Returns the mark to pass to leave(). At most 65,535
+     * scopes are open at once (H_DEPTH is a u16: Node would wrap it to 0, the
+     * VM would stick at 65,535), then MemoryError.
      */
     enter(): number {
         charge(C_CALL, "enter()")
         const buf = this.buf
-        buf.setAt(H_DEPTH, "u16", buf.getAt(H_DEPTH, "u16") + 1)
+        const depth = buf.getAt(H_DEPTH, "u16")
+        if (depth >= 0xffff) throw new MemoryError("too many open scopes (65535): every enter() needs its leave()")
+        buf.setAt(H_DEPTH, "u16", depth + 1)
         return buf.getAt(H_SP, "u16")
     }
 
@@ -1233,6 +1351,7 @@ export class Pool {
      * that release objects with free() and never root them.
      */
     compact(collect?: boolean): boolean {
+        boolArg(collect, "compact's collect")
         if (this.asyncRunning) return false
         this.roomToStep(this.budget, "compact()")
         this.requestCompaction(collect !== false)
@@ -1243,6 +1362,7 @@ export class Pool {
 
     /** compact(), spread over VM slices as collectAsync() does. Always completes. */
     async compactAsync(collect?: boolean): Promise<void> {
+        boolArg(collect, "compactAsync's collect")
         while (this.asyncRunning) await pause()
         await this.runAsync(collect === false ? ASYNC_COMPACT : ASYNC_COLLECT_COMPACT)
     }

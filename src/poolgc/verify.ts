@@ -21,8 +21,7 @@
  *    objects and blocks counted by type = H_TCOUNT / H_TBLOCKS; no object in
  *    a compaction pass's free gap.
  * 2. handle table against heads: every live slot names a head whose header
- *    names the slot back; live slots = heads; the slot H_SCACHE names (if
- *    any) is free.
+ *    names the slot back; live slots = heads.
  * 3. roots and the mark stack: named roots and the root stack hold 0 or
  *    well-formed handles, root-stack slots above H_SP are 0, a named slot in
  *    use has a name (when the pool passes its names); during MARK (and HOLD) every live
@@ -30,7 +29,7 @@
  *    is; each mark-stack entry is 0 (dropped) or a marked head holding
  *    references, its resume index within the count.
  * 4. references in lists and records: each is 0, or a handle of this pool's
- *    shape (slot < capacity, generation 1..MAX_GEN); one that still resolves
+ *    shape (its pool id, slot < capacity, generation 1..MAX_GEN); one that still resolves
  *    names a live head; list items past the count are 0; during SWEEP a
  *    surviving object never references an unmarked object the sweep has not
  *    reached (it would be freed while reachable), and during MARK with no
@@ -84,7 +83,7 @@ import {
     H_FREES,
     H_HCAP,
     H_HHINT,
-    H_SCACHE,
+    H_POOLID,
     H_HINT,
     H_HTAB,
     H_MAGIC,
@@ -110,6 +109,7 @@ import {
     LIST_ITEMS,
     MAGIC,
     MAX_GEN,
+    MAX_POOL_ID,
     MAX_HANDLES,
     MAX_POOL,
     OBJ_HEADER,
@@ -125,6 +125,7 @@ import {
     PHASE_LIFT,
     PHASE_MARK,
     PHASE_SWEEP,
+    POOL_SHIFT,
     SLOT_FREE,
     T_BITMAP,
     T_BYTES,
@@ -143,8 +144,6 @@ import {
     rowTable,
 } from "./layout"
 
-/** Largest well-formed handle: generation MAX_GEN, slot 0xfff. */
-const MAX_HANDLE = (MAX_GEN << 12) | 0xfff
 const CODE_NAMES = ["FREE", "HEAD", "TAIL", "MARK"]
 const WHERE = ["object at block ", "object at block ", "named root slot ", "root stack slot "]
 
@@ -297,7 +296,8 @@ export class Verifier {
         const hint = buf.getAt(H_HINT, "u16")
         if (hint < data || hint > nb) fail("header", "H_HINT", data + ".." + nb, "" + hint)
         if (buf.getAt(H_HHINT, "u16") > hcap) fail("header", "H_HHINT", "<= " + hcap, "" + buf.getAt(H_HHINT, "u16"))
-        if (buf.getAt(H_SCACHE, "u16") > hcap) fail("header", "H_SCACHE", "<= " + hcap + " (a slot + 1, or 0)", "" + buf.getAt(H_SCACHE, "u16"))
+        const pid = buf.getAt(H_POOLID, "u16")
+        if (pid < 1 || pid > MAX_POOL_ID) fail("header", "H_POOLID", "1.." + MAX_POOL_ID, "" + pid)
         const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
         if (net > hcap) fail("header", "H_ALLOCS - H_FREES (objects live)", "<= " + hcap + " (handles)", "" + net)
         if (buf.getAt(H_SWEPT, "u32") > buf.getAt(H_FREES, "u32")) fail("header", "H_SWEPT", "<= H_FREES " + buf.getAt(H_FREES, "u32"), "" + buf.getAt(H_SWEPT, "u32"))
@@ -434,14 +434,12 @@ export class Verifier {
         const htab = buf.getAt(H_HTAB, "u16")
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
-        const scache = buf.getAt(H_SCACHE, "u16")
         let s = this.b
         let work = 0
         while (s < hcap && work < units) {
             work++
             const e = buf.getAt(htab + (s << 1), "u16")
             if ((e & SLOT_FREE) === 0) {
-                if (s + 1 === scache) fail("slot " + s, "the slot H_SCACHE names", "free", "in use")
                 if (e < data || e >= nb) fail("slot " + s, "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
                 const c = this.code(e)
                 if (c !== AT_HEAD && c !== AT_MARK) fail("slot " + s, "ATB code of its block " + e, "HEAD or MARK", CODE_NAMES[c])
@@ -472,10 +470,12 @@ export class Verifier {
         if (h === 0) return
         const buf = this.buf
         const hcap = buf.getAt(H_HCAP, "u16")
-        if (h < 0 || h > MAX_HANDLE || (h & 0xfff) >= hcap || h >> 12 < 1)
-            fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "reference", "0 or a handle with a slot < " + hcap + " and a generation 1.." + MAX_GEN, "" + h)
+        const pid = buf.getAt(H_POOLID, "u16")
+        // (a stored u32 above 0x7fffffff is negative as int32: no pool id matches it)
+        if (h >> POOL_SHIFT !== pid || (h & 0xfff) >= hcap || ((h >> 12) & MAX_GEN) < 1)
+            fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "reference", "0 or a handle with pool id " + pid + ", a slot < " + hcap + " and a generation 1.." + MAX_GEN, "" + h)
         const e = buf.getAt(buf.getAt(H_HTAB, "u16") + ((h & 0xfff) << 1), "u16")
-        if ((e & SLOT_FREE) !== 0 || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) return // stale: harmless
+        if ((e & SLOT_FREE) !== 0 || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> 12) & MAX_GEN)) return // stale: harmless
         if (!survivor) return
         const phase = buf[H_PHASE]
         const c = this.code(e)

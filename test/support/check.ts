@@ -87,9 +87,9 @@ export function checkPool(pool: Pool): Census {
     }
     if (liveSlots !== heads.length) fail(liveSlots + " live slots for " + heads.length + " objects")
     if (u16(L.H_HHINT) > hcap) fail("handle cursor " + u16(L.H_HHINT) + " past the table")
-    const cached = u16(L.H_SCACHE)
-    if (cached > 0 && (cached > hcap || !(u16(htab + (cached - 1) * 2) & L.SLOT_FREE))) fail("cached handle slot " + (cached - 1) + " is not a free slot")
-    // every reference is null, live, or stale: never a slot outside the table
+    const pid = u16(L.H_POOLID)
+    if (pid < 1 || pid > L.MAX_POOL_ID) fail("pool id " + pid + " out of range")
+    // every reference is null, live, or stale: never a slot outside the table, nor another pool's
     for (const b of heads) {
         const off = b * 16
         const type = buf[off]
@@ -99,7 +99,7 @@ export function checkPool(pool: Pool): Census {
         if (type === L.T_LIST && 4 + count * 4 > u16(off + L.O_LEN)) fail("list at " + b + " counts past its capacity")
         for (let k = 0; k < count; k++) {
             const h = buf.readUInt32LE(refs + k * 4)
-            if (h !== 0 && (h & 0xfff) >= hcap) fail("forged reference in object at " + b)
+            if (h !== 0 && ((h & 0xfff) >= hcap || h >>> L.POOL_SHIFT !== pid)) fail("forged reference in object at " + b)
         }
     }
     return { heads, freeBlocks: free, live: heads.length }

@@ -6,10 +6,27 @@
  */
 import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
-import { HandleError, MemoryError, Pool } from "../../src/index"
+import { ArgumentError, HandleError, MAX_READ, MemoryError, Pool } from "../../src/index"
 
 function check(cond: boolean, what: string) {
     if (!cond) throw new Error("check failed: " + what)
+}
+
+/** The error `fn` throws, or null. */
+function caught(fn: () => void): any {
+    try {
+        fn()
+    } catch (e) {
+        return e
+    }
+    return null
+}
+
+/** A string of `n` copies of `c` (n a power of two; DeviceScript has no repeat()). */
+function repeated(c: string, n: number): string {
+    let s = c
+    while (s.length < n) s = s + s
+    return s
 }
 
 describe("poolgc on the VM", () => {
@@ -179,6 +196,83 @@ describe("poolgc on the VM", () => {
         pool.longLived(false)
         expect(pool.offsetOf(top)).toBe(4096 - 16)
         await pool.verifyAsync()
+    })
+
+    test("no VM out-of-memory: long strings go in without a copy, long reads are refused before any allocation", async () => {
+        await ds.sleep(0) // each test starts a fresh VM slice
+        const pool = new Pool({ size: 32768 })
+        // an 8,192-char string: stored straight from the string. Before, Buffer.from made an
+        // 8 KB copy first: with the program holding another 4 KB (here 8), that panicked (60004)
+        let text = repeated("ab", 8192)
+        await ds.sleep(0)
+        let ballast = Buffer.alloc(8192)
+        const s = pool.string(text)
+        text = null
+        ballast = null
+        expect(pool.sizeOf(s)).toBe(8192)
+        const e1 = caught(() => pool.getString(s))
+        check(e1 instanceof ArgumentError, "getString of 8,192 bytes: ArgumentError, got " + e1)
+        check(e1.message.indexOf("longer than one read copies (4096)") >= 0, e1.message)
+        // readInto any length, in pieces through the caller's own small Buffer
+        let dst = Buffer.alloc(1024)
+        let sum = 0
+        for (let at = 0; at < 8192; at += 1024) {
+            expect(pool.readInto(s, at, dst)).toBe(1024)
+            for (let i = 0; i < 1024; i += 64) sum += dst[i] + dst[i + 1]
+        }
+        expect(sum).toBe(128 * (97 + 98))
+        dst = null
+        await ds.sleep(0)
+        // readBytes in pieces of at most MAX_READ
+        let piece = pool.readBytes(s, 4096, MAX_READ)
+        check(piece.length === MAX_READ && piece[0] === 97 && piece[4095] === 98, "a piece")
+        piece = null
+        await ds.sleep(0)
+        pool.free(s)
+        // a 30,000-byte object: readBytes refuses it (before: a 30,000-byte VM allocation, panic 60004)
+        const big = pool.bytes(30000)
+        const e2 = caught(() => pool.readBytes(big))
+        check(e2 instanceof ArgumentError, "readBytes of 30,000 bytes: ArgumentError, got " + e2)
+        check(e2.message.indexOf("readBytes: 30000 bytes is more than one read copies (4096)") === 0, e2.message)
+        // the largest reads, beside a 32 KiB pool (each result dropped before the next read):
+        // MAX_READ bytes, and a string of MAX_READ bytes (a Buffer and a string of that size)
+        pool.writeBytes(big, 29999, Buffer.from([7]))
+        let last = pool.readBytes(big, 30000 - MAX_READ)
+        check(last.length === MAX_READ && last[MAX_READ - 1] === 7, "the last MAX_READ bytes")
+        last = null
+        pool.free(big)
+        const t = pool.string(repeated("xy", MAX_READ))
+        await ds.sleep(0)
+        const back = pool.getString(t)
+        check(back.length === MAX_READ && back.charAt(0) === "x" && back.charAt(MAX_READ - 1) === "y", "getString of MAX_READ bytes")
+        await pool.verifyAsync()
+    })
+
+    test("handles: another pool's is refused; 65,535 open scopes, then a named error", async () => {
+        await ds.sleep(0) // each test starts a fresh VM slice
+        const a = new Pool({ size: 1024 })
+        const b = new Pool({ size: 1024 })
+        const ha = a.number(1)
+        const hb = b.number(2)
+        check((ha & 0x7ffffff) === (hb & 0x7ffffff) && ha !== hb, "same slot and generation, another pool id")
+        check((ha | 0) === ha && ha > 0, "a positive int32")
+        const e1 = caught(() => a.getNumber(hb))
+        check(e1 instanceof HandleError, "HandleError, got " + e1)
+        check(e1.message.indexOf("handle of another pool: ") === 0, e1.message)
+        const e2 = caught(() => a.getNumber(42))
+        check(e2 instanceof HandleError && e2.message.indexOf("not a handle: 42 (no pool id") === 0, "42: " + e2)
+        // the VM's setAt saturates a u16 at 65,535 (Node's would wrap): both now stop there with MemoryError
+        a.buf.setAt(68, "u16", 65534) // H_DEPTH: 65,534 scopes open (the enter() loop would take minutes in test mode)
+        a.enter()
+        expect(a.buf.getAt(68, "u16")).toBe(65535)
+        const e3 = caught(() => a.enter())
+        check(e3 instanceof MemoryError, "MemoryError, got " + e3)
+        check(e3.message.indexOf("too many open scopes (65535)") === 0, e3.message)
+        expect(a.buf.getAt(68, "u16")).toBe(65535)
+        a.leave(0)
+        expect(a.buf.getAt(68, "u16")).toBe(65534)
+        a.buf.setAt(68, "u16", 0)
+        a.verify()
     })
 
     test("memInfo lines stay under 150 characters and end with the frame", async () => {
