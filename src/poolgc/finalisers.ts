@@ -1,98 +1,190 @@
 /**
  * Finalisers: a callback per object, run once after the object is freed (by
- * a collection's sweep or by free()), as MicroPython runs `__del__`. They are
- * kept outside the pool (a callback is not bytes) and found dead by their
- * handle: a handle whose slot is free, or holds another generation, names a
- * freed object.
+ * a collection's sweep or by free()), as MicroPython runs `__del__`.
+ *
+ * Bounded VM memory, whatever the number of registrations: a callback is not
+ * bytes, so the callbacks live outside the pool, in a table of at most
+ * MAX_FINALISERS distinct functions (compared by identity, each counted by
+ * the objects that use it; an entry no object uses any more is free again).
+ * Per handle slot, allocated at the first onFree(): one byte (low nibble: the
+ * table entry of the slot's registered finaliser, high nibble: the entry of
+ * a due one, 0: none) and the u16 generation of that object. So every object
+ * of the pool may have a finaliser for 3 bytes a handle slot, and a program
+ * that makes a closure per object gets a clear error, not a VM panic.
+ *
+ * An object is found freed by its slot: free, or holding another generation.
+ * Pool checks after every collection step and every release, before anything
+ * can take the slot again, so a due finaliser's generation is the one stored.
+ * Invariant: a slot with a due finaliser has none registered; a registration
+ * on such a slot (only a finaliser running can make one: it allocates into
+ * the slot and registers) first moves the due one to a small overflow list.
  *
  * A finaliser gets the object's handle, which is already stale: any access
  * through it throws HandleError, so a finaliser cannot read or corrupt what
- * the pool reused. It runs outside the collector (after the operation that
- * freed the object), so it may allocate, and an exception it throws is
- * logged and dropped: it cannot break the operation that ran it.
+ * the pool reused. Due finalisers run only at the end of the outermost public
+ * call (Pool runs them; a finaliser's own pool calls are nested, and what
+ * they free joins the queue this loop drains), so they may allocate, free
+ * and mutate anything; an exception one throws is logged and dropped.
  */
-import { H_FREES, O_GEN, SLOT_FREE } from "./layout"
+import { ArgumentError } from "./errors"
+import { H_FREES, H_HCAP, O_GEN, SLOT_FREE } from "./layout"
 
-/** The callbacks registered on one pool. */
+/** Distinct finaliser functions registered at once (a nibble per slot names one). */
+export const MAX_FINALISERS = 15
+
+/** The finalisers registered on one pool. */
 export class Finalisers {
-    private handles: number[] = []
-    private fns: ((h: number) => void)[] = []
-    private dueHandles: number[] = []
-    private dueFns: ((h: number) => void)[] = []
+    /** Per slot: low nibble the registered entry, high nibble the due one (null until the first add). */
+    private regs: Buffer = null
+    /** Per slot, u16: the generation of the registered or due object. */
+    private gens: Buffer = null
+    private readonly fns: ((h: number) => void)[] = []
+    /** Objects using each table entry, registered or due. */
+    private readonly uses: number[] = []
+    private registered = 0
+    /** Due finalisers moved off their slot by a registration on it: handles and entries. */
+    private overH: number[] = []
+    private overI: number[] = []
     /** H_FREES at the last check: no object was freed since if it is unchanged. */
     private seenFrees = 0
-    private running = false
-    /** Finalisers due to run: a field, so that the allocator's check costs one read, not a call. */
+    /** A drain is in progress (a finaliser's own pool calls find it so). */
+    running = false
+    /** Finalisers due to run: a field, so that a public call's check costs one read, not a call. */
     due = 0
 
-    /** Registers `fn` for the live object `h`, replacing an earlier one. */
-    add(h: number, fn: (h: number) => void): void {
-        const i = this.handles.indexOf(h)
-        if (i >= 0) this.fns[i] = fn
-        else {
-            this.handles.push(h)
-            this.fns.push(fn)
+    /**
+     * Registers `fn` for the live object `h` (its slot's generation `gen`),
+     * replacing an earlier one. Throws ArgumentError, changing nothing, when
+     * MAX_FINALISERS other functions are in use.
+     */
+    add(buf: Buffer, h: number, fn: (h: number) => void): void {
+        let idx = this.fns.indexOf(fn)
+        if (idx < 0) {
+            idx = this.uses.indexOf(0)
+            if (idx < 0) {
+                if (this.fns.length >= MAX_FINALISERS)
+                    throw new ArgumentError(
+                        "onFree: " + MAX_FINALISERS + " distinct finaliser functions are in use already: register one shared function for many objects (it gets the handle)"
+                    )
+                idx = this.fns.length
+                this.fns.push(fn)
+                this.uses.push(0)
+            } else this.fns[idx] = fn
         }
+        if (this.regs === null) {
+            const hcap = buf.getAt(H_HCAP, "u16")
+            this.regs = Buffer.alloc(hcap)
+            this.gens = Buffer.alloc(hcap * 2)
+            this.seenFrees = buf.getAt(H_FREES, "u32")
+        }
+        const slot = h & 0xfff
+        const r = this.regs[slot]
+        if (r & 0xf0) {
+            // a due finaliser of the slot's previous object: it keeps its place in the queue
+            this.overH.push((this.gens.getAt(slot << 1, "u16") << 12) | slot)
+            this.overI.push(r >> 4)
+        }
+        this.uses[idx]++
+        if (r & 0x0f) this.unuse((r & 0x0f) - 1)
+        else this.registered++
+        this.regs[slot] = idx + 1
+        this.gens.setAt(slot << 1, "u16", h >> 12)
     }
 
-    /** Removes `h`'s finaliser; true if it had one. */
+    /** Removes the live object `h`'s finaliser; true if it had one. */
     remove(h: number): boolean {
-        const i = this.handles.indexOf(h)
-        if (i < 0) return false
-        // (DeviceScript has no Array.splice)
-        const last = this.handles.length - 1
-        this.handles[i] = this.handles[last]
-        this.fns[i] = this.fns[last]
-        this.handles.pop()
-        this.fns.pop()
+        if (this.regs === null) return false
+        const slot = h & 0xfff
+        const r = this.regs[slot] & 0x0f
+        if (r === 0) return false
+        this.unuse(r - 1)
+        this.registered--
+        this.regs[slot] &= 0xf0
         return true
     }
 
-    /** Moves the finalisers of freed objects to the due list (cheap when nothing was freed). */
-    check(buf: Buffer, htab: number): void {
-        // (no finaliser registered: nothing to do, and seenFrees may lag; the next check catches up)
-        if (this.handles.length === 0) return
-        const frees = buf.getAt(H_FREES, "u32")
-        if (frees === this.seenFrees) {
-            this.seenFrees = frees
-            return
-        }
-        this.seenFrees = frees
-        const keepH: number[] = []
-        const keepF: ((h: number) => void)[] = []
-        for (let i = 0; i < this.handles.length; i++) {
-            const h = this.handles[i]
-            const e = buf.getAt(htab + ((h & 0xfff) << 1), "u16")
-            if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== h >> 12) {
-                this.dueHandles.push(h)
-                this.dueFns.push(this.fns[i])
-            } else {
-                keepH.push(h)
-                keepF.push(this.fns[i])
-            }
-        }
-        this.handles = keepH
-        this.fns = keepF
-        this.due = this.dueHandles.length
+    /** One object less uses table entry `i`; an entry none uses lets its function go. */
+    private unuse(i: number): void {
+        if (--this.uses[i] === 0) this.fns[i] = null
     }
 
-    /** Runs every due finaliser once, in the order their objects were found freed. */
+    /**
+     * Moves the finalisers of freed objects to the due queue. Cheap when
+     * nothing was freed since the last check (one u32 read); else a walk of
+     * the slot bytes, four at a time.
+     */
+    check(buf: Buffer, htab: number): void {
+        if (this.registered === 0) return
+        const frees = buf.getAt(H_FREES, "u32")
+        if (frees === this.seenFrees) return
+        this.seenFrees = frees
+        const regs = this.regs
+        const gens = this.gens
+        const n = regs.length
+        let s = 0
+        while (s < n) {
+            if ((s & 3) === 0 && s + 4 <= n && (regs.getAt(s, "u32") & 0x0f0f0f0f) === 0) {
+                s += 4
+                continue
+            }
+            const r = regs[s] & 0x0f
+            if (r !== 0) {
+                const e = buf.getAt(htab + (s << 1), "u16")
+                if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== gens.getAt(s << 1, "u16")) {
+                    // (a slot with a registered finaliser has no due one: see the invariant above)
+                    regs[s] = r << 4
+                    this.registered--
+                    this.due++
+                }
+            }
+            s++
+        }
+    }
+
+    /**
+     * Runs every due finaliser once, the overflow list first, then by slot.
+     * Pool calls it at the end of the outermost public call; a finaliser's own
+     * calls reach it nested and return at once (`running`), and what they free
+     * becomes due and is run by this loop.
+     */
     run(): void {
-        if (this.running) return // a finaliser's own operations do not run the queue again
+        if (this.running) return
         this.running = true
         try {
-            // a finaliser may free objects with finalisers of their own: they join the end
-            for (let i = 0; i < this.dueHandles.length; i++) {
-                const h = this.dueHandles[i]
-                const fn = this.dueFns[i]
+            // a cursor over the slots, from 0 again when it reaches the end with finalisers
+            // still due (a finaliser may free objects in slots behind it)
+            let s = 0
+            let ranInPass = true
+            while (this.due > 0) {
+                let h = 0
+                let idx = 0
+                if (this.overH.length > 0) {
+                    h = this.overH.pop()
+                    idx = this.overI.pop()
+                } else {
+                    const regs = this.regs
+                    while (s < regs.length && (regs[s] & 0xf0) === 0) s++
+                    if (s >= regs.length) {
+                        // (a pass that ran nothing: the count is off; never loop on it)
+                        if (!ranInPass) break
+                        ranInPass = false
+                        s = 0
+                        continue
+                    }
+                    idx = regs[s] >> 4
+                    h = (this.gens.getAt(s << 1, "u16") << 12) | s
+                    regs[s] &= 0x0f
+                }
+                this.due--
+                ranInPass = true
+                const fn = this.fns[idx - 1]
+                this.unuse(idx - 1)
                 try {
                     fn(h)
                 } catch (e) {
                     console.log("poolgc: finaliser of handle " + h + " threw: " + e)
                 }
             }
-            this.dueHandles = []
-            this.dueFns = []
             this.due = 0
         } finally {
             this.running = false

@@ -315,6 +315,8 @@ export class Pool {
     private gcMs = 0
     private asyncRunning = false
     private readonly finalisers = new Finalisers()
+    /** The object a finaliser drain keeps alive (see drain()), or 0. */
+    private pinned = 0
     /** The dump whose walk is in progress, if any (see memmap.ts). */
     private dumping: Dump = null
     /** Dumps' map rows run-length packed (packedMap). */
@@ -383,7 +385,9 @@ export class Pool {
     /** Raw bytes, zero-filled. */
     bytes(length: number): Handle {
         intArg(length, "bytes length", 0, 0xffff - OBJ_HEADER)
-        return this.alloc(T_BYTES, 0, length)
+        const h = this.alloc(T_BYTES, 0, length)
+        if (this.finalisers.due > 0) this.drain(h)
+        return h
     }
 
     /** A bitmap of `width` x `height` pixels of `bpp` bits (1, 2, 4 or 8), all 0. */
@@ -401,6 +405,7 @@ export class Pool {
         buf.setAt(p + BM_HEIGHT, "u16", height)
         buf[p + BM_BPP] = bpp
         buf.setAt(p + BM_STRIDE, "u16", stride)
+        if (this.finalisers.due > 0) this.drain(h)
         return h
     }
 
@@ -409,6 +414,7 @@ export class Pool {
         if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
         const h = this.alloc(T_NUMBER, 0, 8)
         this.buf.setAt(this.head(h) + OBJ_HEADER, "f64", value)
+        if (this.finalisers.due > 0) this.drain(h)
         return h
     }
 
@@ -419,13 +425,16 @@ export class Pool {
         if (bytes.length > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + bytes.length + " bytes is too long")
         const h = this.alloc(T_STRING, 0, bytes.length)
         this.buf.blitAt(this.head(h) + OBJ_HEADER, bytes, 0, bytes.length)
+        if (this.finalisers.due > 0) this.drain(h)
         return h
     }
 
     /** An empty list of references with room for `capacity` items; push() grows it. */
     list(capacity: number): Handle {
         intArg(capacity, "list capacity", 0, (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2)
-        return this.alloc(T_LIST, 0, LIST_ITEMS + capacity * 4)
+        const h = this.alloc(T_LIST, 0, LIST_ITEMS + capacity * 4)
+        if (this.finalisers.due > 0) this.drain(h)
+        return h
     }
 
     /** Declares a record kind with named reference fields. Up to 255 kinds a pool. */
@@ -445,7 +454,9 @@ export class Pool {
     /** A record of `kind`, all fields null. */
     record(kind: RecordKind): Handle {
         if (!kind || this.kinds[kind.id - 1] !== kind) throw new ArgumentError("record kind was not defined by this pool")
-        return this.alloc(T_RECORD, kind.id, kind.fields.length * 4)
+        const h = this.alloc(T_RECORD, kind.id, kind.fields.length * 4)
+        if (this.finalisers.due > 0) this.drain(h)
+        return h
     }
 
     /**
@@ -460,9 +471,6 @@ export class Pool {
      */
     private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle, long?: boolean): Handle {
         const buf = this.buf
-        // finalisers found due by an earlier operation run first: never between
-        // this allocation and the caller rooting its result
-        if (this.finalisers.due > 0) this.finalisers.run()
         const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
         // (u16 fields through getAt/setAt, u32 counters by their low byte: see "Hot paths" in layout.ts)
         const depth = buf.getAt(H_DEPTH, "u16")
@@ -478,7 +486,7 @@ export class Pool {
         // (a u32 field; threshold() keeps it at most MAX_POOL, so its low half holds it)
         const thresh = buf.getAt(H_THRESH, "u16")
         if (auto) {
-            if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) startCycle(buf)
+            if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) this.start()
             // a collection or compaction in progress advances with every allocation
             if (buf[H_PHASE] !== PHASE_IDLE) {
                 if (pin) shade(buf, pin)
@@ -492,7 +500,7 @@ export class Pool {
             const free = buf.getAt(H_FREE, "u16")
             const frees = buf.getAt(H_FREES, "u32")
             const work0 = buf.getAt(H_GCWORK, "u32")
-            startCycle(buf)
+            this.start()
             if (pin) shade(buf, pin)
             if (pin2) shade(buf, pin2)
             this.runStep(this.budget)
@@ -531,7 +539,12 @@ export class Pool {
                 slot = blk < 0 ? -1 : this.takeSlot()
             }
         }
-        if (blk < 0 || slot < 0) throw this.outOfMemory(len, n, blk >= 0)
+        if (blk < 0 || slot < 0) {
+            const err = this.outOfMemory(len, n, blk >= 0)
+            // the public call ends here, having changed nothing it depends on: its finalisers run
+            if (this.finalisers.due > 0) this.drain(0)
+            throw err
+        }
 
         // born marked while a collection could still free it
         const phase = buf[H_PHASE]
@@ -661,10 +674,35 @@ export class Pool {
         else buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
     }
 
-    /** Runs the finalisers of objects freed since the last check (after the operation that freed them). */
+    /** At the end of a public call: finds the finalisers of objects freed since the last check, and runs them. */
     private finalise(): void {
         this.finalisers.check(this.buf, this.htab)
-        if (this.finalisers.due > 0) this.finalisers.run()
+        if (this.finalisers.due > 0) this.drain(0)
+    }
+
+    /**
+     * Runs the due finalisers, at the end of the outermost public call (a
+     * finaliser's own calls return from here at once; their frees join the
+     * queue this loop drains). `keep`, the object the call returns, is a root
+     * meanwhile: a finaliser that allocates may start a collection before the
+     * caller could root it.
+     */
+    private drain(keep: Handle): void {
+        if (this.finalisers.running) return
+        this.pinned = keep
+        try {
+            this.finalisers.run()
+        } finally {
+            this.pinned = 0
+        }
+    }
+
+    /** Starts a collection (if none is in progress) whose roots include the object a finaliser drain keeps. */
+    private start(): void {
+        const buf = this.buf
+        if (buf[H_PHASE] !== PHASE_IDLE) return
+        startCycle(buf)
+        if (this.pinned !== 0) shade(buf, this.pinned)
     }
 
     // ------------------------------------------------------------------
@@ -686,7 +724,8 @@ export class Pool {
         // During a sweep, an unmarked head not yet swept is garbage already: it was
         // unreachable when marking ended, and so is everything it references, which
         // the sweep may have freed. Reviving it would revive a damaged graph.
-        if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD)
+        // A phantom view's (dry) sweep frees nothing: its unmarked heads stay live.
+        if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD && (buf[H_FLAGS] & F_DRY) === 0)
             throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
         return e << 4
     }
@@ -867,6 +906,7 @@ export class Pool {
         if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2, v)
         this.storeRef(off + OBJ_HEADER + LIST_ITEMS + (count << 2), v)
         buf.setAt(off + OBJ_HEADER + LIST_COUNT, "u32", count + 1)
+        if (this.finalisers.due > 0) this.drain(0)
         return count + 1
     }
 
@@ -968,6 +1008,7 @@ export class Pool {
      */
     makeLongLived(h: Handle): Handle {
         if (!this.isLongLived(h)) this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true, true)
+        if (this.finalisers.due > 0) this.drain(0)
         return h
     }
 
@@ -997,7 +1038,7 @@ export class Pool {
         this.head(h)
         if (fn === null || fn === undefined) this.finalisers.remove(h)
         else if (typeof fn !== "function") throw new ArgumentError("onFree needs a function or null, got " + fn)
-        else this.finalisers.add(h, fn)
+        else this.finalisers.add(this.buf, h, fn)
     }
 
     /** Reference field `name` of a record (0 for null). */
@@ -1122,15 +1163,31 @@ export class Pool {
     }
 
     /**
-     * Collects now (MicroPython's gc.collect()): marks from the roots and frees
-     * every unreachable object. Runs for at most the pool's budget so it never
-     * trips the VM's step limit; returns true when the collection completed,
-     * false when it is still in progress (call again, or await collectAsync()).
+     * Collects now (MicroPython's gc.collect()): finishes the collection in
+     * progress, if any (it marked from the roots of its start, so it may keep
+     * what was dropped since), then runs a new one, which marks from the roots
+     * as they are now and frees every object unreachable from them. All of it
+     * within the pool's budget, so it never trips the VM's step limit. Returns
+     * true only when that new collection completed: every object unreachable
+     * at the call is freed. False: the budget ran out first; the collection
+     * stays in progress (allocations and collectStep() advance it; a later
+     * collect() finishes it and starts another); on a heap whose collection
+     * outgrows the budget, await collectAsync() instead.
      */
     collect(): boolean {
         if (this.asyncRunning) return false
-        startCycle(this.buf)
-        const done = this.runStep(this.budget)
+        const buf = this.buf
+        let left = this.budget
+        let done = true
+        if (buf[H_PHASE] !== PHASE_IDLE) {
+            const work0 = buf.getAt(H_GCWORK, "u32")
+            done = this.runStep(left)
+            left -= buf.getAt(H_GCWORK, "u32") - work0
+        }
+        if (done && left > 0) {
+            this.start()
+            done = this.runStep(left)
+        } else done = false
         this.finalise()
         return done
     }
@@ -1151,15 +1208,23 @@ export class Pool {
         return done
     }
 
-    /** compact(), spread over VM slices as collectAsync() does. Always completes. */
+    /**
+     * compact(), spread over VM slices as collectAsync() does: a collection
+     * in progress is finished first, then a new one (with `collect` false,
+     * none) ends with a compaction. Always completes; suspends before its
+     * first step and after its last.
+     */
     async compactAsync(collect?: boolean): Promise<void> {
         while (this.asyncRunning) await nextSlice()
         await this.runAsync(collect === false ? ASYNC_COMPACT : ASYNC_COLLECT_COMPACT)
     }
 
     /**
-     * The body of collectAsync() and compactAsync(): in a fresh slice, starts
-     * what `mode` says, then steps to the end, a budget a slice.
+     * The body of collectAsync() and compactAsync(), a budget a slice: in a
+     * fresh slice, finishes whatever is in progress (it started before the
+     * call), then, in the next, starts what `mode` says and steps it to the
+     * end; then suspends once more, so the caller (a retry of the allocation
+     * that failed) gets a slice of its own. Finalisers run last.
      */
     private async runAsync(mode: number): Promise<void> {
         const buf = this.buf
@@ -1167,18 +1232,19 @@ export class Pool {
         try {
             await nextSlice()
             const t0 = now()
-            if (mode === ASYNC_COLLECT) startCycle(buf)
-            else {
-                // a compaction already under way may have left holes behind it (free() below its target): finish it first
-                if (buf[H_PHASE] >= PHASE_COMPACT) while (!step(buf, this.budget, this.dumping)) await nextSlice()
-                this.requestCompaction(mode === ASYNC_COLLECT_COMPACT)
-            }
-            while (!step(buf, this.budget, this.dumping)) {
-                this.finalisers.check(buf, this.htab)
+            const gcMs0 = this.gcMs
+            // (the program runs between these slices and may start a collection: wait until one ends)
+            while (buf[H_PHASE] !== PHASE_IDLE) {
+                this.runStep(this.budget)
                 await nextSlice()
             }
+            if (mode === ASYNC_COLLECT) this.start()
+            else this.requestCompaction(mode === ASYNC_COLLECT_COMPACT)
+            while (!this.runStep(this.budget)) await nextSlice()
             this.pauseMs = now() - t0
-            this.gcMs += this.pauseMs
+            // (the wall time, other fibers' slices included: the VM's clock stands still within a slice)
+            this.gcMs = gcMs0 + this.pauseMs
+            await nextSlice()
         } finally {
             this.asyncRunning = false
         }
@@ -1199,7 +1265,7 @@ export class Pool {
             return
         }
         buf[H_FLAGS] |= F_COMPACT
-        startCycle(buf)
+        this.start()
     }
 
     /**
@@ -1231,16 +1297,16 @@ export class Pool {
 
     /**
      * Collects completely, suspending between slices of at most the budget so
-     * other fibers run and the VM's step counter restarts. Always completes.
-     * It suspends before its first step too: it is called right after a
-     * failed allocation, which may have used most of the slice already.
+     * other fibers run and the VM's step counter restarts: finishes the
+     * collection in progress, then runs a new one to its end, so every object
+     * unreachable at the call is freed when it resolves. It suspends before
+     * its first step (it is called right after a failed allocation, which may
+     * have used most of the slice already) and after its last (the retry
+     * that follows gets a slice of its own). A second call waits for the
+     * first, then runs its own.
      */
     async collectAsync(): Promise<void> {
-        if (this.asyncRunning) {
-            // one collection at a time: wait for the one running
-            while (this.asyncRunning) await nextSlice()
-            return
-        }
+        while (this.asyncRunning) await nextSlice()
         await this.runAsync(ASYNC_COLLECT)
     }
 
@@ -1252,7 +1318,7 @@ export class Pool {
     collectStep(budget: number): boolean {
         intArg(budget, "budget", 1, 1000000)
         if (this.asyncRunning) return false
-        startCycle(this.buf)
+        this.start()
         const done = this.runStep(budget)
         this.finalise()
         return done
@@ -1388,9 +1454,12 @@ export class Pool {
         this.asyncRunning = true
         try {
             await nextSlice()
-            // finish whatever is in progress (it may free the phantoms: that is its job)
-            while (!step(buf, this.budget, this.dumping)) await nextSlice()
-            this.finalisers.check(buf, this.htab)
+            // finish whatever is in progress (it may free the phantoms: that is its job), a
+            // slice a step, until a slice starts with none (the program runs in between)
+            while (buf[H_PHASE] !== PHASE_IDLE) {
+                this.runStep(this.budget)
+                await nextSlice()
+            }
             buf[H_FLAGS] |= F_DRY
             startCycle(buf)
             while (buf[H_PHASE] !== PHASE_HOLD) {
@@ -1409,6 +1478,7 @@ export class Pool {
             this.dumping = null
             this.asyncRunning = false
         }
+        this.finalise()
         await this.print(dump, sink)
         return { objects: dump.phantomObjects, bytes: dump.phantomBlocks << 4 }
     }
