@@ -3,7 +3,7 @@
  * precise references, an incremental mark-sweep collector and a memory map
  * over serial. Import from here in your own DeviceScript project.
  */
-export { Pool } from "./poolgc/pool"
+export { Pool, VERIFY_MAX_UNITS } from "./poolgc/pool"
 export type { Handle, PoolOptions, PoolStats, RecordKind } from "./poolgc/pool"
 export { PoolError, MemoryError, HandleError, ArgumentError, CorruptionError } from "./poolgc/errors"
 export { Verifier, verifyPool } from "./poolgc/verify"

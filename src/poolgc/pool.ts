@@ -239,6 +239,21 @@ const ASYNC_COLLECT = 0
 const ASYNC_COLLECT_COMPACT = 1
 const ASYNC_COMPACT = 2
 
+/**
+ * The most work units a synchronous verify() (or one slice of verifyAsync())
+ * may spend: what fits in half a VM slice on the costliest shapes per unit
+ * (tools/step-probe.mjs verify-chain, verify-fragmented, verify-list; the
+ * README's table).
+ */
+export const VERIFY_MAX_UNITS = 2000
+
+/** `units` for verify()/verifyAsync(), else ArgumentError naming the limit. */
+function verifyUnits(units: number): number {
+    if (!isInt(units) || units < 1 || units > VERIFY_MAX_UNITS)
+        throw new ArgumentError("verify units must be an integer from 1 to " + VERIFY_MAX_UNITS + " (what fits in half a VM slice), got " + units + "; for a larger pool await verifyAsync()")
+    return units
+}
+
 /** verifyAsync() gives up after the pool changed under it this many times. */
 const VERIFY_RESTARTS = 16
 
@@ -1485,38 +1500,56 @@ export class Pool {
 
     /**
      * Checks every invariant of the pool (see verify.ts) and throws
-     * CorruptionError naming the first violation. Synchronous, so it stops
-     * after `units` work units (default 1000: under half a VM slice) and then
-     * throws PoolError rather than trip the VM's step limit: a pool of a few
-     * KiB fits; for a large pool of many objects use verifyAsync().
+     * CorruptionError naming the first violation. Synchronous, so bounded:
+     * it spends at most `units` work units (default and at most
+     * VERIFY_MAX_UNITS, what fits in half a VM slice) and throws PoolError
+     * if the check did not finish in them; with the default, it finishes on
+     * every pool whose check fits in half a slice (an 8 KiB pool of any
+     * objects, a 32 KiB pool of several hundred). Larger: verifyAsync().
      */
     verify(units?: number): void {
-        const u = units === undefined ? 1000 : intArg(units, "verify units", 1, 0x7fffffff)
-        if (!this.verifier().run(u)) throw new PoolError("verify() did not finish within " + u + " work units: use await verifyAsync() for a pool this size")
+        const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
+        if (!this.verifier().run(u)) throw new PoolError("verify() did not finish within " + u + " work units (half a VM slice holds " + VERIFY_MAX_UNITS + "): use await verifyAsync() for a pool this size")
     }
 
     /**
      * verify() spread over VM slices of at most `units` work units (default
-     * 1000: under half a VM slice, measured at 32 KiB with 1,000 objects),
-     * suspending before each (the first too). If the pool changes between
-     * slices, the check starts again; after 16 such restarts it throws
-     * PoolError rather than run forever beside a program that never pauses.
+     * and at most VERIFY_MAX_UNITS), suspending before each (the first too),
+     * checking the root names and record kinds as they are at each slice. A
+     * check that fits in one slice (see verify()) always finishes, whatever
+     * other fibers do. If the pool changes between slices, the check starts
+     * again; after 16 such restarts it throws PoolError rather than run
+     * forever beside a program that never pauses.
      */
     async verifyAsync(units?: number): Promise<void> {
-        const u = units === undefined ? 1000 : intArg(units, "verify units", 1, 1000000)
+        const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
         const v = this.verifier()
         // suspend first, as collectAsync() does: the caller may have used most of this slice
-        // (DeviceScript has no do-while)
         await nextSlice()
+        this.verifierNames(v)
         while (!v.run(u)) {
             // a pool that changes in every slice would keep the check from ever ending
             if (v.restarts >= VERIFY_RESTARTS)
                 throw new PoolError("verifyAsync() started again " + v.restarts + " times: the pool changed between its slices each time; call it where the program does not allocate, free or collect meanwhile")
             await nextSlice()
+            this.verifierNames(v)
         }
     }
 
-    private verifier(): Verifier {
+    /**
+     * A resumable check of this pool, for tools and tests: `run(units)` until
+     * it returns true (see verify.ts). On the VM, give each run() at most
+     * VERIFY_MAX_UNITS in a slice. It checks the root names and record kinds
+     * of this call; between runs, the program may change them.
+     */
+    verifier(): Verifier {
+        const v = new Verifier(this.buf)
+        this.verifierNames(v)
+        return v
+    }
+
+    /** Tells `v` the record kinds and the named-root slots in use now. */
+    private verifierNames(v: Verifier): void {
         const kinds: number[] = []
         for (let i = 0; i < this.kinds.length; i++) kinds.push(this.kinds[i].fields.length)
         const named: boolean[] = []
@@ -1525,7 +1558,7 @@ export class Pool {
             const n = this.rootNames[i]
             named.push(n !== null && n !== undefined)
         }
-        return new Verifier(this.buf, kinds, named)
+        v.names(kinds, named)
     }
 
     /** Name of the record kind with id `id` (for the map writer and tools). */

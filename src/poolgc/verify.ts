@@ -159,8 +159,8 @@ function fail(where: string, what: string, expected: string, found: string): voi
  */
 export class Verifier {
     private readonly buf: Buffer
-    private readonly kinds: number[]
-    private readonly named: boolean[]
+    private kinds: number[]
+    private named: boolean[]
     private stage = 0
     private b = 0
     private k = 0
@@ -176,6 +176,16 @@ export class Verifier {
 
     constructor(buf: Buffer, kinds?: number[], named?: boolean[]) {
         this.buf = buf
+        this.kinds = kinds ? kinds : null
+        this.named = named ? named : null
+    }
+
+    /**
+     * The record kinds' field counts and the named-root slots in use as they
+     * are now (the program may define a kind or set a root between two runs):
+     * what the next run checks against.
+     */
+    names(kinds: number[], named: boolean[]): void {
         this.kinds = kinds ? kinds : null
         this.named = named ? named : null
     }
@@ -480,7 +490,8 @@ export class Verifier {
         const phase = buf[H_PHASE]
         const c = this.code(e)
         if ((phase === PHASE_MARK || phase === PHASE_HOLD) && c !== AT_MARK) fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "during MARK, target of reference " + h + " (object at block " + e + ") from a " + (what < 2 ? "scanned object" : "root"), "MARK", CODE_NAMES[c] + " (a black-to-white edge: the write barrier was missed)")
-        if (phase === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && c !== AT_MARK)
+        // (a phantom view's dry sweep frees nothing: what it has not reached is safe marked or not)
+        if (phase === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && c !== AT_MARK && (buf[H_FLAGS] & F_DRY) === 0)
             fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "reachable object " + h + " at block " + e + ", not yet swept", "MARK", CODE_NAMES[c] + " (the sweep would free it)")
     }
 
