@@ -712,6 +712,11 @@ export class Pool {
         }
     }
 
+    /** The collector's phase (a call: the compiler would narrow a repeated read of the byte). */
+    private phase(): number {
+        return this.buf[H_PHASE]
+    }
+
     /** Starts a collection (if none is in progress) whose roots include the object a finaliser drain keeps. */
     private start(): void {
         const buf = this.buf
@@ -1249,7 +1254,7 @@ export class Pool {
             const t0 = now()
             const gcMs0 = this.gcMs
             // (the program runs between these slices and may start a collection: wait until one ends)
-            while (buf[H_PHASE] !== PHASE_IDLE) {
+            while (this.phase() !== PHASE_IDLE) {
                 this.runStep(this.budget)
                 await nextSlice()
             }
@@ -1471,7 +1476,7 @@ export class Pool {
             await nextSlice()
             // finish whatever is in progress (it may free the phantoms: that is its job), a
             // slice a step, until a slice starts with none (the program runs in between)
-            while (buf[H_PHASE] !== PHASE_IDLE) {
+            while (this.phase() !== PHASE_IDLE) {
                 this.runStep(this.budget)
                 await nextSlice()
             }
