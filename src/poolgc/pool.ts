@@ -951,6 +951,13 @@ export class Pool {
         const v = buf.getAt(at, "u32")
         // an overlapping copy towards lower offsets is safe on the VM and in Node
         buf.blitAt(at, buf, at + 4, (count - 1 - i) << 2)
+        // during MARK the collector may have scanned the list up to an index past i (it resumes
+        // there): an item moved below that index would never be scanned, so a marked list is
+        // scanned again (an unmarked one will be, in full)
+        if (buf[H_PHASE] === PHASE_MARK && i < count - 1) {
+            const blk = (off - OBJ_HEADER) >> 4
+            if (((buf[ATB + (blk >> 2)] >> ((blk & 3) << 1)) & 3) === AT_MARK) pushMark(buf, blk, 0)
+        }
         buf.setAt(off + LIST_ITEMS + ((count - 1) << 2), "u32", 0)
         buf.setAt(off + LIST_COUNT, "u32", count - 1)
         return v
