@@ -4,7 +4,7 @@
  */
 import { describe, expect, test, vi } from "vitest"
 import { ArgumentError, HandleError, Pool } from "../src/index"
-import { MAX_FINALISERS } from "../src/poolgc/finalisers"
+import { CHECK_SLOTS, MAX_FINALISERS } from "../src/poolgc/finalisers"
 import { checkPool } from "./support/check"
 
 describe("finalisers", () => {
@@ -135,17 +135,18 @@ describe("finalisers", () => {
     }
 
     test("bounded memory: one shared function on every object; at most MAX_FINALISERS distinct functions at once, then a named error that changes nothing", async () => {
-        const pool = new Pool({ size: 32768, handles: 2048 })
+        const pool = new Pool({ size: 32768, handles: 1700 })
         const ran: number[] = []
         const shared = (g: number) => ran.push(g)
         const hs: number[] = []
-        for (let i = 0; i < 2000; i++) {
+        for (let i = 0; i < 1600; i++) {
             const h = pool.number(i)
             pool.onFree(h, shared)
             hs.push(h)
         }
-        expect(pool.collect()).toBe(false) // 2,000 objects: more than one budget
-        while (!pool.collectStep(1200));
+        expect(pool.collect()).toBe(false) // 1,600 objects: more than one budget
+        // (a walk of 1,700 slots takes several checks: collectAsync() resolves when all are found)
+        await pool.collectAsync()
         expect(ran.sort((p, q) => p - q)).toEqual(hs.slice().sort((p, q) => p - q))
         // distinct functions: MAX_FINALISERS of them, each on a live object
         const keep = pool.list(MAX_FINALISERS + 1)
@@ -170,5 +171,35 @@ describe("finalisers", () => {
         pool.free(last)
         expect(ran[ran.length - 1]).toBe(-MAX_FINALISERS)
         await pool.verifyAsync()
+    })
+
+    test("on a pool of more handles than one check walks, a finaliser found late still gets its own handle, once, even after its slot was reused", async () => {
+        const pool = new Pool({ size: 32768, handles: 1000 })
+        expect(1000).toBeGreaterThan(CHECK_SLOTS)
+        const keep = pool.list(1100)
+        pool.setRoot("keep", keep)
+        for (let i = 0; i < 800; i++) pool.push(keep, pool.number(i))
+        const ran: number[] = []
+        const fn = (g: number) => ran.push(g)
+        const old = pool.number(-1) // garbage, in a slot far past the first walk's CHECK_SLOTS
+        expect(old & 0xfff).toBeGreaterThan(CHECK_SLOTS)
+        pool.onFree(old, fn)
+        expect(pool.collect()).toBe(false)
+        while (!pool.collectStep(1200));
+        expect(pool.isLive(old)).toBe(false)
+        // the slot is taken again before a walk reached it, and the new object registers too
+        let reused = 0
+        for (let i = 0; i < 400 && reused === 0; i++) {
+            const h = pool.number(i)
+            pool.push(keep, h)
+            if ((h & 0xfff) === (old & 0xfff)) reused = h
+        }
+        expect(reused).not.toBe(0)
+        pool.onFree(reused, fn)
+        await pool.collectAsync()
+        expect(ran).toEqual([old])
+        pool.removeAt(keep, pool.length(keep) - 1)
+        await pool.collectAsync()
+        expect(ran).toEqual([old, reused])
     })
 })

@@ -12,12 +12,16 @@
  * of the pool may have a finaliser for 3 bytes a handle slot, and a program
  * that makes a closure per object gets a clear error, not a VM panic.
  *
- * An object is found freed by its slot: free, or holding another generation.
- * Pool checks after every collection step and every release, before anything
- * can take the slot again, so a due finaliser's generation is the one stored.
- * Invariant: a slot with a due finaliser has none registered; a registration
- * on such a slot (only a finaliser running can make one: it allocates into
- * the slot and registers) first moves the due one to a small overflow list.
+ * An object is found freed by its slot: free, or holding another generation
+ * than the one stored at registration (so however late the walk that finds
+ * it comes, even after the slot was reused). free() marks its object due at
+ * once; the sweep's frees are found by a walk of the slot bytes after each
+ * collection step, CHECK_SLOTS a call (Pool: check()), so on a pool of more
+ * handles a finaliser may run at the end of a later call than the one whose
+ * collection freed it. Invariant: a slot with a due finaliser has none
+ * registered; a registration on such a slot (or on a slot whose registered
+ * object was freed and not yet found) first moves that due finaliser to a
+ * small overflow list.
  *
  * A finaliser gets the object's handle, which is already stale: any access
  * through it throws HandleError, so a finaliser cannot read or corrupt what
@@ -32,6 +36,14 @@ import { H_FREES, H_HCAP, O_GEN, SLOT_FREE } from "./layout"
 /** Distinct finaliser functions registered at once (a nibble per slot names one). */
 export const MAX_FINALISERS = 15
 
+/**
+ * Slot bytes one check() walks at most: about 25 VM operations each when
+ * every slot has a finaliser, so a walk costs under 5 % of a slice. A
+ * pool of up to this many handles (every pool of 16 KiB or less, by
+ * default) is walked whole by each check.
+ */
+export const CHECK_SLOTS = 256
+
 /** The finalisers registered on one pool. */
 export class Finalisers {
     /** Per slot: low nibble the registered entry, high nibble the due one (null until the first add). */
@@ -45,8 +57,11 @@ export class Finalisers {
     /** Due finalisers moved off their slot by a registration on it: handles and entries. */
     private overH: number[] = []
     private overI: number[] = []
-    /** H_FREES at the last check: no object was freed since if it is unchanged. */
+    /** H_FREES when the last walk started: no object was freed since if it is unchanged. */
     private seenFrees = 0
+    /** A walk of the slots is under way, at `cursor` (check() goes on with it). */
+    pending = false
+    private cursor = 0
     /** A drain is in progress (a finaliser's own pool calls find it so). */
     running = false
     /** Finalisers due to run: a field, so that a public call's check costs one read, not a call. */
@@ -78,11 +93,20 @@ export class Finalisers {
             this.seenFrees = buf.getAt(H_FREES, "u32")
         }
         const slot = h & 0xfff
-        const r = this.regs[slot]
-        if (r & 0xf0) {
+        let r = this.regs[slot]
+        const was = this.gens.getAt(slot << 1, "u16")
+        if (r & 0x0f && was !== h >> 12) {
+            // the slot's previous object, freed and not yet found so: its finaliser is due now
+            this.overH.push((was << 12) | slot)
+            this.overI.push(r & 0x0f)
+            this.registered--
+            this.due++
+            r = 0
+        } else if (r & 0xf0) {
             // a due finaliser of the slot's previous object: it keeps its place in the queue
-            this.overH.push((this.gens.getAt(slot << 1, "u16") << 12) | slot)
+            this.overH.push((was << 12) | slot)
             this.overI.push(r >> 4)
+            r = 0
         }
         this.uses[idx]++
         if (r & 0x0f) this.unuse((r & 0x0f) - 1)
@@ -96,7 +120,8 @@ export class Finalisers {
         if (this.regs === null) return false
         const slot = h & 0xfff
         const r = this.regs[slot] & 0x0f
-        if (r === 0) return false
+        // (a registration of another generation: the slot's previous object, freed, its finaliser due)
+        if (r === 0 || this.gens.getAt(slot << 1, "u16") !== h >> 12) return false
         this.unuse(r - 1)
         this.registered--
         this.regs[slot] &= 0xf0
@@ -108,22 +133,43 @@ export class Finalisers {
         if (--this.uses[i] === 0) this.fns[i] = null
     }
 
+    /** free() released the object `h`: its finaliser, if any, is due (no walk needed). */
+    released(h: number): void {
+        if (this.registered === 0) return
+        const slot = h & 0xfff
+        const r = this.regs[slot] & 0x0f
+        if (r === 0 || this.gens.getAt(slot << 1, "u16") !== h >> 12) return
+        this.regs[slot] = r << 4
+        this.registered--
+        this.due++
+    }
+
     /**
-     * Moves the finalisers of freed objects to the due queue. Cheap when
-     * nothing was freed since the last check (one u32 read); else a walk of
-     * the slot bytes, four at a time.
+     * Moves the finalisers of freed objects to the due queue, walking at most
+     * CHECK_SLOTS slot bytes a call (a walk of a large table goes on in the
+     * next calls: the generations stored at registration tell a freed object
+     * from a new one in its slot however late the walk comes). Cheap when
+     * nothing was freed since the last walk (one u32 read).
      */
     check(buf: Buffer, htab: number): void {
-        if (this.registered === 0) return
-        const frees = buf.getAt(H_FREES, "u32")
-        if (frees === this.seenFrees) return
-        this.seenFrees = frees
+        if (this.registered === 0) {
+            this.pending = false
+            return
+        }
+        if (!this.pending) {
+            const frees = buf.getAt(H_FREES, "u32")
+            if (frees === this.seenFrees) return
+            this.seenFrees = frees
+            this.pending = true
+            this.cursor = 0
+        }
         const regs = this.regs
         const gens = this.gens
         const n = regs.length
-        let s = 0
-        while (s < n) {
-            if ((s & 3) === 0 && s + 4 <= n && (regs.getAt(s, "u32") & 0x0f0f0f0f) === 0) {
+        let s = this.cursor
+        const end = s + CHECK_SLOTS < n ? s + CHECK_SLOTS : n
+        while (s < end) {
+            if ((s & 3) === 0 && s + 4 <= end && (regs.getAt(s, "u32") & 0x0f0f0f0f) === 0) {
                 s += 4
                 continue
             }
@@ -138,6 +184,15 @@ export class Finalisers {
                 }
             }
             s++
+        }
+        this.cursor = s
+        if (s >= n) {
+            // objects freed while the walk went on may lie behind it: one more walk then
+            const frees = buf.getAt(H_FREES, "u32")
+            if (frees !== this.seenFrees) {
+                this.seenFrees = frees
+                this.cursor = 0
+            } else this.pending = false
         }
     }
 

@@ -664,7 +664,9 @@ export class Pool {
      */
     free(h: Handle): void {
         this.release(h)
-        this.finalise()
+        // (its finaliser is due at once; a walk of the slots would cost this call CHECK_SLOTS reads)
+        this.finalisers.released(h)
+        if (this.finalisers.due > 0) this.drain(0)
     }
 
     /** Frees `h`'s object and its handle slot. */
@@ -1268,6 +1270,11 @@ export class Pool {
             if (mode === ASYNC_COLLECT) this.start()
             else this.requestCompaction(mode === ASYNC_COLLECT_COMPACT)
             while (!this.runStep(this.budget)) await nextSlice()
+            // every object the collection freed is found before this resolves (a walk a slice)
+            while (this.finalisers.pending) {
+                await nextSlice()
+                this.finalisers.check(buf, this.htab)
+            }
             this.pauseMs = now() - t0
             // (the wall time, other fibers' slices included: the VM's clock stands still within a slice)
             this.gcMs = gcMs0 + this.pauseMs

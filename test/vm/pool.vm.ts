@@ -6,7 +6,7 @@
  */
 import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
-import { HandleError, MemoryError, Pool } from "../../src/index"
+import { ArgumentError, HandleError, MemoryError, Pool } from "../../src/index"
 
 function check(cond: boolean, what: string) {
     if (!cond) throw new Error("check failed: " + what)
@@ -191,5 +191,46 @@ describe("poolgc on the VM", () => {
         })
         for (let i = 0; i < lines.length; i++) check(lines[i].length < 150, "line " + i + " is " + lines[i].length)
         check(lines[lines.length - 1].indexOf("@1:" + (lines.length - 1) + " end lines=" + (lines.length - 1) + " crc=") === 0, lines[lines.length - 1])
+    })
+
+    test("finalisers in bounded VM memory: 1,600 objects with one shared finaliser, all run; a 16th distinct function is an ArgumentError", async () => {
+        await ds.sleep(0) // each test starts a fresh VM slice
+        const pool = new Pool({ size: 32768, handles: 1700 })
+        let ran = 0
+        let sum = 0
+        const shared = (h: number) => {
+            ran++
+            sum += h & 0xfff
+        }
+        let slots = 0
+        for (let i = 0; i < 1600; i++) {
+            if (i % 50 === 0) await ds.sleep(0)
+            const h = pool.number(i)
+            pool.onFree(h, shared)
+            slots += h & 0xfff
+        }
+        await pool.collectAsync()
+        expect(ran).toBe(1600)
+        expect(sum).toBe(slots)
+        const keep = pool.list(16)
+        pool.setRoot("keep", keep)
+        for (let i = 0; i < 15; i++) {
+            const h = pool.number(i)
+            pool.push(keep, h)
+            pool.onFree(h, () => {
+                ran++
+            })
+        }
+        const last = pool.number(15)
+        pool.push(keep, last)
+        let err: any = null
+        try {
+            pool.onFree(last, () => {})
+        } catch (e) {
+            err = e
+        }
+        check(err instanceof ArgumentError, "a 16th distinct finaliser: " + err)
+        check(err.message.indexOf("15 distinct finaliser functions are in use already") >= 0, err.message)
+        await pool.verifyAsync()
     })
 })
