@@ -379,7 +379,7 @@ export class Verifier {
             this.heads++
             this.types[type << 1]++
             this.types[(type << 1) + 1] += n
-            work += 5 + (n >> 2) // a head costs the VM about 6 units' worth (~170 operations: its type counts too)
+            work += 8 + n // a head and its checks, and a code() read a tail block
             b += n
         }
         this.b = b
@@ -458,7 +458,7 @@ export class Verifier {
                 const back = buf.getAt((e << 4) + O_SLOT, "u16") & OF_SLOT
                 if (back !== s) fail("slot " + s, "O_SLOT of its object at block " + e, "" + s, "" + back)
                 this.k++
-                work++
+                work += 2 // a live slot: its entry, its block's code, the slot it names back
             }
             s++
         }
@@ -538,7 +538,7 @@ export class Verifier {
                         if (h !== 0) fail("object at block " + b, "list item " + k + " past the count " + count, "0", "" + h)
                     } else this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
                     k++
-                    work += 4 // a ref() call: ~100 VM operations
+                    work += 12 // a ref() call
                 }
                 if (k < cap) {
                     this.k = k
@@ -579,7 +579,7 @@ export class Verifier {
             if (buf[p + RS_LEAD] !== lead) fail(where, "free blocks at its start", "" + lead, "" + buf[p + RS_LEAD])
             if (buf[p + RS_TRAIL] !== run) fail(where, "free blocks at its end", "" + run, "" + buf[p + RS_TRAIL])
             if (buf[p + RS_INNER] < inner || buf[p + RS_INNER] > re - rs) fail(where, "bound on its inner free runs", inner + ".." + (re - rs), "" + buf[p + RS_INNER])
-            work += 8 // 16 ATB bytes, ~200 VM operations
+            work += 16 // rowRuns() over 16 ATB bytes
             r++
         }
         this.b = r
@@ -600,7 +600,7 @@ export class Verifier {
         let i = this.b
         let work = 0
         while (work < units && i < ncap + scap + mcap) {
-            work += 2
+            work += i < ncap + scap ? 12 : 4 // a root: a ref() call
             if (i < ncap) {
                 const h = buf.getAt(buf.getAt(H_NAMED, "u16") + (i << 2), "u32")
                 if (h !== 0 && this.named !== null && !this.named[i]) fail("named root slot " + i, "a name for a slot in use", "a name", "none (holds " + h + ")")

@@ -297,6 +297,14 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             pool.collect()
         }
     }
+    if (name === "verify-empty") {
+        // verify() of an empty pool: the cheapest units (free table bytes, free slots), the most of them
+        const pool = new Pool(withBudget({ size: size, handles: size >> 4 }, budget))
+        await pause()
+        return () => {
+            pool.verify()
+        }
+    }
     if (name === "verify-chain" || name === "verify-fragmented" || name === "verify-list") {
         // verify() with its default units, on the shapes that cost it most a unit: every
         // block an object with references (the chain), every other block free and every
