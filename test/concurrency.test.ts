@@ -287,7 +287,7 @@ export async function runConcurrent(seed: number, steps: number): Promise<RunRes
         return (e & 0x8000) !== 0 || buf.readUInt16LE((e << 4) + 4) !== h >> 12
     }
 
-    const check = (step: number) => {
+    const check = (step: number, final?: boolean) => {
         if (failure !== null) throw failure
         if (!pool.verifier().run(1e9)) throw new Error("the verifier did not finish")
         const reach = reachable()
@@ -305,10 +305,9 @@ export async function runConcurrent(seed: number, steps: number): Promise<RunRes
             if (freed(h)) dead.delete(h)
             else if (pool.isLive(h)) throw new Error("step " + step + ": object " + h + " was seen not live and is live again")
         }
-        // the finalisers of freed objects have run by the end of the public call that freed
-        // them (an async operation's call ends when it resolves)
+        // every finaliser of an object freed has run once its collection's collectAsync() resolved
         // (isLive() is false already for an object a sweep in progress is about to free: freed() reads the handle table)
-        if (inFlight.size === 0) for (const h of finalisable) if (freed(h) && !finalisedOnce.has(h)) throw new Error("step " + step + ": finaliser of freed object " + h + " has not run")
+        if (final) for (const h of finalisable) if (freed(h) && !finalisedOnce.has(h)) throw new Error("step " + step + ": finaliser of freed object " + h + " has not run")
     }
 
     // a rooted list the finalisers append to
@@ -336,7 +335,9 @@ export async function runConcurrent(seed: number, steps: number): Promise<RunRes
         await tick()
         if (failure !== null) throw new Error("seed " + seed + ", at the end: " + (failure as Error).message)
     }
-    check(steps)
+    // a quiet collection: after it, every freed object's finaliser has run
+    await pool.collectAsync()
+    check(steps, true)
     void HandleError
     return { steps, ops, memoryErrors, finalised: finalisedOnce.size, verifyRestarts }
 }

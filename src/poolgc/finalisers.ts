@@ -44,6 +44,14 @@ export const MAX_FINALISERS = 15
  */
 export const CHECK_SLOTS = 256
 
+/**
+ * Finalisers one drain runs at most: user code of unknown cost, so a bound on
+ * their number keeps the end of a call inside the VM's slice (each costs a
+ * call and its own work). More due wait for the end of the next public call;
+ * collectAsync() and compactAsync() run them all, a drain a slice.
+ */
+export const RUN_PER_DRAIN = 64
+
 /** The finalisers registered on one pool. */
 export class Finalisers {
     /** Per slot: low nibble the registered entry, high nibble the due one (null until the first add). */
@@ -210,7 +218,8 @@ export class Finalisers {
             // still due (a finaliser may free objects in slots behind it)
             let s = 0
             let ranInPass = true
-            while (this.due > 0) {
+            let left = RUN_PER_DRAIN
+            while (this.due > 0 && left > 0) {
                 let h = 0
                 let idx = 0
                 if (this.overH.length > 0) {
@@ -218,7 +227,12 @@ export class Finalisers {
                     idx = this.overI.pop()
                 } else {
                     const regs = this.regs
-                    while (s < regs.length && (regs[s] & 0xf0) === 0) s++
+                    const n = regs.length
+                    while (s < n) {
+                        if ((s & 3) === 0 && s + 4 <= n && (regs.getAt(s, "u32") & 0xf0f0f0f0) === 0) s += 4
+                        else if (regs[s] & 0xf0) break
+                        else s++
+                    }
                     if (s >= regs.length) {
                         // (a pass that ran nothing: the count is off; never loop on it)
                         if (!ranInPass) break
@@ -231,6 +245,7 @@ export class Finalisers {
                     regs[s] &= 0x0f
                 }
                 this.due--
+                left--
                 ranInPass = true
                 const fn = this.fns[idx - 1]
                 this.unuse(idx - 1)
@@ -240,7 +255,8 @@ export class Finalisers {
                     console.log("poolgc: finaliser of handle " + h + " threw: " + e)
                 }
             }
-            this.due = 0
+            // (a pass that ran nothing while the count said more were due: the count is off)
+            if (!ranInPass) this.due = 0
         } finally {
             this.running = false
         }

@@ -245,7 +245,7 @@ const ASYNC_COMPACT = 2
  * (tools/step-probe.mjs verify-chain, verify-fragmented, verify-list; the
  * README's table).
  */
-export const VERIFY_MAX_UNITS = 2000
+export const VERIFY_MAX_UNITS = 1800
 
 /** `units` for verify()/verifyAsync(), else ArgumentError naming the limit. */
 function verifyUnits(units: number): number {
@@ -1283,6 +1283,11 @@ export class Pool {
             this.asyncRunning = false
         }
         this.finalise()
+        // more due than one drain runs: the rest, a drain a slice
+        while (this.finalisers.due > 0 && !this.finalisers.running) {
+            await nextSlice()
+            this.drain(0)
+        }
     }
 
     /**

@@ -44,10 +44,14 @@
  * an object whatever references it, and the generation check makes the stale
  * handle harmless.
  *
- * The VM: a full check costs about one work unit (~30 VM operations at most)
- * per free block, 4 per object (5 more if it holds references), 2 per live
- * handle slot or root, 4 per reference, 8 per row of the row summary (fitted on the VM: at 32 KiB with 1,000
- * objects, each run(1000) fits in half a slice). Verifier.run(units) stops after
+ * The VM: the work units are weighted so that each costs the VM about the
+ * same, whatever it checks (about 31 operations at most, measured with
+ * tools/step-probe.mjs verify-*): 1 per free table byte, free block or free
+ * handle slot, 8 per object (and 1 per 4 of its blocks), 3 per live handle
+ * slot, 2 per root slot, 12 per root that holds a reference (a ref() call),
+ * 4 per reference an object holds (checked inline), 16 per row of the row
+ * summary.
+ * Pool.verify() spends at most VERIFY_MAX_UNITS at once. Verifier.run(units) stops after
  * about `units` and resumes where it stopped, so Pool.verifyAsync() can
  * suspend between slices; if the pool changed meanwhile (an allocation, a
  * free, a collection step) the check starts again.
@@ -364,9 +368,17 @@ export class Verifier {
             this.shape(b, off, type, aux, len)
             const n = (len + OBJ_HEADER + 15) >> 4
             if (b + n > nb) fail("object at block " + b, "size", "<= " + (nb - b) + " blocks (the end of the pool)", n + " blocks")
-            for (let t = 1; t < n; t++) {
-                const ct = this.code(b + t)
-                if (ct !== AT_TAIL) fail("object at block " + b, "ATB code of block " + (b + t) + " (its tail " + t + " of " + (n - 1) + ")", "TAIL", CODE_NAMES[ct])
+            // the tails, a whole ATB byte (4 TAILs: 0xaa) at a time where they fill one
+            let t = 1
+            while (t < n) {
+                const bt = b + t
+                if ((bt & 3) === 0 && t + 4 <= n && buf[ATB + (bt >> 2)] === 0xaa) {
+                    t += 4
+                    continue
+                }
+                const ct = this.code(bt)
+                if (ct !== AT_TAIL) fail("object at block " + b, "ATB code of block " + bt + " (its tail " + t + " of " + (n - 1) + ")", "TAIL", CODE_NAMES[ct])
+                t++
             }
             const slotBits = buf.getAt(off + O_SLOT, "u16")
             if ((slotBits & ~(OF_SLOT | OF_LONG)) !== 0) fail("object at block " + b, "O_SLOT bits 12-14", "0", "" + ((slotBits >> 12) & 7))
@@ -379,7 +391,7 @@ export class Verifier {
             this.heads++
             this.types[type << 1]++
             this.types[(type << 1) + 1] += n
-            work += 8 + n // a head and its checks, and a code() read a tail block
+            work += 8 + (n >> 2) // a head and its checks, and its tails a table byte at a time
             b += n
         }
         this.b = b
@@ -502,6 +514,11 @@ export class Verifier {
         const phase = buf[H_PHASE]
         const flags = buf[H_FLAGS]
         const cursor = buf.getAt(H_CURSOR, "u16")
+        const hcap = buf.getAt(H_HCAP, "u16")
+        const htab = buf.getAt(H_HTAB, "u16")
+        // the marking rules a reference from a survivor must keep (none in a dry sweep: it frees nothing)
+        const marking = phase === PHASE_MARK || phase === PHASE_HOLD
+        const sweeping = phase === PHASE_SWEEP && (flags & F_DRY) === 0
         let b = this.b
         let work = 0
         while (b < nb && work < units) {
@@ -536,9 +553,22 @@ export class Verifier {
                     const h = buf.getAt(refs + (k << 2), "u32")
                     if (k >= count) {
                         if (h !== 0) fail("object at block " + b, "list item " + k + " past the count " + count, "0", "" + h)
-                    } else this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
+                    } else if (h !== 0) {
+                        // the common cases inline (a call costs the VM about four Buffer reads);
+                        // ref() checks again and reports whatever is wrong
+                        const slot = h & 0xfff
+                        if (h > MAX_HANDLE || slot >= hcap || h >> 12 < 1) this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
+                        else if (survivor) {
+                            const e = buf.getAt(htab + (slot << 1), "u16")
+                            // (stale: harmless)
+                            if ((e & SLOT_FREE) === 0 && buf.getAt((e << 4) + O_GEN, "u16") === h >> 12) {
+                                const c = (buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3
+                                if (c !== AT_MARK && (marking || (sweeping && e >= cursor))) this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
+                            }
+                        }
+                    }
                     k++
-                    work += 12 // a ref() call
+                    work += 4 // a reference checked inline
                 }
                 if (k < cap) {
                     this.k = k
@@ -600,17 +630,21 @@ export class Verifier {
         let i = this.b
         let work = 0
         while (work < units && i < ncap + scap + mcap) {
-            work += i < ncap + scap ? 12 : 4 // a root: a ref() call
+            work += 2
             if (i < ncap) {
                 const h = buf.getAt(buf.getAt(H_NAMED, "u16") + (i << 2), "u32")
                 if (h !== 0 && this.named !== null && !this.named[i]) fail("named root slot " + i, "a name for a slot in use", "a name", "none (holds " + h + ")")
+                if (h !== 0) work += 10 // a ref() call
                 this.ref(0, i, 2, h, marking)
             } else if (i < ncap + scap) {
                 const j = i - ncap
                 const h = buf.getAt(buf.getAt(H_STACK, "u16") + (j << 2), "u32")
                 if (j >= sp) {
                     if (h !== 0) fail("root stack slot " + j, "entry above H_SP " + sp, "0", "" + h)
-                } else this.ref(0, j, 3, h, marking)
+                } else {
+                    if (h !== 0) work += 10 // a ref() call
+                    this.ref(0, j, 3, h, marking)
+                }
             } else {
                 const j = i - ncap - scap
                 if (j >= msp) {
