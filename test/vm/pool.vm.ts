@@ -214,18 +214,23 @@ describe("poolgc on the VM", () => {
         expect(sum).toBe(slots)
         const keep = pool.list(16)
         pool.setRoot("keep", keep)
+        // a closure each, over its own value: 15 distinct functions
+        const make = (k: number) => (g: number) => {
+            ran += k
+        }
+        const made: ((g: number) => void)[] = []
         for (let i = 0; i < 15; i++) {
             const h = pool.number(i)
             pool.push(keep, h)
-            pool.onFree(h, () => {
-                ran++
-            })
+            made.push(make(i))
+            pool.onFree(h, made[i])
         }
         const last = pool.number(15)
         pool.push(keep, last)
+        pool.onFree(last, made[0]) // one already in use: accepted
         let err: any = null
         try {
-            pool.onFree(last, () => {})
+            pool.onFree(last, make(15))
         } catch (e) {
             err = e
         }
