@@ -18,7 +18,7 @@
  */
 import fc from "fast-check"
 import { describe, expect, test } from "vitest"
-import { HandleError, MemoryError, Pool } from "../src/index"
+import { HandleError, MemoryError, Pool, PoolError } from "../src/index"
 import type { Handle, RecordKind } from "../src/index"
 import { checkPool } from "./support/check"
 
@@ -205,7 +205,13 @@ export class Model {
     /** After every op: the pool is valid, the reachable are live, the gone are unreachable. */
     settle(): void {
         const pool = this.pool
-        pool.verify()
+        try {
+            pool.verify()
+        } catch (e) {
+            // a check larger than half a VM slice: the same check, unbounded (Node has no slice)
+            if (!(e instanceof PoolError) || !/did not finish within/.test((e as Error).message)) throw e
+            eq(pool.verifier().run(1e9), true)
+        }
         if ((this.ops & 15) === 0) checkPool(pool) // the independent recount, less often: it is slower
         const reach = this.reachable()
         for (const h of [...this.objs.keys()]) {
