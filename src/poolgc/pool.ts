@@ -245,7 +245,7 @@ const ASYNC_COMPACT = 2
  * (tools/step-probe.mjs verify-chain, verify-fragmented, verify-list; the
  * README's table).
  */
-export const VERIFY_MAX_UNITS = 1800
+export const VERIFY_MAX_UNITS = 1600
 
 /** `units` for verify()/verifyAsync(), else ArgumentError naming the limit. */
 function verifyUnits(units: number): number {
