@@ -76,7 +76,7 @@ export class Finalisers {
     due = 0
 
     /**
-     * Registers `fn` for the live object `h` (its slot's generation `gen`),
+     * Registers `fn` for the live object `h`,
      * replacing an earlier one. Throws ArgumentError, changing nothing, when
      * MAX_FINALISERS other functions are in use.
      */

@@ -1059,9 +1059,11 @@ export class Pool {
      * Registers `fn` to run once after the object is freed, by a collection or
      * by free() (MicroPython's `__del__`). It gets the handle, already stale:
      * it can log or release outside resources, not touch the object. It runs
-     * after the operation that freed the object (at the latest, before the
-     * next allocation); an exception it throws is logged and dropped. Pass
-     * null to remove the finaliser.
+     * at the end of the outermost public call that freed the object (see
+     * finalisers.ts for the bounds: 64 a call, found 256 slots a call), never
+     * inside one; an exception it throws is logged and dropped. Pass null to
+     * remove the finaliser. At most MAX_FINALISERS (15) distinct functions at
+     * once: a 16th is an ArgumentError, and nothing changes.
      */
     onFree(h: Handle, fn: (h: Handle) => void): void {
         this.head(h)
