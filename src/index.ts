@@ -3,7 +3,7 @@
  * precise references, an incremental mark-sweep collector and a memory map
  * over serial. Import from here in your own DeviceScript project.
  */
-export { MAX_READ, Pool } from "./poolgc/pool"
+export { MAX_READ, Pool, VERIFY_MAX_UNITS } from "./poolgc/pool"
 export type { Handle, PoolOptions, PoolStats, RecordKind } from "./poolgc/pool"
 export { PoolError, MemoryError, HandleError, ArgumentError, CorruptionError, StepLimitError } from "./poolgc/errors"
 export { Verifier, verifyPool } from "./poolgc/verify"

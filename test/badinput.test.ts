@@ -7,7 +7,7 @@
  * was wrong, and leave the pool's bytes exactly as they were.
  */
 import { describe, expect, test } from "vitest"
-import { ArgumentError, CorruptionError, HandleError, MAX_READ, MemoryError, Pool, PoolError } from "../src/index"
+import { ArgumentError, CorruptionError, HandleError, MAX_READ, MemoryError, Pool, PoolError, VERIFY_MAX_UNITS } from "../src/index"
 import type { Handle, RecordKind } from "../src/index"
 import { checkPool } from "./support/check"
 
@@ -399,7 +399,11 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
     test("verifyAsync with a bad slice size", async () => {
         const { pool } = fixture()
         const before = Buffer.from(pool.buf)
-        for (const v of [0, -1, 1.5, NaN]) await expect(pool.verifyAsync(v)).rejects.toThrow(/^verify units must be an integer from 1 to 1000000/)
+        const limit = new RegExp("^verify units must be an integer from 1 to " + VERIFY_MAX_UNITS + " \\(what fits in half a VM slice\\)")
+        for (const v of [0, -1, 1.5, NaN, VERIFY_MAX_UNITS + 1, 2 ** 31 - 1]) {
+            await expect(pool.verifyAsync(v)).rejects.toThrow(limit)
+            expect(() => pool.verify(v)).toThrow(limit)
+        }
         expect(before.equals(pool.buf)).toBe(true)
     })
 
@@ -452,7 +456,7 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         // a phantom view while collecting, and compacting while collecting: see below
     })
 
-    test("collecting while collecting changes nothing and completes once", async () => {
+    test("collecting while collecting changes nothing; a second collectAsync() runs after the first", async () => {
         const f = fixture()
         const { pool } = f
         pool.delRoot("all")
@@ -464,10 +468,11 @@ describe("bad input leaves the pool unchanged and says what was wrong", () => {
         expect(pool.compact()).toBe(false)
         expect(pool.compact(false)).toBe(false)
         expect(before.equals(pool.buf)).toBe(true)
-        const second = pool.collectAsync() // waits for the first, does not start another
+        const second = pool.collectAsync() // waits for the first, then runs a collection of its own
         await running
-        await second
         expect(pool.stats().collections).toBe(1)
+        await second
+        expect(pool.stats().collections).toBe(2)
         expect(pool.stats().live).toBe(0)
         pool.verify()
     })

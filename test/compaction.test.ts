@@ -72,7 +72,7 @@ describe("compaction", () => {
                 expect(moved.every((o, i) => o <= offsets[i])).toBe(true)
             }
             contentsIntact(pool, kept)
-            pool.verify(1e9)
+            expect(pool.verifier().run(1e9)).toBe(true)
             checkPool(pool)
         }
     })
@@ -96,7 +96,7 @@ describe("compaction", () => {
         expect(pool.sizeOf(all)).toBe(free - 8)
         expect(pool.stats()).toMatchObject({ free: 0, compactions: 1 })
         contentsIntact(pool, kept)
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
     })
 
     test("compact() leaves one free run; compactAsync() always completes; offsets change, handles do not", async () => {
@@ -116,7 +116,7 @@ describe("compaction", () => {
             at += 32
         }
         contentsIntact(pool, kept)
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
         checkPool(pool)
     })
 
@@ -135,14 +135,14 @@ describe("compaction", () => {
                 pool.set(keep, 1, 0)
                 pool.free(gone)
             }
-            pool.verify(1e9)
+            expect(pool.verifier().run(1e9)).toBe(true)
             pool.collectStep(40)
             steps++
         }
         expect(steps).toBeGreaterThan(1)
         extra.forEach((h, i) => expect(pool.getNumber(h)).toBe(i))
         for (const h of kept) expect(pool.readBytes(h)[2]).toBe(0xa5)
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
         checkPool(pool)
     })
 
@@ -162,7 +162,7 @@ describe("compaction", () => {
         expect(pool.stats()).toMatchObject({ freeRuns: 1, compactions: 1, phase: "idle" })
         expect(pool.sizeOf(pool.bytes(free - 8))).toBe(free - 8)
         contentsIntact(pool, kept)
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
         checkPool(pool)
     })
 
@@ -192,7 +192,7 @@ describe("compaction", () => {
         await pool.compactAsync(false)
         expect(pool.stats()).toMatchObject({ freeRuns: 1, collections: 0, compactions: 3 })
         alive.forEach((h, i) => expect(pool.isLive(h)).toBe(i % 3 !== 0 && i !== 1))
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
         checkPool(pool)
     })
 
@@ -234,7 +234,7 @@ describe("long-lived placement", () => {
         expect(pool.offsetOf(g)).toBe(4096 - 16 - 48 - pool.blocksOf(g) * 16)
         expect(pool.getPixel(g, 3, 4)).toBe(77)
         expect(pool.getNumber(l1)).toBe(2)
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
         checkPool(pool)
     })
 
@@ -265,7 +265,7 @@ describe("long-lived placement", () => {
         expect(after.free).toBe(st.free)
         expect(after.largestFree).toBe(st.largestFree)
         expect(after.releases).toBe(st.releases)
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
         checkPool(pool)
     })
 
@@ -301,7 +301,7 @@ describe("long-lived placement", () => {
         for (let i = 1; i < so.length; i++) expect(so[i] - so[i - 1]).toBe(16)
         longs.forEach(h => expect(pool.getNumber(h) % 2).toBe(0))
         shorts.forEach(h => expect(pool.getNumber(h) % 2).toBe(1))
-        pool.verify(1e9)
+        expect(pool.verifier().run(1e9)).toBe(true)
         checkPool(pool)
     })
 })

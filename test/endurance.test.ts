@@ -33,7 +33,7 @@ function backToBaseline(pool: Pool, base: ReturnType<typeof baseline>) {
     while (!pool.compact());
     expect(baseline(pool)).toEqual(base)
     // and every handle slot is free again: a full table's worth of new objects fits
-    pool.verify(1e9)
+    expect(pool.verifier().run(1e9)).toBe(true)
     checkPool(pool)
 }
 
@@ -50,7 +50,7 @@ describe("out of memory, for hours", () => {
             let errors = 0
             for (let n = 1; n <= ROUNDS; n++) {
                 if (roundFailed(pool, game, n)) errors++
-                if (n % 3600 === 0) pool.verify(1e9)
+                if (n % 3600 === 0) expect(pool.verifier().run(1e9)).toBe(true)
             }
             console.log(`endurance ${JSON.stringify(cfg)}: ${ROUNDS} rounds, ${errors} MemoryErrors, ${pool.stats().collections} collections, ${pool.stats().compactions} compactions`)
             // the pool really is short, every few rounds: without compaction a fifth of the
@@ -98,7 +98,7 @@ describe("out of memory, for hours", () => {
             for (let i = 0; i < made.length; i += 2) if (pool.isLive(made[i])) pool.free(made[i])
             pool.leave(mark)
             if (cycle % 3 === 0) pool.collect()
-            if (cycle % 500 === 0) pool.verify(1e9)
+            if (cycle % 500 === 0) expect(pool.verifier().run(1e9)).toBe(true)
         }
         expect(errors).toBe(2000)
         expect(pool.stats().releases).toBeGreaterThan(2000)

@@ -3,7 +3,7 @@
  * reported as a CorruptionError naming the place, expected and found.
  */
 import { describe, expect, test } from "vitest"
-import { CorruptionError, Pool, PoolError, Verifier, verifyPool } from "../src/index"
+import { CorruptionError, Pool, PoolError, VERIFY_MAX_UNITS, Verifier, verifyPool } from "../src/index"
 import * as L from "../src/poolgc/layout"
 
 function healthy() {
@@ -158,13 +158,85 @@ describe("verify() stays bounded", () => {
         await pool.verifyAsync() // quiet now: it completes
     })
 
-    test("on a large busy pool it stops with a PoolError that points to verifyAsync(); with more units it completes", async () => {
+    test("on a large busy pool it stops with a PoolError that points to verifyAsync(); a Verifier with more units completes", async () => {
         const pool = new Pool({ size: 32768, handles: 1200 })
         const keep = pool.list(1000)
         pool.setRoot("keep", keep)
         for (let i = 0; i < 1000; i++) pool.push(keep, pool.number(i))
-        expect(() => pool.verify()).toThrow(/did not finish within 1000 work units: use await verifyAsync\(\)/)
-        pool.verify(1e9)
+        expect(() => pool.verify()).toThrow(new RegExp("did not finish within " + VERIFY_MAX_UNITS + " work units \\(half a VM slice holds " + VERIFY_MAX_UNITS + "\\): use await verifyAsync\\(\\)"))
+        expect(pool.verifier().run(1e9)).toBe(true)
         await pool.verifyAsync()
+    })
+
+    test("the default verify() completes on an 8 KiB pool of 64 objects", () => {
+        // (the default handles: 64 at 8 KiB)
+        const pool = new Pool({ size: 8192 })
+        const K = pool.defineRecord("K", ["a", "b", "c", "d"])
+        const keep = pool.list(64)
+        pool.setRoot("keep", keep)
+        for (let i = 0; i < 63; i++) pool.push(keep, pool.bitmap(8, 8, 8))
+        pool.verify()
+        void K
+    })
+})
+
+describe("verify() beside other fibers", () => {
+    const tick = () => new Promise<void>(r => setImmediate(r))
+
+    test("a phantom view's dry sweep: verify() passes at every slice, and isLive() of a phantom never changes", async () => {
+        const pool = new Pool({ size: 8192, budget: 16, handles: 256 })
+        const K = pool.defineRecord("K", ["next"])
+        // phantoms low in the pool referencing phantoms above them, and live objects between
+        const keep = pool.list(40)
+        pool.setRoot("keep", keep)
+        const ghosts: number[] = []
+        let prev = 0
+        for (let i = 0; i < 40; i++) {
+            const g = pool.record(K)
+            ghosts.push(g)
+            if (prev) pool.setField(prev, "next", g)
+            prev = g
+            pool.push(keep, pool.number(i))
+        }
+        let done = false
+        const view = pool.phantoms(false, () => {}).then(r => {
+            done = true
+            return r
+        })
+        const phases = new Set<string>()
+        while (!done) {
+            phases.add(pool.stats().phase)
+            // (the whole check, whatever it costs: Node has no slice)
+            expect(pool.verifier().run(1e9)).toBe(true)
+            for (const g of ghosts) expect(pool.isLive(g)).toBe(true)
+            await tick()
+        }
+        expect(phases.has("sweep")).toBe(true) // the dry sweep was seen
+        expect((await view).objects).toBe(40)
+        expect(pool.verifier().run(1e9)).toBe(true)
+    })
+
+    test("verifyAsync() checks the root names and record kinds of each slice: a root set or a kind defined meanwhile is no corruption", async () => {
+        const pool = new Pool({ size: 16384, handles: 1024 })
+        const keep = pool.list(500)
+        pool.setRoot("keep", keep)
+        for (let i = 0; i < 500; i++) pool.push(keep, pool.number(i))
+        const n = pool.number(1)
+        let stop = false
+        let k = 0
+        const other = (async () => {
+            // another fiber: names a root (no allocation, so the check goes on) in a slice of its own
+            await tick()
+            while (!stop) {
+                pool.setRoot("r" + (k % 4), n)
+                if (k % 4 === 3) for (let j = 0; j < 4; j++) pool.delRoot("r" + j)
+                k++
+                await tick()
+            }
+        })()
+        await pool.verifyAsync(50)
+        stop = true
+        await other
+        expect(k).toBeGreaterThan(2)
     })
 })

@@ -249,6 +249,21 @@ const ASYNC_COLLECT = 0
 const ASYNC_COLLECT_COMPACT = 1
 const ASYNC_COMPACT = 2
 
+/**
+ * The most work units a synchronous verify() (or one slice of verifyAsync())
+ * may spend: what fits in half a VM slice on the costliest shapes per unit
+ * (tools/step-probe.mjs verify-chain, verify-fragmented, verify-list; the
+ * README's table).
+ */
+export const VERIFY_MAX_UNITS = 1600
+
+/** `units` for verify()/verifyAsync(), else ArgumentError naming the limit. */
+function verifyUnits(units: number): number {
+    if (!isInt(units) || units < 1 || units > VERIFY_MAX_UNITS)
+        throw new ArgumentError("verify units must be an integer from 1 to " + VERIFY_MAX_UNITS + " (what fits in half a VM slice), got " + units + "; for a larger pool await verifyAsync()")
+    return units
+}
+
 /** verifyAsync() gives up after the pool changed under it this many times. */
 const VERIFY_RESTARTS = 16
 
@@ -354,6 +369,8 @@ export class Pool {
     private readonly finalisers = new Finalisers()
     /** Whether the last runStep() got fewer units than it asked for (the meter had no more). */
     private clamped = false
+    /** The object a finaliser drain keeps alive (see drain()), or 0. */
+    private pinned = 0
     /** The dump whose walk is in progress, if any (see memmap.ts). */
     private dumping: Dump = null
     /** Dumps' map rows run-length packed (packedMap). */
@@ -389,6 +406,7 @@ export class Pool {
         lastPoolId = lastPoolId >= MAX_POOL_ID ? 1 : lastPoolId + 1
         this.id = lastPoolId
         this.hid = lastPoolId << POOL_SHIFT
+        this.finalisers.hid = this.hid
         const buf = Buffer.alloc(size)
         this.buf = buf
         this.size = size
@@ -430,7 +448,9 @@ export class Pool {
     /** Raw bytes, zero-filled. */
     bytes(length: number): Handle {
         intArg(length, "bytes length", 0, 0xffff - OBJ_HEADER)
-        return this.alloc(T_BYTES, 0, length)
+        const h = this.alloc(T_BYTES, 0, length)
+        if (this.finalisers.due > 0) this.drain(h)
+        return h
     }
 
     /** A bitmap of `width` x `height` pixels of `bpp` bits (1, 2, 4 or 8), all 0. */
@@ -448,6 +468,7 @@ export class Pool {
         buf.setAt(p + BM_HEIGHT, "u16", height)
         buf[p + BM_BPP] = bpp
         buf.setAt(p + BM_STRIDE, "u16", stride)
+        if (this.finalisers.due > 0) this.drain(h)
         return h
     }
 
@@ -456,6 +477,7 @@ export class Pool {
         if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
         const h = this.alloc(T_NUMBER, 0, 8)
         this.buf.setAt(this.head(h) + OBJ_HEADER, "f64", value)
+        if (this.finalisers.due > 0) this.drain(h)
         return h
     }
 
@@ -469,13 +491,16 @@ export class Pool {
         if (n > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + n + " bytes is too long")
         const h = this.alloc(T_STRING, 0, n)
         this.buf.blitAt(this.head(h) + OBJ_HEADER, text, 0, n)
+        if (this.finalisers.due > 0) this.drain(h)
         return h
     }
 
     /** An empty list of references with room for `capacity` items; push() grows it. */
     list(capacity: number): Handle {
         intArg(capacity, "list capacity", 0, (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2)
-        return this.alloc(T_LIST, 0, LIST_ITEMS + capacity * 4)
+        const h = this.alloc(T_LIST, 0, LIST_ITEMS + capacity * 4)
+        if (this.finalisers.due > 0) this.drain(h)
+        return h
     }
 
     /**
@@ -511,7 +536,9 @@ export class Pool {
     record(kind: RecordKind): Handle {
         const k = kind && isInt(kind.id) && kind.id >= 1 ? this.kinds[kind.id - 1] : undefined
         if (!k || kind.pool !== this.id || kind.name !== k.name) throw new ArgumentError("record kind was not defined by this pool")
-        return this.alloc(T_RECORD, k.id, k.fields.length * 4)
+        const h = this.alloc(T_RECORD, k.id, k.fields.length * 4)
+        if (this.finalisers.due > 0) this.drain(h)
+        return h
     }
 
     /**
@@ -530,9 +557,6 @@ export class Pool {
         const m = meter
         m.used += C_ALLOC
         if (m.used > m.next) m.over(C_ALLOC, "an allocation")
-        // finalisers found due by an earlier operation run first: never between
-        // this allocation and the caller rooting its result
-        if (this.finalisers.due > 0) this.finalisers.run()
         const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
         // (u16 fields through getAt/setAt, u32 counters by their low byte: see "Hot paths" in layout.ts)
         const depth = buf.getAt(H_DEPTH, "u16")
@@ -548,7 +572,7 @@ export class Pool {
         // (a u32 field; threshold() keeps it at most MAX_POOL, so its low half holds it)
         const thresh = buf.getAt(H_THRESH, "u16")
         if (auto) {
-            if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) startCycle(buf)
+            if (thresh > 0 && buf.getAt(H_SINCE, "u32") >= thresh) this.start()
             // a collection or compaction in progress advances with every allocation
             if (buf[H_PHASE] !== PHASE_IDLE) {
                 if (pin) shade(buf, pin)
@@ -564,7 +588,7 @@ export class Pool {
             const free = buf.getAt(H_FREE, "u16")
             const frees = buf.getAt(H_FREES, "u32")
             const work0 = buf.getAt(H_GCWORK, "u32")
-            startCycle(buf)
+            this.start()
             if (pin) shade(buf, pin)
             if (pin2) shade(buf, pin2)
             this.runStep(this.budget, this.searchOps * 3)
@@ -611,7 +635,10 @@ export class Pool {
         if (blk < 0 || slot < 0) {
             // a collection the meter cut short might have made room: not out of memory yet
             if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * UNIT_OPS)
-            throw this.outOfMemory(len, n, blk >= 0)
+            const err = this.outOfMemory(len, n, blk >= 0)
+            // the public call ends here, having changed nothing it depends on: its finalisers run
+            if (this.finalisers.due > 0) this.drain(0)
+            throw err
         }
 
         // born marked while a collection could still free it
@@ -726,7 +753,9 @@ export class Pool {
      */
     free(h: Handle): void {
         this.release(h)
-        this.finalise()
+        // (its finaliser is due at once; a walk of the slots would cost this call CHECK_SLOTS reads)
+        this.finalisers.released(h)
+        if (this.finalisers.due > 0) this.drain(0)
     }
 
     /** Frees `h`'s object and its handle slot. */
@@ -751,10 +780,40 @@ export class Pool {
         else buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
     }
 
-    /** Runs the finalisers of objects freed since the last check (after the operation that freed them). */
+    /** At the end of a public call: finds the finalisers of objects freed since the last check, and runs them. */
     private finalise(): void {
         this.finalisers.check(this.buf, this.htab)
-        if (this.finalisers.due > 0) this.finalisers.run()
+        if (this.finalisers.due > 0) this.drain(0)
+    }
+
+    /**
+     * Runs the due finalisers, at the end of the outermost public call (a
+     * finaliser's own calls return from here at once; their frees join the
+     * queue this loop drains). `keep`, the object the call returns, is a root
+     * meanwhile: a finaliser that allocates may start a collection before the
+     * caller could root it.
+     */
+    private drain(keep: Handle): void {
+        if (this.finalisers.running) return
+        this.pinned = keep
+        try {
+            this.finalisers.run()
+        } finally {
+            this.pinned = 0
+        }
+    }
+
+    /** The collector's phase (a call: the compiler would narrow a repeated read of the byte). */
+    private phase(): number {
+        return this.buf[H_PHASE]
+    }
+
+    /** Starts a collection (if none is in progress) whose roots include the object a finaliser drain keeps. */
+    private start(): void {
+        const buf = this.buf
+        if (buf[H_PHASE] !== PHASE_IDLE) return
+        startCycle(buf)
+        if (this.pinned !== 0) shade(buf, this.pinned)
     }
 
     // ------------------------------------------------------------------
@@ -782,7 +841,8 @@ export class Pool {
         // During a sweep, an unmarked head not yet swept is garbage already: it was
         // unreachable when marking ended, and so is everything it references, which
         // the sweep may have freed. Reviving it would revive a damaged graph.
-        if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD)
+        // A phantom view's (dry) sweep frees nothing: its unmarked heads stay live.
+        if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD && (buf[H_FLAGS] & F_DRY) === 0)
             throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
         return e << 4
     }
@@ -1013,6 +1073,7 @@ export class Pool {
         if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2, v)
         this.storeRef(off + OBJ_HEADER + LIST_ITEMS + (count << 2), v)
         buf.setAt(off + OBJ_HEADER + LIST_COUNT, "u32", count + 1)
+        if (this.finalisers.due > 0) this.drain(0)
         return count + 1
     }
 
@@ -1037,6 +1098,13 @@ export class Pool {
         const v = buf.getAt(at, "u32")
         // an overlapping copy towards lower offsets is safe on the VM and in Node
         buf.blitAt(at, buf, at + 4, (count - 1 - i) << 2)
+        // during MARK the collector may have scanned the list up to an index past i (it resumes
+        // there): an item moved below that index would never be scanned, so a marked list is
+        // scanned again (an unmarked one will be, in full)
+        if (buf[H_PHASE] === PHASE_MARK && i < count - 1) {
+            const blk = (off - OBJ_HEADER) >> 4
+            if (((buf[ATB + (blk >> 2)] >> ((blk & 3) << 1)) & 3) === AT_MARK) pushMark(buf, blk, 0)
+        }
         buf.setAt(off + LIST_ITEMS + ((count - 1) << 2), "u32", 0)
         buf.setAt(off + LIST_COUNT, "u32", count - 1)
         return v
@@ -1114,6 +1182,7 @@ export class Pool {
      */
     makeLongLived(h: Handle): Handle {
         if (!this.isLongLived(h)) this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true, true)
+        if (this.finalisers.due > 0) this.drain(0)
         return h
     }
 
@@ -1136,15 +1205,17 @@ export class Pool {
      * Registers `fn` to run once after the object is freed, by a collection or
      * by free() (MicroPython's `__del__`). It gets the handle, already stale:
      * it can log or release outside resources, not touch the object. It runs
-     * after the operation that freed the object (at the latest, before the
-     * next allocation); an exception it throws is logged and dropped. Pass
-     * null to remove the finaliser.
+     * at the end of the outermost public call that freed the object (see
+     * finalisers.ts for the bounds: 64 a call, found 256 slots a call), never
+     * inside one; an exception it throws is logged and dropped. Pass null to
+     * remove the finaliser. At most MAX_FINALISERS (15) distinct functions at
+     * once: a 16th is an ArgumentError, and nothing changes.
      */
     onFree(h: Handle, fn: (h: Handle) => void): void {
         this.head(h)
         if (fn === null || fn === undefined) this.finalisers.remove(h)
         else if (typeof fn !== "function") throw new ArgumentError("onFree needs a function or null, got " + fn)
-        else this.finalisers.add(h, fn)
+        else this.finalisers.add(this.buf, h, fn)
     }
 
     /** Reference field `name` of a record (0 for null). */
@@ -1328,16 +1399,32 @@ export class Pool {
     }
 
     /**
-     * Collects now (MicroPython's gc.collect()): marks from the roots and frees
-     * every unreachable object. Runs for at most the pool's budget so it never
-     * trips the VM's step limit; returns true when the collection completed,
-     * false when it is still in progress (call again, or await collectAsync()).
+     * Collects now (MicroPython's gc.collect()): finishes the collection in
+     * progress, if any (it marked from the roots of its start, so it may keep
+     * what was dropped since), then runs a new one, which marks from the roots
+     * as they are now and frees every object unreachable from them. All of it
+     * within the pool's budget, so it never trips the VM's step limit. Returns
+     * true only when that new collection completed: every object unreachable
+     * at the call is freed. False: the budget ran out first; the collection
+     * stays in progress (allocations and collectStep() advance it; a later
+     * collect() finishes it and starts another); on a heap whose collection
+     * outgrows the budget, await collectAsync() instead.
      */
     collect(): boolean {
         if (this.asyncRunning) return false
         this.roomToStep(this.budget, "collect()")
-        startCycle(this.buf)
-        const done = this.runStep(this.budget, C_CALL)
+        const buf = this.buf
+        let left = this.budget
+        let done = true
+        if (buf[H_PHASE] !== PHASE_IDLE) {
+            const work0 = buf.getAt(H_GCWORK, "u32")
+            done = this.runStep(left, C_CALL)
+            left -= buf.getAt(H_GCWORK, "u32") - work0
+        }
+        if (done && left > 0) {
+            this.start()
+            done = this.runStep(left, C_CALL)
+        } else done = false
         this.finalise()
         return done
     }
@@ -1360,7 +1447,12 @@ export class Pool {
         return done
     }
 
-    /** compact(), spread over VM slices as collectAsync() does. Always completes. */
+    /**
+     * compact(), spread over VM slices as collectAsync() does: a collection
+     * in progress is finished first, then a new one (with `collect` false,
+     * none) ends with a compaction. Always completes; suspends before its
+     * first step and after its last.
+     */
     async compactAsync(collect?: boolean): Promise<void> {
         boolArg(collect, "compactAsync's collect")
         while (this.asyncRunning) await pause()
@@ -1368,8 +1460,11 @@ export class Pool {
     }
 
     /**
-     * The body of collectAsync() and compactAsync(): in a fresh slice, starts
-     * what `mode` says, then steps to the end, a budget a slice.
+     * The body of collectAsync() and compactAsync(), a budget a slice: in a
+     * fresh slice, finishes whatever is in progress (it started before the
+     * call), then, in the next, starts what `mode` says and steps it to the
+     * end; then suspends once more, so the caller (a retry of the allocation
+     * that failed) gets a slice of its own. Finalisers run last.
      */
     private async runAsync(mode: number): Promise<void> {
         const buf = this.buf
@@ -1377,22 +1472,33 @@ export class Pool {
         try {
             await pause()
             const t0 = now()
-            if (mode === ASYNC_COLLECT) startCycle(buf)
-            else {
-                // a compaction already under way may have left holes behind it (free() below its target): finish it first
-                if (buf[H_PHASE] >= PHASE_COMPACT) while (!this.asyncStep(this.dumping)) await pause()
-                this.requestCompaction(mode === ASYNC_COLLECT_COMPACT)
-            }
-            while (!this.asyncStep(this.dumping)) {
-                this.finalisers.check(buf, this.htab)
+            const gcMs0 = this.gcMs
+            // (the program runs between these slices and may start a collection: wait until one ends)
+            while (this.phase() !== PHASE_IDLE) {
+                this.runStep(this.budget, C_CALL)
                 await pause()
             }
+            if (mode === ASYNC_COLLECT) this.start()
+            else this.requestCompaction(mode === ASYNC_COLLECT_COMPACT)
+            while (!this.runStep(this.budget, C_CALL)) await pause()
+            // every object the collection freed is found before this resolves (a walk a slice)
+            while (this.finalisers.pending) {
+                await pause()
+                this.finalisers.check(buf, this.htab)
+            }
             this.pauseMs = now() - t0
-            this.gcMs += this.pauseMs
+            // (the wall time, other fibers' slices included: the VM's clock stands still within a slice)
+            this.gcMs = gcMs0 + this.pauseMs
+            await pause()
         } finally {
             this.asyncRunning = false
         }
         this.finalise()
+        // more due than one drain runs: the rest, a drain a slice
+        while (this.finalisers.due > 0 && !this.finalisers.running) {
+            await pause()
+            this.drain(0)
+        }
     }
 
     /**
@@ -1409,7 +1515,7 @@ export class Pool {
             return
         }
         buf[H_FLAGS] |= F_COMPACT
-        startCycle(buf)
+        this.start()
     }
 
     /**
@@ -1443,16 +1549,16 @@ export class Pool {
 
     /**
      * Collects completely, suspending between slices of at most the budget so
-     * other fibers run and the VM's step counter restarts. Always completes.
-     * It suspends before its first step too: it is called right after a
-     * failed allocation, which may have used most of the slice already.
+     * other fibers run and the VM's step counter restarts: finishes the
+     * collection in progress, then runs a new one to its end, so every object
+     * unreachable at the call is freed when it resolves. It suspends before
+     * its first step (it is called right after a failed allocation, which may
+     * have used most of the slice already) and after its last (the retry
+     * that follows gets a slice of its own). A second call waits for the
+     * first, then runs its own.
      */
     async collectAsync(): Promise<void> {
-        if (this.asyncRunning) {
-            // one collection at a time: wait for the one running
-            while (this.asyncRunning) await pause()
-            return
-        }
+        while (this.asyncRunning) await pause()
         await this.runAsync(ASYNC_COLLECT)
     }
 
@@ -1465,7 +1571,7 @@ export class Pool {
         intArg(budget, "budget", 1, 1000000)
         if (this.asyncRunning) return false
         this.roomToStep(budget, "collectStep()")
-        startCycle(this.buf)
+        this.start()
         const done = this.runStep(budget, C_CALL)
         this.finalise()
         return done
@@ -1611,9 +1717,12 @@ export class Pool {
         this.asyncRunning = true
         try {
             await pause()
-            // finish whatever is in progress (it may free the phantoms: that is its job)
-            while (!this.asyncStep(this.dumping)) await pause()
-            this.finalisers.check(buf, this.htab)
+            // finish whatever is in progress (it may free the phantoms: that is its job), a
+            // slice a step, until a slice starts with none (the program runs in between)
+            while (this.phase() !== PHASE_IDLE) {
+                this.runStep(this.budget, C_CALL)
+                await pause()
+            }
             buf[H_FLAGS] |= F_DRY
             startCycle(buf)
             while (buf[H_PHASE] !== PHASE_HOLD) {
@@ -1634,44 +1743,65 @@ export class Pool {
             this.dumping = null
             this.asyncRunning = false
         }
+        this.finalise()
         await this.print(dump, sink)
         return { objects: dump.phantomObjects, bytes: dump.phantomBlocks << 4 }
     }
 
     /**
      * Checks every invariant of the pool (see verify.ts) and throws
-     * CorruptionError naming the first violation. Synchronous, so it stops
-     * after `units` work units (default 1000: under half a VM slice) and then
-     * throws PoolError rather than trip the VM's step limit: a pool of a few
-     * KiB fits; for a large pool of many objects use verifyAsync().
+     * CorruptionError naming the first violation. Synchronous, so bounded:
+     * it spends at most `units` work units (default and at most
+     * VERIFY_MAX_UNITS, what fits in half a VM slice) and throws PoolError
+     * if the check did not finish in them; with the default, it finishes on
+     * every pool whose check fits in half a slice (an 8 KiB pool of any
+     * objects, a 32 KiB pool of several hundred). Larger: verifyAsync().
      */
     verify(units?: number): void {
-        const u = units === undefined ? 1000 : intArg(units, "verify units", 1, 0x7fffffff)
-        if (!this.verifier().run(u)) throw new PoolError("verify() did not finish within " + u + " work units: use await verifyAsync() for a pool this size")
+        const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
+        // (a unit costs the VM at most 37.3 operations, measured: see VERIFY_MAX_UNITS)
+        charge(u * UNIT_OPS, "verify()")
+        if (!this.verifier().run(u)) throw new PoolError("verify() did not finish within " + u + " work units (half a VM slice holds " + VERIFY_MAX_UNITS + "): use await verifyAsync() for a pool this size")
     }
 
     /**
      * verify() spread over VM slices of at most `units` work units (default
-     * 1000: under half a VM slice, measured at 32 KiB with 1,000 objects),
-     * suspending before each (the first too). If the pool changes between
-     * slices, the check starts again; after 16 such restarts it throws
-     * PoolError rather than run forever beside a program that never pauses.
+     * and at most VERIFY_MAX_UNITS), suspending before each (the first too),
+     * checking the root names and record kinds as they are at each slice. A
+     * check that fits in one slice (see verify()) always finishes, whatever
+     * other fibers do. If the pool changes between slices, the check starts
+     * again; after 16 such restarts it throws PoolError rather than run
+     * forever beside a program that never pauses.
      */
     async verifyAsync(units?: number): Promise<void> {
-        const u = units === undefined ? 1000 : intArg(units, "verify units", 1, 1000000)
+        const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
         const v = this.verifier()
         // suspend first, as collectAsync() does: the caller may have used most of this slice
-        // (DeviceScript has no do-while)
         await pause()
+        this.verifierNames(v)
         while (!v.run(u)) {
             // a pool that changes in every slice would keep the check from ever ending
             if (v.restarts >= VERIFY_RESTARTS)
                 throw new PoolError("verifyAsync() started again " + v.restarts + " times: the pool changed between its slices each time; call it where the program does not allocate, free or collect meanwhile")
             await pause()
+            this.verifierNames(v)
         }
     }
 
-    private verifier(): Verifier {
+    /**
+     * A resumable check of this pool, for tools and tests: `run(units)` until
+     * it returns true (see verify.ts). On the VM, give each run() at most
+     * VERIFY_MAX_UNITS in a slice. It checks the root names and record kinds
+     * of this call; between runs, the program may change them.
+     */
+    verifier(): Verifier {
+        const v = new Verifier(this.buf)
+        this.verifierNames(v)
+        return v
+    }
+
+    /** Tells `v` the record kinds and the named-root slots in use now. */
+    private verifierNames(v: Verifier): void {
         const kinds: number[] = []
         for (let i = 0; i < this.kinds.length; i++) kinds.push(this.kinds[i].fields.length)
         const named: boolean[] = []
@@ -1680,7 +1810,7 @@ export class Pool {
             const n = this.rootNames[i]
             named.push(n !== null && n !== undefined)
         }
-        return new Verifier(this.buf, kinds, named)
+        v.names(kinds, named)
     }
 
     /** Name of the record kind with id `id` (for the map writer and tools). */

@@ -43,10 +43,14 @@
  * an object whatever references it, and the generation check makes the stale
  * handle harmless.
  *
- * The VM: a full check costs about one work unit (~30 VM operations at most)
- * per free block, 4 per object (5 more if it holds references), 2 per live
- * handle slot or root, 4 per reference, 8 per row of the row summary (fitted on the VM: at 32 KiB with 1,000
- * objects, each run(1000) fits in half a slice). Verifier.run(units) stops after
+ * The VM: the work units are weighted so that each costs the VM about the
+ * same, whatever it checks (about 31 operations at most, measured with
+ * tools/step-probe.mjs verify-*): 1 per two free table bytes (a tight loop),
+ * 1 per free block or free handle slot, 8 per object (and 1 per 4 of its blocks), 3 per live handle
+ * slot, 2 per root slot, 12 per root that holds a reference (a ref() call),
+ * 4 per reference an object holds (checked inline), 16 per row of the row
+ * summary.
+ * Pool.verify() spends at most VERIFY_MAX_UNITS at once. Verifier.run(units) stops after
  * about `units` and resumes where it stopped, so Pool.verifyAsync() can
  * suspend between slices; if the pool changed meanwhile (an allocation, a
  * free, a collection step) the check starts again.
@@ -158,8 +162,8 @@ function fail(where: string, what: string, expected: string, found: string): voi
  */
 export class Verifier {
     private readonly buf: Buffer
-    private readonly kinds: number[]
-    private readonly named: boolean[]
+    private kinds: number[]
+    private named: boolean[]
     private stage = 0
     private b = 0
     private k = 0
@@ -175,6 +179,16 @@ export class Verifier {
 
     constructor(buf: Buffer, kinds?: number[], named?: boolean[]) {
         this.buf = buf
+        this.kinds = kinds ? kinds : null
+        this.named = named ? named : null
+    }
+
+    /**
+     * The record kinds' field counts and the named-root slots in use as they
+     * are now (the program may define a kind or set a root between two runs):
+     * what the next run checks against.
+     */
+    names(kinds: number[], named: boolean[]): void {
         this.kinds = kinds ? kinds : null
         this.named = named ? named : null
     }
@@ -324,18 +338,26 @@ export class Verifier {
         const hint = buf.getAt(H_HINT, "u16")
         let b = this.b
         let work = 0
+        let free = this.free
         while (b < nb && work < units) {
             work++
             if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
                 if (b < hint) fail("block " + b, "free block below H_HINT", "none below " + hint, "FREE")
-                this.free += 4
-                b += 4
+                // a run of free table bytes, in a tight loop: a unit for two
+                const j0 = ATB + (b >> 2)
+                const lim = j0 + 1 + ((units - work) << 1)
+                const stop = ATB + (nb >> 2) < lim ? ATB + (nb >> 2) : lim
+                let j = j0 + 1
+                while (j < stop && buf[j] === 0) j++
+                free += (j - j0) << 2
+                work += (j - j0 - 1) >> 1
+                b += (j - j0) << 2
                 continue
             }
             const c = this.code(b)
             if (c === AT_FREE) {
                 if (b < hint) fail("block " + b, "free block below H_HINT", "none below " + hint, "FREE")
-                this.free++
+                free++
                 b++
                 continue
             }
@@ -354,9 +376,17 @@ export class Verifier {
             this.shape(b, off, type, aux, len)
             const n = (len + OBJ_HEADER + 15) >> 4
             if (b + n > nb) fail("object at block " + b, "size", "<= " + (nb - b) + " blocks (the end of the pool)", n + " blocks")
-            for (let t = 1; t < n; t++) {
-                const ct = this.code(b + t)
-                if (ct !== AT_TAIL) fail("object at block " + b, "ATB code of block " + (b + t) + " (its tail " + t + " of " + (n - 1) + ")", "TAIL", CODE_NAMES[ct])
+            // the tails, a whole ATB byte (4 TAILs: 0xaa) at a time where they fill one
+            let t = 1
+            while (t < n) {
+                const bt = b + t
+                if ((bt & 3) === 0 && t + 4 <= n && buf[ATB + (bt >> 2)] === 0xaa) {
+                    t += 4
+                    continue
+                }
+                const ct = this.code(bt)
+                if (ct !== AT_TAIL) fail("object at block " + b, "ATB code of block " + bt + " (its tail " + t + " of " + (n - 1) + ")", "TAIL", CODE_NAMES[ct])
+                t++
             }
             const slotBits = buf.getAt(off + O_SLOT, "u16")
             if ((slotBits & ~(OF_SLOT | OF_LONG)) !== 0) fail("object at block " + b, "O_SLOT bits 12-14", "0", "" + ((slotBits >> 12) & 7))
@@ -369,13 +399,14 @@ export class Verifier {
             this.heads++
             this.types[type << 1]++
             this.types[(type << 1) + 1] += n
-            work += 5 + (n >> 2) // a head costs the VM about 6 units' worth (~170 operations: its type counts too)
+            work += 8 + (n >> 2) // a head and its checks, and its tails a table byte at a time
             b += n
         }
         this.b = b
+        this.free = free
         if (b >= nb) {
-            const free = buf.getAt(H_FREE, "u16")
-            if (this.free !== free) fail("header", "H_FREE", this.free + " (free blocks counted)", "" + free)
+            const hfree = buf.getAt(H_FREE, "u16")
+            if (free !== hfree) fail("header", "H_FREE", free + " (free blocks counted)", "" + hfree)
             const live = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
             if (this.heads !== live) fail("header", "H_ALLOCS - H_FREES (objects live)", this.heads + " (objects counted)", "" + live)
             for (let t = 1; t <= T_MAX; t++) {
@@ -446,7 +477,7 @@ export class Verifier {
                 const back = buf.getAt((e << 4) + O_SLOT, "u16") & OF_SLOT
                 if (back !== s) fail("slot " + s, "O_SLOT of its object at block " + e, "" + s, "" + back)
                 this.k++
-                work++
+                work += 2 // a live slot: its entry, its block's code, the slot it names back
             }
             s++
         }
@@ -480,7 +511,8 @@ export class Verifier {
         const phase = buf[H_PHASE]
         const c = this.code(e)
         if ((phase === PHASE_MARK || phase === PHASE_HOLD) && c !== AT_MARK) fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "during MARK, target of reference " + h + " (object at block " + e + ") from a " + (what < 2 ? "scanned object" : "root"), "MARK", CODE_NAMES[c] + " (a black-to-white edge: the write barrier was missed)")
-        if (phase === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && c !== AT_MARK)
+        // (a phantom view's dry sweep frees nothing: what it has not reached is safe marked or not)
+        if (phase === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && c !== AT_MARK && (buf[H_FLAGS] & F_DRY) === 0)
             fail(WHERE[what] + (what < 2 ? b + ", " + (what === 0 ? "item " : "field ") : "") + k, "reachable object " + h + " at block " + e + ", not yet swept", "MARK", CODE_NAMES[c] + " (the sweep would free it)")
     }
 
@@ -491,12 +523,25 @@ export class Verifier {
         const phase = buf[H_PHASE]
         const flags = buf[H_FLAGS]
         const cursor = buf.getAt(H_CURSOR, "u16")
+        const hcap = buf.getAt(H_HCAP, "u16")
+        const htab = buf.getAt(H_HTAB, "u16")
+        const pid = buf.getAt(H_POOLID, "u16")
+        // the marking rules a reference from a survivor must keep (none in a dry sweep: it frees nothing)
+        const marking = phase === PHASE_MARK || phase === PHASE_HOLD
+        const sweeping = phase === PHASE_SWEEP && (flags & F_DRY) === 0
         let b = this.b
         let work = 0
         while (b < nb && work < units) {
             work++
             if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
-                b += 4
+                // a run of free table bytes, in a tight loop: a unit for two
+                const j0 = ATB + (b >> 2)
+                const lim = j0 + 1 + ((units - work) << 1)
+                const stop = ATB + (nb >> 2) < lim ? ATB + (nb >> 2) : lim
+                let j = j0 + 1
+                while (j < stop && buf[j] === 0) j++
+                work += (j - j0 - 1) >> 1
+                b += (j - j0) << 2
                 continue
             }
             const c = this.code(b)
@@ -525,9 +570,22 @@ export class Verifier {
                     const h = buf.getAt(refs + (k << 2), "u32")
                     if (k >= count) {
                         if (h !== 0) fail("object at block " + b, "list item " + k + " past the count " + count, "0", "" + h)
-                    } else this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
+                    } else if (h !== 0) {
+                        // the common cases inline (a call costs the VM about four Buffer reads);
+                        // ref() checks again and reports whatever is wrong
+                        const slot = h & 0xfff
+                        if (h >> POOL_SHIFT !== pid || slot >= hcap || ((h >> 12) & MAX_GEN) < 1) this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
+                        else if (survivor) {
+                            const e = buf.getAt(htab + (slot << 1), "u16")
+                            // (stale: harmless)
+                            if ((e & SLOT_FREE) === 0 && buf.getAt((e << 4) + O_GEN, "u16") === ((h >> 12) & MAX_GEN)) {
+                                const c = (buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3
+                                if (c !== AT_MARK && (marking || (sweeping && e >= cursor))) this.ref(b, k, type === T_LIST ? 0 : 1, h, survivor)
+                            }
+                        }
+                    }
                     k++
-                    work += 4 // a ref() call: ~100 VM operations
+                    work += 4 // a reference checked inline
                 }
                 if (k < cap) {
                     this.k = k
@@ -568,7 +626,7 @@ export class Verifier {
             if (buf[p + RS_LEAD] !== lead) fail(where, "free blocks at its start", "" + lead, "" + buf[p + RS_LEAD])
             if (buf[p + RS_TRAIL] !== run) fail(where, "free blocks at its end", "" + run, "" + buf[p + RS_TRAIL])
             if (buf[p + RS_INNER] < inner || buf[p + RS_INNER] > re - rs) fail(where, "bound on its inner free runs", inner + ".." + (re - rs), "" + buf[p + RS_INNER])
-            work += 8 // 16 ATB bytes, ~200 VM operations
+            work += 16 // rowRuns() over 16 ATB bytes
             r++
         }
         this.b = r
@@ -593,13 +651,17 @@ export class Verifier {
             if (i < ncap) {
                 const h = buf.getAt(buf.getAt(H_NAMED, "u16") + (i << 2), "u32")
                 if (h !== 0 && this.named !== null && !this.named[i]) fail("named root slot " + i, "a name for a slot in use", "a name", "none (holds " + h + ")")
+                if (h !== 0) work += 10 // a ref() call
                 this.ref(0, i, 2, h, marking)
             } else if (i < ncap + scap) {
                 const j = i - ncap
                 const h = buf.getAt(buf.getAt(H_STACK, "u16") + (j << 2), "u32")
                 if (j >= sp) {
                     if (h !== 0) fail("root stack slot " + j, "entry above H_SP " + sp, "0", "" + h)
-                } else this.ref(0, j, 3, h, marking)
+                } else {
+                    if (h !== 0) work += 10 // a ref() call
+                    this.ref(0, j, 3, h, marking)
+                }
             } else {
                 const j = i - ncap - scap
                 if (j >= msp) {

@@ -286,4 +286,50 @@ describe("poolgc on the VM", () => {
         for (let i = 0; i < lines.length; i++) check(lines[i].length < 150, "line " + i + " is " + lines[i].length)
         check(lines[lines.length - 1].indexOf("@1:" + (lines.length - 1) + " end lines=" + (lines.length - 1) + " crc=") === 0, lines[lines.length - 1])
     })
+
+    test("finalisers in bounded VM memory: 1,600 objects with one shared finaliser, all run; a 16th distinct function is an ArgumentError", async () => {
+        await ds.sleep(0) // each test starts a fresh VM slice
+        const pool = new Pool({ size: 32768, handles: 1700 })
+        let ran = 0
+        let sum = 0
+        const shared = (h: number) => {
+            ran++
+            sum += h & 0xfff
+        }
+        let slots = 0
+        for (let i = 0; i < 1600; i++) {
+            if (i % 50 === 0) await ds.sleep(0)
+            const h = pool.number(i)
+            pool.onFree(h, shared)
+            slots += h & 0xfff
+        }
+        await pool.collectAsync()
+        expect(ran).toBe(1600)
+        expect(sum).toBe(slots)
+        const keep = pool.list(16)
+        pool.setRoot("keep", keep)
+        // a closure each, over its own value: 15 distinct functions
+        const make = (k: number) => (g: number) => {
+            ran += k
+        }
+        const made: ((g: number) => void)[] = []
+        for (let i = 0; i < 15; i++) {
+            const h = pool.number(i)
+            pool.push(keep, h)
+            made.push(make(i))
+            pool.onFree(h, made[i])
+        }
+        const last = pool.number(15)
+        pool.push(keep, last)
+        pool.onFree(last, made[0]) // one already in use: accepted
+        let err: any = null
+        try {
+            pool.onFree(last, make(15))
+        } catch (e) {
+            err = e
+        }
+        check(err instanceof ArgumentError, "a 16th distinct finaliser: " + err)
+        check(err.message.indexOf("15 distinct finaliser functions are in use already") >= 0, err.message)
+        await pool.verifyAsync()
+    })
 })

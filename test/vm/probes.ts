@@ -4,7 +4,7 @@
  * which must then run in one slice without tripping the VM's step limit.
  * Shared by test/vm/steplimit.vm.ts and tools/step-probe.mjs.
  */
-import { Pool, PoolOptions } from "../../src/index"
+import { CorruptionError, Pool, PoolError, PoolOptions } from "../../src/index"
 import { startCycle, step } from "../../src/poolgc/collector"
 import { F_DRY, H_FLAGS, H_PHASE, PHASE_HOLD } from "../../src/poolgc/layout"
 import { Dump } from "../../src/poolgc/memmap"
@@ -34,6 +34,10 @@ export const PROBES = [
     "compact-fragmented",
     "compact-lift",
     "phantoms-walk",
+    "verify-chain",
+    "verify-fragmented",
+    "verify-list",
+    "verify-empty",
 ]
 
 /**
@@ -42,7 +46,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting or
  * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
@@ -330,6 +334,48 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         await pause()
         return () => {
             pool.collect()
+        }
+    }
+    if (name === "verify-empty") {
+        // verify() of an empty pool: the cheapest units (free table bytes, free slots), the most of them
+        const pool = new Pool(withBudget({ size: size, handles: size >> 4 }, budget))
+        await pause()
+        return () => {
+            try {
+                pool.verify()
+            } catch (e) {
+                if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
+            }
+        }
+    }
+    if (name === "verify-chain" || name === "verify-fragmented" || name === "verify-list") {
+        // verify() with its default units, on the shapes that cost it most a unit: every
+        // block an object with references (the chain), every other block free and every
+        // object a head (fragmented), one list of size/16 references (the list)
+        const pool = new Pool(withBudget(name === "verify-list" ? { size: size } : everyBlockOptions(size), budget))
+        if (name === "verify-list") {
+            const l = pool.list(size >> 4)
+            pool.setRoot("l", l)
+            const x = pool.number(1)
+            for (let i = 0; i < size >> 4; i++) {
+                if (i % 100 === 0) await pause()
+                pool.push(l, x)
+            }
+        } else {
+            await buildChain(pool, name === "verify-fragmented", pause)
+            await pause()
+            if (name === "verify-fragmented") {
+                pool.collectStep(1)
+                await finish(pool, pause)
+            }
+        }
+        await pause()
+        return () => {
+            try {
+                pool.verify()
+            } catch (e) {
+                if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
+            }
         }
     }
     if (name === "push-grow-large") {
