@@ -109,7 +109,7 @@ import {
     T_RECORD,
     T_STRING,
 } from "./layout"
-import { now, nextSlice } from "../platform"
+import { drainSlice, now, nextSlice } from "../platform"
 
 /** A reference to a pool object. 0 is the null handle. */
 export type Handle = number
@@ -233,6 +233,16 @@ const PHASE_NAMES = ["idle", "mark", "sweep", "hold", "compact", "lift"]
 const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
 const LINES_PER_SLICE = 8
+/**
+ * Bytes of console output a dump writes into the board's 4,096-byte log ring
+ * between two positive sleeps (each line counted with the "> " marker and the
+ * newline the board adds). The ring is sent to USB/serial only while every
+ * fiber sleeps a positive time, so this bounds what a dump adds to the ring
+ * before the host can take it (docs/serial-format.md, "Pacing").
+ */
+const PRINT_BYTES = 1024
+/** Bytes a board's log link is assumed to carry per millisecond of sleep (a 64-byte USB packet a 1 ms frame). */
+const DRAIN_BYTES_PER_MS = 64
 
 // what runAsync() starts
 const ASYNC_COLLECT = 0
@@ -1350,27 +1360,47 @@ export class Pool {
      * lines instead of console.log. One dump at a time: a second call waits.
      */
     async memInfo(verbose?: boolean, sink?: (line: string) => void): Promise<void> {
-        while (this.dumping !== null) await nextSlice()
+        // positive sleeps throughout: a waiting or walking dump lets the main loop run
+        while (this.dumping !== null) await drainSlice(1)
         const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false, this.packed)
         this.dumping = dump
         try {
-            while (!dump.walk(this.buf, WALK_BYTES)) await nextSlice()
+            while (!dump.walk(this.buf, WALK_BYTES)) await drainSlice(1)
         } finally {
             this.dumping = null
         }
         await this.print(dump, sink)
     }
 
-    /** Prints a walked dump's lines, LINES_PER_SLICE a slice. */
+    /**
+     * Prints a walked dump's lines, paced for a board's log ring: a positive
+     * sleep before the first line (what the program printed before goes out
+     * first), then after every LINES_PER_SLICE lines or before the line that
+     * would take the bytes since the last sleep over PRINT_BYTES, and after
+     * the last. Each sleep lasts as long as the link needs for the bytes
+     * written since the one before (DRAIN_BYTES_PER_MS), at least 1 ms.
+     * The lines go to `sink` instead, when given, paced alike.
+     */
     private async print(dump: Dump, sink?: (line: string) => void): Promise<void> {
+        await drainSlice(1)
         let k = 0
+        let bytes = 0
         let line = dump.next()
         while (line !== null) {
-            if (++k % LINES_PER_SLICE === 0) await nextSlice()
+            // "> " before, "\n" after: what the line takes in the ring (the map is ASCII)
+            const n = line.length + 3
+            if (k === LINES_PER_SLICE || bytes + n > PRINT_BYTES) {
+                await drainSlice(Math.ceil(bytes / DRAIN_BYTES_PER_MS))
+                k = 0
+                bytes = 0
+            }
             if (sink) sink(line)
             else console.log(line)
+            k++
+            bytes += n
             line = dump.next()
         }
+        await drainSlice(Math.ceil(bytes / DRAIN_BYTES_PER_MS))
     }
 
     /**
@@ -1382,28 +1412,28 @@ export class Pool {
      * slices; other collections wait until it is done. Returns the figures.
      */
     async phantoms(verbose?: boolean, sink?: (line: string) => void): Promise<PhantomReport> {
-        while (this.asyncRunning || this.dumping !== null) await nextSlice()
+        while (this.asyncRunning || this.dumping !== null) await drainSlice(1)
         const buf = this.buf
         let dump: Dump = null
         this.asyncRunning = true
         try {
-            await nextSlice()
+            await drainSlice(1)
             // finish whatever is in progress (it may free the phantoms: that is its job)
-            while (!step(buf, this.budget, this.dumping)) await nextSlice()
+            while (!step(buf, this.budget, this.dumping)) await drainSlice(1)
             this.finalisers.check(buf, this.htab)
             buf[H_FLAGS] |= F_DRY
             startCycle(buf)
             while (buf[H_PHASE] !== PHASE_HOLD) {
                 step(buf, this.budget, null)
-                if (buf[H_PHASE] !== PHASE_HOLD) await nextSlice()
+                if (buf[H_PHASE] !== PHASE_HOLD) await drainSlice(1)
             }
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
             dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true, this.packed)
             this.dumping = dump
             // (one walk slice costs about what a collection step does: they take turns, not a slice together)
-            while (!dump.walk(buf, WALK_BYTES)) await nextSlice()
+            while (!dump.walk(buf, WALK_BYTES)) await drainSlice(1)
             this.dumping = null
-            while (!step(buf, this.budget, null)) await nextSlice()
+            while (!step(buf, this.budget, null)) await drainSlice(1)
         } finally {
             // (nothing above throws; were it interrupted, the next collect() would finish the dry cycle)
             this.dumping = null
