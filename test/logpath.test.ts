@@ -185,6 +185,11 @@ describe("every dump arrives whole through each board's log path", () => {
             expect(monitor(raw.output()).damaged.length, board.id).toBeGreaterThan(0)
         }
         const bytes = new LogPath({ bytesPerMs: 64 }).run(ev).written
-        console.log(`32 KiB fully fragmented: 3 dumps, ${bytes} bytes in the ring (${(bytes / RING_BYTES).toFixed(2)} rings)`)
+        const sleeps = ev.filter(e => e.t === "sleep")
+        const ms = sleeps.reduce((n, e) => n + (e as { ms: number }).ms, 0)
+        console.log(
+            `32 KiB fully fragmented: 3 dumps (lines/bytes: ${[...dumpsIn(ev).values()].map(d => d.length + "/" + d.reduce((n, l) => n + l.length + 3, 0)).join(", ")}), ` +
+                `${bytes} bytes in the ring (${(bytes / RING_BYTES).toFixed(2)} rings), ${sleeps.length} positive sleeps of ${ms} ms in all`
+        )
     })
 })
