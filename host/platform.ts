@@ -96,6 +96,14 @@ export function utf8Length(s: string): number {
     return Buffer.byteLength(s, "utf8")
 }
 
+/**
+ * Waits `ms` milliseconds (at least 1), the Node.js stand-in for
+ * `await ds.sleep(ms)`: time passes and timers due meanwhile run first.
+ */
+export function drainSlice(ms: number): Promise<void> {
+    return new Promise(resolve => setTimeout(resolve, ms < 1 ? 1 : ms))
+}
+
 type Fmt = { size: number; kind: "u" | "i" | "f"; lo: number; hi: number }
 const FORMATS: Record<string, Fmt> = {
     u8: { size: 1, kind: "u", lo: 0, hi: 0xff },

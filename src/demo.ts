@@ -7,10 +7,10 @@
  * src/main.ts runs it with its board's settings (src/board.ts);
  * test/vm/boards.vm.ts runs it, bounded, with every board's.
  */
-import * as ds from "@devicescript/core"
 import { setStatusLight } from "@devicescript/runtime"
 import { newGame, playRound } from "./game"
 import { MemoryError, Pool, RecordKind } from "./index"
+import { drainSlice } from "./platform"
 
 /** The line `npm start` waits for. */
 export const DEMO_DONE = "poolgc demo done"
@@ -22,7 +22,7 @@ const COMPACT_EVERY = 64
 export interface DemoOptions {
     /** Rounds of the game workload; 0: forever. */
     rounds: number
-    /** Milliseconds between rounds. */
+    /** Milliseconds between rounds (at least 1: a positive sleep ends every round). */
     pause: number
     /** The status LED's colour for the heartbeat (0x000000 for none); blinks every round. */
     ledBeat: number
@@ -37,7 +37,7 @@ function say(text: string) {
 async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
     say("the guide's story, on a " + pool.size + "-byte pool")
     await pool.memInfo(true)
-    await ds.sleep(0)
+    await drainSlice(1)
 
     // The Blinka bitmap, shown through a TileGrid in a Group on the display.
     const blinka = pool.bitmap(32, 32, 8)
@@ -53,37 +53,37 @@ async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
     pool.onFree(blinka, () => say("finaliser: Blinka's bitmap was freed"))
     say("1. Blinka's bitmap (P) is allocated at " + pool.offsetOf(blinka) + ", in a TileGrid (R) in a Group (R, L)")
     await pool.memInfo(true)
-    await ds.sleep(0)
+    await drainSlice(1)
 
     const score = pool.number(50)
     pool.setRoot("score", score)
     say("2. the score, 50, (F) goes just after it, at " + pool.offsetOf(score))
     await pool.memInfo(true)
-    await ds.sleep(0)
+    await drainSlice(1)
 
     // Game over: nothing references the graphics any more.
     pool.delRoot("blinka")
     pool.delRoot("display")
     say("3. game over: the bitmap is dereferenced; it is a phantom, still in the map")
     await pool.memInfo(true)
-    await ds.sleep(0)
+    await drainSlice(1)
     // the phantom view: a marking pass that frees nothing; phantoms in lower case (p, r, l)
     const ph = await pool.phantoms(true)
     say("3b. the phantom view: " + ph.objects + " phantoms (the bitmap p, its TileGrid r, the Group r and its list l), " + ph.bytes + " bytes a collection would free")
-    await ds.sleep(0)
+    await drainSlice(1)
 
     const time = pool.number(10 * 60 + 55)
     pool.setRoot("time", time)
     say("4. the play time, 10 min 55 s, goes past the phantom, after the score, at " + pool.offsetOf(time))
     await pool.memInfo(true)
-    await ds.sleep(0)
+    await drainSlice(1)
 
     pool.collect()
     const best = pool.string("best: 50 in 10:55")
     pool.setRoot("best", best)
     say("5. after collect() the next object (S) goes where the bitmap was, at " + pool.offsetOf(best))
     await pool.memInfo(true)
-    await ds.sleep(0)
+    await drainSlice(1)
 }
 
 /** Compaction: slides the live objects together so the free space is one run, and says what it changed. */
@@ -130,7 +130,9 @@ export async function runDemo(pool: Pool, options: DemoOptions) {
         // heartbeat: the LED on every other round; the failure colour after a MemoryError
         if (options.ledBeat !== 0 || options.ledFail !== 0)
             await setStatusLight(failed ? options.ledFail : n % 2 === 0 ? options.ledBeat : 0x000000)
-        await ds.sleep(options.pause)
+        // a positive sleep every round, also with no pause: the board's main loop
+        // then runs (it sends the log ring to the host, resets the ESP32's watchdog)
+        await drainSlice(options.pause)
     }
     await compactAndShow(pool)
     say("done: " + rounds + " rounds")

@@ -20,7 +20,13 @@ export function now(): number {
     return ds.millis()
 }
 
-/** Suspends the current fiber so the VM's step counter starts again. */
+/**
+ * Suspends the current fiber so the VM's step counter starts again. The fiber
+ * stays runnable (its wake time is now), so the VM runs it again in the same
+ * pass of the board's main loop: the main loop, and with it the draining of
+ * the console's log ring to USB/serial and the ESP32's watchdog reset, does
+ * not run in between (docs/serial-format.md, "Pacing").
+ */
 export async function nextSlice(): Promise<void> {
     await ds.sleep(0)
 }
@@ -80,4 +86,14 @@ export function atNextSuspension(fn: () => void): void {
 /** Bytes of `s` in UTF-8, without converting it (a DeviceScript string is UTF-8 already). */
 export function utf8Length(s: string): number {
     return s.byteLength
+}
+
+/**
+ * Suspends the current fiber for `ms` milliseconds (at least 1): a positive
+ * sleep. When every fiber sleeps so, the VM returns to the board's main loop,
+ * which sends the log ring's bytes to USB/serial and resets the watchdog.
+ * Output that must reach the host whole sleeps so after each part of it.
+ */
+export async function drainSlice(ms: number): Promise<void> {
+    await ds.sleep(ms < 1 ? 1 : ms)
 }

@@ -284,7 +284,7 @@ export async function runConcurrent(seed: number, steps: number): Promise<RunRes
     const freed = (h: Handle): boolean => {
         const buf = pool.buf
         const e = buf.readUInt16LE(buf.readUInt16LE(10) + ((h & 0xfff) << 1))
-        return (e & 0x8000) !== 0 || buf.readUInt16LE((e << 4) + 4) !== h >> 12
+        return (e & 0x8000) !== 0 || buf.readUInt16LE((e << 4) + 4) !== ((h >> 12) & 0x7fff)
     }
 
     const check = (step: number, final?: boolean) => {

@@ -4,10 +4,10 @@
  * the shim) and on the real VM (test/vm/seam.vm.ts, test mode), and the printed
  * lines must be identical.
  */
-import "../host/platform"
+import { drainSlice, nextSlice, now } from "../host/platform"
 import { describe, expect, test } from "vitest"
 import { runTestMode } from "../sim/runner.mjs"
-import { runSeamCases } from "./vm/seam-cases"
+import { runSeamCases, runSliceCases } from "./vm/seam-cases"
 
 /** The case lines of a VM run: after the runtime's `start:` banner, before `seam done`. */
 function caseLines(lines: string[]): string[] {
@@ -30,6 +30,8 @@ describe("platform seam", () => {
     test("host/platform.ts matches the DeviceScript VM line for line", async () => {
         const nodeLines: string[] = []
         runSeamCases(line => nodeLines.push(line))
+        await runSliceCases(line => nodeLines.push(line), { now, nextSlice, drainSlice })
+        expect(nodeLines.filter(l => l.startsWith("slice: ") && !l.endsWith(": true"))).toEqual([])
 
         const run = await runTestMode("test/vm/seam.vm.ts", { timeoutMs: 120000 })
         const vmLines = caseLines(run.lines)

@@ -25,7 +25,7 @@
  * The VM counts per fiber run and poolgc counts for all fibers together:
  * also an overstatement, never an understatement.
  */
-import { atNextSuspension, nextSlice, runStamp, STEP_LIMIT } from "../platform"
+import { atNextSuspension, drainSlice, nextSlice, runStamp, STEP_LIMIT } from "../platform"
 import { StepLimitError } from "./errors"
 
 /** The most VM operations poolgc lets itself spend between two suspensions. */
@@ -154,6 +154,15 @@ export function charge(cost: number, what: string): void {
 export async function roomFor(ops: number): Promise<void> {
     const m = meter
     if (m.limit > 0 && m.used + ops > m.limit) await pause()
+}
+
+/**
+ * poolgc's own positive sleep (drainSlice: on a board the main loop runs and
+ * sends the log): the count starts again after it.
+ */
+export async function rest(ms: number): Promise<void> {
+    await drainSlice(ms)
+    meter.reset()
 }
 
 /** poolgc's own suspension (`await ds.sleep(0)` on the VM): the count starts again after it. */

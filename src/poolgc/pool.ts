@@ -25,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -243,6 +243,16 @@ const PHASE_NAMES = ["idle", "mark", "sweep", "hold", "compact", "lift"]
 const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
 const LINES_PER_SLICE = 8
+/**
+ * Bytes of console output a dump writes into the board's 4,096-byte log ring
+ * between two positive sleeps (each line counted with the "> " marker and the
+ * newline the board adds). The ring is sent to USB/serial only while every
+ * fiber sleeps a positive time, so this bounds what a dump adds to the ring
+ * before the host can take it (docs/serial-format.md, "Pacing").
+ */
+const PRINT_BYTES = 1024
+/** Bytes a board's log link is assumed to carry per millisecond of sleep (a 64-byte USB packet a 1 ms frame). */
+const DRAIN_BYTES_PER_MS = 64
 
 // what runAsync() starts
 const ASYNC_COLLECT = 0
@@ -1676,12 +1686,13 @@ export class Pool {
      * lines instead of console.log. One dump at a time: a second call waits.
      */
     async memInfo(verbose?: boolean, sink?: (line: string) => void): Promise<void> {
-        while (this.dumping !== null) await pause()
+        // positive sleeps throughout: a waiting or walking dump lets the main loop run
+        while (this.dumping !== null) await rest(1)
         const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false, this.packed)
         this.dumping = dump
         try {
             await roomFor(C_WALK)
-            while (!dump.walk(this.buf, WALK_BYTES)) await pause()
+            while (!dump.walk(this.buf, WALK_BYTES)) await rest(1)
             meter.used += C_WALK
         } finally {
             this.dumping = null
@@ -1689,17 +1700,36 @@ export class Pool {
         await this.print(dump, sink)
     }
 
-    /** Prints a walked dump's lines, LINES_PER_SLICE a slice. */
+    /**
+     * Prints a walked dump's lines, paced for a board's log ring: a positive
+     * sleep before the first line (what the program printed before goes out
+     * first), then after every LINES_PER_SLICE lines or before the line that
+     * would take the bytes since the last sleep over PRINT_BYTES, and after
+     * the last. Each sleep lasts as long as the link needs for the bytes
+     * written since the one before (DRAIN_BYTES_PER_MS), at least 1 ms.
+     * The lines go to `sink` instead, when given, paced alike.
+     */
     private async print(dump: Dump, sink?: (line: string) => void): Promise<void> {
+        await rest(1)
         let k = 0
+        let bytes = 0
         let line = dump.next()
         while (line !== null) {
-            if (++k % LINES_PER_SLICE === 0) await pause()
+            // "> " before, "\n" after: what the line takes in the ring (the map is ASCII)
+            const n = line.length + 3
+            if (k === LINES_PER_SLICE || bytes + n > PRINT_BYTES) {
+                await rest(Math.ceil(bytes / DRAIN_BYTES_PER_MS))
+                k = 0
+                bytes = 0
+            }
             if (sink) sink(line)
             else console.log(line)
             meter.used += C_LINE
+            k++
+            bytes += n
             line = dump.next()
         }
+        await rest(Math.ceil(bytes / DRAIN_BYTES_PER_MS))
     }
 
     /**
@@ -1711,33 +1741,33 @@ export class Pool {
      * slices; other collections wait until it is done. Returns the figures.
      */
     async phantoms(verbose?: boolean, sink?: (line: string) => void): Promise<PhantomReport> {
-        while (this.asyncRunning || this.dumping !== null) await pause()
+        while (this.asyncRunning || this.dumping !== null) await rest(1)
         const buf = this.buf
         let dump: Dump = null
         this.asyncRunning = true
         try {
-            await pause()
+            await rest(1)
             // finish whatever is in progress (it may free the phantoms: that is its job), a
             // slice a step, until a slice starts with none (the program runs in between)
             while (this.phase() !== PHASE_IDLE) {
                 this.runStep(this.budget, C_CALL)
-                await pause()
+                await rest(1)
             }
             buf[H_FLAGS] |= F_DRY
             startCycle(buf)
             while (buf[H_PHASE] !== PHASE_HOLD) {
                 this.asyncStep(null)
-                if (buf[H_PHASE] !== PHASE_HOLD) await pause()
+                if (buf[H_PHASE] !== PHASE_HOLD) await rest(1)
             }
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
             dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true, this.packed)
             this.dumping = dump
             // (one walk slice costs about what a collection step does: they take turns, not a slice together)
             await roomFor(C_WALK)
-            while (!dump.walk(buf, WALK_BYTES)) await pause()
+            while (!dump.walk(buf, WALK_BYTES)) await rest(1)
             meter.used += C_WALK
             this.dumping = null
-            while (!this.asyncStep(null)) await pause()
+            while (!this.asyncStep(null)) await rest(1)
         } finally {
             // (nothing above throws; were it interrupted, the next collect() would finish the dry cycle)
             this.dumping = null

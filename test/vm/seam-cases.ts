@@ -309,3 +309,41 @@ export const seamGroups: ((log: Log) => void)[] = [
 export function runSeamCases(log: Log) {
     for (const g of seamGroups) g(log)
 }
+
+/** The seam's clock and suspensions, passed in (this file imports nothing). */
+export interface SliceSeam {
+    now(): number
+    nextSlice(): Promise<void>
+    drainSlice(ms: number): Promise<void>
+}
+
+/**
+ * drainSlice is a positive sleep: time passes (the clock moves by about `ms`)
+ * and a timer due before its end runs before it returns (due in 1 ms against
+ * a sleep of 2 or 5, so no two wake-ups tie); a short one lets no far timer
+ * run. Printed as booleans: the clocks differ between Node and the VM, what
+ * they allow does not.
+ */
+export async function runSliceCases(log: Log, seam: SliceSeam) {
+    let fired = 0
+    setTimeout(() => {
+        fired++
+    }, 1)
+    const t0 = seam.now()
+    await seam.drainSlice(5)
+    log("slice: drainSlice(5) let about 5 ms pass: " + (seam.now() - t0 >= 4))
+    log("slice: a 1 ms timer ran during drainSlice(5): " + (fired === 1))
+    let early = 0
+    setTimeout(() => {
+        early++
+    }, 1)
+    await seam.drainSlice(2)
+    log("slice: a 1 ms timer ran during drainSlice(2): " + (early === 1))
+    let late = 0
+    setTimeout(() => {
+        late++
+    }, 2000)
+    await seam.nextSlice()
+    await seam.drainSlice(0)
+    log("slice: a 2 s timer had not run after nextSlice() and drainSlice(0): " + (late === 0))
+}

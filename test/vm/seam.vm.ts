@@ -6,11 +6,13 @@
  * Ends with ds.restart(), which is how a --test-self-exit run reports success.
  */
 import * as ds from "@devicescript/core"
-import { seamGroups } from "./seam-cases"
+import { drainSlice, nextSlice, now } from "../../src/platform"
+import { runSliceCases, seamGroups } from "./seam-cases"
 
 for (const group of seamGroups) {
     group(line => console.log(line))
     await ds.sleep(0)
 }
+await runSliceCases(line => console.log(line), { now: now, nextSlice: nextSlice, drainSlice: drainSlice })
 console.log("seam done")
 ds.restart()
