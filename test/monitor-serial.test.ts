@@ -46,11 +46,12 @@ function startMonitor(args: string[]) {
     }
     proc.stdout.on("data", onData)
     proc.stderr.on("data", onData)
-    const exited = new Promise<number | null>(resolve =>
-        proc.on("close", code => {
+    /** the exit code, or the signal that ended it */
+    const exited = new Promise<number | string | null>(resolve =>
+        proc.on("close", (code, signal) => {
             closed = true
             for (const c of [...checks]) c()
-            resolve(code)
+            resolve(code ?? signal)
         })
     )
     const until = (what: string, ok: () => boolean, ms = DEADLINE) =>
@@ -144,7 +145,7 @@ describe("a board over a serial port (a pty pair)", () => {
         expect(m.output()).toContain("> back again\n")
 
         m.proc.kill("SIGINT")
-        expect(await m.exited).toBe(0)
+        expect(await m.exited, m.output().slice(-3000)).toBe(0)
         await pair.unplug()
 
         // the recording has the bytes and the unplug, and replays to the same verdicts
@@ -212,7 +213,7 @@ describe("a board over a serial port (a pty pair)", () => {
         expect(share).toBeLessThan(0.1)
 
         m.proc.kill("SIGINT")
-        expect(await m.exited).toBe(0)
+        expect(await m.exited, m.output().slice(-3000)).toBe(0)
     })
 
     test("the read under it: 0-byte reads wait on the poller, and EMPTY_READS in a row are a hang-up", async () => {
