@@ -62,6 +62,7 @@
  * source locations could be affected).
  */
 import { spawn } from "node:child_process"
+import { rmSync } from "node:fs"
 import net from "node:net"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -78,6 +79,15 @@ export const PROJECT_ROOT = process.env.POOLGC_PROJECT_ROOT
     ? resolve(process.env.POOLGC_PROJECT_ROOT)
     : resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const CLI = resolve(PROJECT_ROOT, "node_modules/@devicescript/cli/devicescript")
+/**
+ * The simulator's "flash": `devs run` starts the VM with the program the last
+ * run deployed (saved here), and deploys the new one only after compiling it.
+ * On a busy machine the compile takes seconds, and the old program's lines,
+ * and its `stop program` when the new one replaces it, would be read as this
+ * run's. So each run starts with it removed (under the simulator lock, which
+ * every run of this checkout holds).
+ */
+const SIM_FLASH = resolve(PROJECT_ROOT, ".devicescript/flash/sim.bin")
 const PREFIX = "WASM> "
 const SIM_HOST = "127.0.0.1"
 const SIM_PORT = 8082
@@ -323,6 +333,7 @@ async function runSimNow(entry, { until, timeoutMs = 120000, onLine, signal } = 
         await new Promise(res => server.close(() => res(undefined)))
         throw simError("aborted", "aborted before it started")
     }
+    rmSync(SIM_FLASH, { force: true })
     const child = spawnCli([entryArg(entry), "--tcp"])
     liveChildren.add(child)
     const exited = new Promise(res =>

@@ -147,7 +147,7 @@ describe("--web from the command line", () => {
         const exited = new Promise<number | null>(resolve => child.on("close", resolve))
         const t0 = Date.now()
         while (!/monitor: ended: /.test(out) || !/web view at (http:\S+)/.test(out)) {
-            if (Date.now() - t0 > 20000) throw new Error(`no web view or end:\n${out}`)
+            if (Date.now() - t0 > 60000) throw new Error(`no web view or end:\n${out}`)
             await new Promise(r => setTimeout(r, 25))
         }
         const url = /web view at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1]

@@ -299,7 +299,7 @@ describe("the terminal view on a real pseudo-terminal", () => {
         const exited = new Promise<number | null>(resolve => child.on("close", resolve))
         const t0 = Date.now()
         while (!plainOf(out).includes("replay finished")) {
-            if (Date.now() - t0 > 20000) throw new Error(`no redraw with the end of the replay:\n${out.slice(-2000)}`)
+            if (Date.now() - t0 > 60000) throw new Error(`no redraw with the end of the replay:\n${out.slice(-2000)}`)
             await new Promise(r => setTimeout(r, 50))
         }
         child.stdin.write("q")

@@ -6,35 +6,14 @@
  * pixels. Screenshots: test-artifacts/monitor-web-800.png and
  * test-artifacts/monitor-web-phantom-cells.png.
  */
-import { existsSync, mkdirSync } from "node:fs"
-import { chromium, type Browser, type Page } from "playwright-core"
+import { mkdirSync } from "node:fs"
+import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { SWATCH } from "../monitor/palette.mjs"
 import { MonitorSession } from "../monitor/session.mjs"
 import { startWeb } from "../monitor/web.mjs"
 import { fixtureText, STATS_FIXTURE } from "./monitor-support"
-
-/**
- * The browser: CHROMIUM_PATH if set, else the Chromium the @sparticuz/chromium
- * package ships (when installed), else Debian's /usr/bin/chromium; a clear
- * error when there is none.
- */
-async function launchBrowser(): Promise<Browser> {
-    let executablePath = process.env.CHROMIUM_PATH
-    if (!executablePath) {
-        try {
-            const name = "@sparticuz/chromium"
-            const pkg = (await import(/* @vite-ignore */ name)).default
-            executablePath = (await pkg.executablePath()) as string
-        } catch {
-            executablePath = "/usr/bin/chromium"
-        }
-    }
-    if (!existsSync(executablePath))
-        throw new Error(`Chromium not found at ${executablePath}: npm install @sparticuz/chromium, apt-get install -y chromium, or set CHROMIUM_PATH`)
-    const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    return chromium.launch({ executablePath, args })
-}
+import { launchBrowser } from "./support/browser"
 
 /** "#8b5cf6" -> [139, 92, 246]. */
 const rgbOf = (hex: string) => {

@@ -1,5 +1,6 @@
 /**
- * The web view in real headless Chromium (Debian's /usr/bin/chromium, driven
+ * The web view in real headless Chromium (launchBrowser(), test/support/browser.ts:
+ * the build the npm package @sparticuz/chromium ships, or CHROMIUM_PATH, driven
  * by playwright-core): the grid shows a known dump's blocks in the right
  * places and colours, the timeline steps through the dumps and marks what
  * changed, new dumps arrive live over SSE, and the page asks nothing of the
@@ -7,26 +8,15 @@
  * on a second page. Screenshots are saved as test-artifacts/monitor-web.png and
  * test-artifacts/monitor-web-phantoms.png.
  */
-import { existsSync, mkdirSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import http from "node:http"
-import { chromium, type Browser, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { PALETTE, SWATCH } from "../monitor/palette.mjs"
 import { MonitorSession } from "../monitor/session.mjs"
 import { startWeb } from "../monitor/web.mjs"
 import { fixtureLines, fixtureText, STATS_FIXTURE } from "./monitor-support"
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
-// the flags this machine needs (docs: .library/env/machines/node.md): no background network
-const ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+import { launchBrowser } from "./support/browser"
 
 /** "#8b5cf6" -> "rgb(139, 92, 246)", as getComputedStyle gives it. */
 function rgb(hex: string) {
@@ -86,12 +76,10 @@ let page2: Page
 const requests2: string[] = []
 
 beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-        throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
     session.setStatus("connected", "fixture")
     feedThrough(6)
     web = await startWeb(session, { port: 0 })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
     page.on("request", r => requests.push(r.url()))
     await page.goto(web.url)
