@@ -207,7 +207,7 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
                     // come back for the rest after the children of this chunk
                     buf.setAt(at + 2, "u16", to)
                     msp++
-                } else to = count
+                } else to = count < from ? from : count // (a list shrunk by pop()/removeAt() under its entry: done)
                 for (let k = from; k < to; k++) {
                     const h = buf.getAt(refs + (k << 2), "u32")
                     if (h === 0) continue

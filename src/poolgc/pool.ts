@@ -1778,6 +1778,13 @@ export class Pool {
         return { objects: dump.phantomObjects, bytes: dump.phantomBlocks << 4 }
     }
 
+    /** One slice of verifyAsync(): `u` units of the check, charged to the meter. */
+    private verifyRun(v: Verifier, u: number): boolean {
+        const done = v.run(u)
+        meter.used += C_STEP + v.lastWork * UNIT_OPS
+        return done
+    }
+
     /**
      * Checks every invariant of the pool (see verify.ts) and throws
      * CorruptionError naming the first violation. Synchronous, so bounded:
@@ -1789,9 +1796,14 @@ export class Pool {
      */
     verify(units?: number): void {
         const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
-        // (a unit costs the VM at most 37.3 operations, measured: see VERIFY_MAX_UNITS)
-        charge(u * UNIT_OPS, "verify()")
-        if (!this.verifier().run(u)) throw new PoolError("verify() did not finish within " + u + " work units (half a VM slice holds " + VERIFY_MAX_UNITS + "): use await verifyAsync() for a pool this size")
+        // at most what the meter has left (a unit costs the VM at most 37.3 operations, measured:
+        // see VERIFY_MAX_UNITS); the work done is charged
+        const room = meter.units(u, C_CALL + C_STEP)
+        const v = this.verifier()
+        const done = v.run(room)
+        meter.used += C_STEP + v.lastWork * UNIT_OPS
+        if (!done && room < u) throw meter.refusal("verify()", C_STEP + u * UNIT_OPS)
+        if (!done) throw new PoolError("verify() did not finish within " + u + " work units (half a VM slice holds " + VERIFY_MAX_UNITS + "): use await verifyAsync() for a pool this size")
     }
 
     /**
@@ -1809,7 +1821,7 @@ export class Pool {
         // suspend first, as collectAsync() does: the caller may have used most of this slice
         await pause()
         this.verifierNames(v)
-        while (!v.run(u)) {
+        while (!this.verifyRun(v, u)) {
             // a pool that changes in every slice would keep the check from ever ending
             if (v.restarts >= VERIFY_RESTARTS)
                 throw new PoolError("verifyAsync() started again " + v.restarts + " times: the pool changed between its slices each time; call it where the program does not allocate, free or collect meanwhile")

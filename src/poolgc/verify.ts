@@ -27,7 +27,7 @@
  *    use has a name (when the pool passes its names); during MARK (and HOLD) every live
  *    root is marked, during SWEEP every live root the sweep has not reached
  *    is; each mark-stack entry is 0 (dropped) or a marked head holding
- *    references, its resume index within the count.
+ *    references, its resume index within its capacity.
  * 4. references in lists and records: each is 0, or a handle of this pool's
  *    shape (its pool id, slot < capacity, generation 1..MAX_GEN); one that still resolves
  *    names a live head; list items past the count are 0; during SWEEP a
@@ -216,6 +216,9 @@ export class Verifier {
      * root). Returns true when the whole check has passed; throws
      * CorruptionError at the first violation.
      */
+    /** The work units the last run() did (at least; the stage it ended in is not counted). */
+    lastWork = 0
+
     run(units: number): boolean {
         if (this.stage > 0) {
             const now = this.stampNow()
@@ -229,7 +232,9 @@ export class Verifier {
             }
         }
         let work = 0
+        this.lastWork = 0
         while (work < units) {
+            this.lastWork = work
             const stage = this.stage
             if (stage === 0) {
                 work += this.header()
@@ -247,6 +252,7 @@ export class Verifier {
             else if (stage === 5) work += this.rows(units - work)
             else return true
         }
+        this.lastWork = work
         return this.stage > 5
     }
 
@@ -677,7 +683,9 @@ export class Verifier {
                         fail(where, "block " + blk, "a marked head", blk < buf.getAt(H_NBLOCKS, "u16") ? CODE_NAMES[c] : "outside the pool")
                     const off = blk << 4
                     if (buf[off] < T_LIST) fail(where, "type of the object at block " + blk, "list or record", "" + buf[off])
-                    const count = buf[off] === T_LIST ? buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32") : buf.getAt(off + O_LEN, "u16") >> 2
+                    // (a list's count may shrink under its entry, by pop() or removeAt(): the collector
+                    // then ends the entry, so the bound is the list's capacity, not its count)
+                    const count = buf[off] === T_LIST ? (buf.getAt(off + O_LEN, "u16") - LIST_ITEMS) >> 2 : buf.getAt(off + O_LEN, "u16") >> 2
                     const from = buf.getAt(at + 2, "u16")
                     if (from > count) fail(where, "resume index", "<= " + count, "" + from)
                     if (this.grey === null) this.grey = Buffer.alloc(buf.getAt(H_NBLOCKS, "u16") >> 3)

@@ -77,7 +77,12 @@ async function mixedHeap(size: number, count: number, holes: boolean, pause: Pau
         hs.push(pool.bytes(MIXED_SIZES[i & 3]))
         if (i % 40 === 0) await pause()
     }
-    if (holes) for (let i = 0; i < count; i += 3) pool.free(hs[i])
+    if (holes) {
+        for (let i = 0; i < count; i += 3) {
+            pool.free(hs[i])
+            if (i % 60 === 0) await pause()
+        }
+    }
     await pause()
     return { pool, hs }
 }
@@ -152,6 +157,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         await pause()
         pool.collectStep(1) // start a cycle, then finish it in slices
         await finish(pool, pause)
+        await pause()
         // nothing fits: larger than the largest hole
         const big = pool.stats().largestFree
         if (name === "alloc-fail-noauto")
@@ -182,6 +188,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         if (name === "alloc-last-fragmented") {
             // fill every hole but the last, so the search walks the whole table:
             // the numbers hang off the chain's spare fields
+            await pause()
             let holes = pool.stats().freeRuns
             let rec = pool.getRoot("chain")
             while (holes > 1 && rec !== 0) {

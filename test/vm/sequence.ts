@@ -43,7 +43,9 @@ export async function runSequence(seed: number, steps: number, log: Log, pause: 
         return h !== 0 && pool.isLive(h) ? h : 0
     }
     for (let step = 1; step <= steps; step++) {
-        if (step % 2 === 0) await pause() // collect() and compact() each take up to a quarter of a VM slice
+        // a fresh slice for every operation: collect() and compact() each take up to a quarter of a VM
+        // slice, and the slice meter must never cut a step short on the VM (Node has no limit: the pools would differ)
+        await pause()
         const op = r(23)
         try {
             let h: Handle = 0
