@@ -9,7 +9,18 @@
  */
 import * as ds from "@devicescript/core"
 import { BOARDS } from "../../src/boards"
+import { meter } from "../../src/poolgc/meter"
 import { PROBES, SHARE, prepare } from "./probes"
+
+/**
+ * A suspension, after which the slice meter starts again at once: the probes
+ * must not depend on when its watcher fiber first gets to run (a fiber started
+ * in the same millisecond as the main one's sleep(0) runs after it).
+ */
+async function fresh() {
+    await ds.sleep(0)
+    meter.reset()
+}
 
 const SLICE_ITERS = 14560
 
@@ -17,14 +28,12 @@ async function probe(name: string, share: number, size: number) {
     await ds.sleep(0)
     const op = await prepare(
         name,
-        async () => {
-            await ds.sleep(0)
-        },
+        fresh,
         size
     )
     console.log("probing " + name + " at " + size + " in " + share + "% of a slice")
     const burn = Math.idiv(SLICE_ITERS * (100 - share), 100)
-    await ds.sleep(0)
+    await fresh()
     let i = 0
     while (i < burn) i++
     const pending = op()
