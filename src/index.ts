@@ -4,7 +4,8 @@
  * over serial. Import from here in your own DeviceScript project.
  */
 export { MAX_READ, Pool, VERIFY_MAX_UNITS } from "./poolgc/pool"
-export type { Handle, PoolOptions, PoolStats, RecordKind } from "./poolgc/pool"
+export type { PoolOptions, PoolStats, RecordKind } from "./poolgc/pool"
+export type { BitmapHandle, BytesHandle, Checked, Handle, HandleKind, HandleOf, ListHandle, NumberHandle, RecordHandle, StringHandle, TypedHandle } from "./poolgc/handles"
 export { PoolError, MemoryError, HandleError, ArgumentError, CorruptionError, StepLimitError } from "./poolgc/errors"
 export { Verifier, verifyPool } from "./poolgc/verify"
 export { BLOCK, TYPE_LETTERS, TYPE_NAMES } from "./poolgc/layout"

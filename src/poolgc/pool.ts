@@ -114,9 +114,9 @@ import {
     T_STRING,
 } from "./layout"
 import { now, utf8Length } from "../platform"
+import type { BitmapHandle, BytesHandle, Checked, Handle, HandleKind, HandleOf, ListHandle, NumberHandle, RecordHandle, StringHandle } from "./handles"
 
-/** A reference to a pool object. 0 is the null handle. */
-export type Handle = number
+export type { Handle } from "./handles"
 
 /** Settings for a new pool. Every field is optional. */
 export interface PoolOptions {
@@ -180,11 +180,12 @@ export interface PhantomReport {
  * defineRecord() and kindOf() return is a copy: changing it changes nothing
  * in the pool, and record() accepts it by pool, id and name.
  */
-export interface RecordKind {
+export interface RecordKind<F extends string = string> {
     /** Kind id stored in each record's header (1..255). */
     id: number
     name: string
-    fields: string[]
+    /** The reference fields, in the order the record stores them. */
+    fields: F[]
     /** Id of the pool that defined the kind. */
     pool: number
 }
@@ -385,6 +386,9 @@ export class Pool {
     private dumping: Dump = null
     /** Dumps' map rows run-length packed (packedMap). */
     private packed = false
+    /** rowSpan()'s offsets: in the caller's Buffer, and in the bitmap's pixel data. */
+    private spanOther = 0
+    private spanPixels = 0
 
     constructor(options?: PoolOptions) {
         const o = options || {}
@@ -456,7 +460,7 @@ export class Pool {
     // allocation
 
     /** Raw bytes, zero-filled. */
-    bytes(length: number): Handle {
+    bytes(length: number): BytesHandle {
         intArg(length, "bytes length", 0, 0xffff - OBJ_HEADER)
         const h = this.alloc(T_BYTES, 0, length)
         if (this.finalisers.due > 0) this.drain(h)
@@ -464,7 +468,7 @@ export class Pool {
     }
 
     /** A bitmap of `width` x `height` pixels of `bpp` bits (1, 2, 4 or 8), all 0. */
-    bitmap(width: number, height: number, bpp: number): Handle {
+    bitmap(width: number, height: number, bpp: number): BitmapHandle {
         intArg(width, "bitmap width", 1, 4096)
         intArg(height, "bitmap height", 1, 4096)
         if (bpp !== 1 && bpp !== 2 && bpp !== 4 && bpp !== 8) throw new ArgumentError("bitmap bits per pixel must be 1, 2, 4 or 8, got " + bpp)
@@ -483,7 +487,7 @@ export class Pool {
     }
 
     /** A number (a 64-bit float, MicroPython's boxed float). */
-    number(value: number): Handle {
+    number(value: number): NumberHandle {
         if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
         const h = this.alloc(T_NUMBER, 0, 8)
         this.buf.setAt(this.head(h) + OBJ_HEADER, "f64", value)
@@ -495,7 +499,7 @@ export class Pool {
      * A string, stored as UTF-8. Its bytes go straight from the string into
      * the pool: no VM allocation on the way, whatever its length.
      */
-    string(text: string): Handle {
+    string(text: string): StringHandle {
         if (typeof text !== "string") throw new ArgumentError("string value must be a string, got " + text)
         const n = utf8Length(text)
         if (n > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + n + " bytes is too long")
@@ -505,8 +509,11 @@ export class Pool {
         return h
     }
 
-    /** An empty list of references with room for `capacity` items; push() grows it. */
-    list(capacity: number): Handle {
+    /**
+     * An empty list of references with room for `capacity` items; push() grows
+     * it. `pool.list<BytesHandle>(4)` types its items (see handles.ts).
+     */
+    list<T extends Handle = Handle>(capacity: number): ListHandle<T> {
         intArg(capacity, "list capacity", 0, (0xffff - OBJ_HEADER - LIST_ITEMS) >> 2)
         const h = this.alloc(T_LIST, 0, LIST_ITEMS + capacity * 4)
         if (this.finalisers.due > 0) this.drain(h)
@@ -519,7 +526,7 @@ export class Pool {
      * names. Up to 255 kinds a pool. The pool keeps its own copy; the kind
      * returned is another.
      */
-    defineRecord(name: string, fields: string[]): RecordKind {
+    defineRecord<F extends string>(name: string, fields: F[]): RecordKind<F> {
         charge(C_ACCESS, "defineRecord()")
         if (typeof name !== "string" || name.length === 0) throw new ArgumentError("record kind needs a name")
         if (!Array.isArray(fields) || fields.length < 1 || fields.length > 255) throw new ArgumentError("record kind " + name + " needs an array of 1 to 255 field names, got " + fields)
@@ -534,7 +541,7 @@ export class Pool {
         charge(fields.length * C_FIELD + this.kinds.length * C_FIELD, "defineRecord()")
         const kind: RecordKind = { id: this.kinds.length + 1, name: name, fields: fields.slice(0), pool: this.id }
         this.kinds.push(kind)
-        return this.kindCopy(kind)
+        return this.kindCopy(kind) as RecordKind<F>
     }
 
     /** A copy of one of this pool's kinds, for the caller: the pool never sees it again. */
@@ -543,7 +550,7 @@ export class Pool {
     }
 
     /** A record of `kind` (as defineRecord() or kindOf() returned it), all fields null. */
-    record(kind: RecordKind): Handle {
+    record<F extends string>(kind: RecordKind<F>): RecordHandle<F> {
         const k = kind && isInt(kind.id) && kind.id >= 1 ? this.kinds[kind.id - 1] : undefined
         if (!k || kind.pool !== this.id || kind.name !== k.name) throw new ArgumentError("record kind was not defined by this pool")
         const h = this.alloc(T_RECORD, k.id, k.fields.length * 4)
@@ -561,7 +568,7 @@ export class Pool {
      * allocation runs (push() passes the list it is growing and the item it
      * is adding). `long` overrides the pool's placement mode.
      */
-    private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle, long?: boolean): Handle {
+    private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle, long?: boolean): number {
         const buf = this.buf
         // the fixed part now; the searches and collection steps as they run (meter.ts)
         const m = meter
@@ -884,8 +891,20 @@ export class Pool {
     }
 
     /** The object's type: "bytes", "bitmap", "number", "string", "list" or "record". */
-    typeOf(h: Handle): string {
-        return TYPE_NAMES[this.buf[this.head(h)]]
+    typeOf(h: Handle): HandleKind {
+        return TYPE_NAMES[this.buf[this.head(h)]] as HandleKind
+    }
+
+    /**
+     * `h` typed as a handle of `kind`, after checking at run time that it is a
+     * live object of that kind (HandleError otherwise): for a handle read back
+     * untyped, from a root or a record field. `pool.cast(h, "bitmap")`.
+     */
+    cast<K extends HandleKind>(h: Handle, kind: K): HandleOf<K> {
+        const t = TYPE_NAMES.indexOf(kind)
+        if (t < 1) throw new ArgumentError("cast: no object kind " + kind + " (bytes, bitmap, number, string, list or record)")
+        this.typed(h, t)
+        return h as HandleOf<K>
     }
 
     /** Byte offset of the object's head block in the pool (what the map shows). */
@@ -907,14 +926,14 @@ export class Pool {
     // object contents
 
     /** Byte `i` of a bytes object. */
-    getByte(h: Handle, i: number): number {
+    getByte(h: BytesHandle, i: number): number {
         const off = this.typed(h, T_BYTES)
         intArg(i, "byte index", 0, this.buf.getAt(off + O_LEN, "u16") - 1)
         return this.buf[off + OBJ_HEADER + i]
     }
 
     /** Sets byte `i` of a bytes object to `v` (0..255). */
-    setByte(h: Handle, i: number, v: number): void {
+    setByte(h: BytesHandle, i: number, v: number): void {
         const off = this.typed(h, T_BYTES)
         intArg(i, "byte index", 0, this.buf.getAt(off + O_LEN, "u16") - 1)
         intArg(v, "byte value", 0, 255)
@@ -927,7 +946,7 @@ export class Pool {
      * MAX_READ (4096) bytes: a longer read throws ArgumentError before any
      * VM allocation (read it in pieces, or with readInto()).
      */
-    readBytes(h: Handle, at?: number, length?: number): Buffer {
+    readBytes(h: BytesHandle | StringHandle, at?: number, length?: number): Buffer {
         const off = this.dataObject(h)
         const len = this.buf.getAt(off + O_LEN, "u16")
         const from = at === undefined ? 0 : intArg(at, "read offset", 0, len)
@@ -946,7 +965,7 @@ export class Pool {
      * payload into `dst` at `dstAt` (default 0), allocating nothing. Returns
      * the bytes copied. Any length, unlike readBytes().
      */
-    readInto(h: Handle, at: number, dst: Buffer, dstAt?: number, length?: number): number {
+    readInto(h: BytesHandle | StringHandle, at: number, dst: Buffer, dstAt?: number, length?: number): number {
         const off = this.dataObject(h)
         const len = this.buf.getAt(off + O_LEN, "u16")
         const from = intArg(at, "read offset", 0, len)
@@ -968,7 +987,7 @@ export class Pool {
     }
 
     /** Copies `src` into a bytes object at `at`; it must fit. */
-    writeBytes(h: Handle, at: number, src: Buffer): void {
+    writeBytes(h: BytesHandle, at: number, src: Buffer): void {
         const off = this.typed(h, T_BYTES)
         const len = this.buf.getAt(off + O_LEN, "u16")
         intArg(at, "write offset", 0, len)
@@ -979,12 +998,12 @@ export class Pool {
     }
 
     /** The value of a number object. */
-    getNumber(h: Handle): number {
+    getNumber(h: NumberHandle): number {
         return this.buf.getAt(this.typed(h, T_NUMBER) + OBJ_HEADER, "f64")
     }
 
     /** Changes the value of a number object. */
-    setNumber(h: Handle, value: number): void {
+    setNumber(h: NumberHandle, value: number): void {
         const off = this.typed(h, T_NUMBER)
         if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
         this.buf.setAt(off + OBJ_HEADER, "f64", value)
@@ -995,7 +1014,7 @@ export class Pool {
      * one throws ArgumentError before any VM allocation (read its bytes in
      * pieces with readBytes(h, at, length) or readInto()).
      */
-    getString(h: Handle): string {
+    getString(h: StringHandle): string {
         const off = this.typed(h, T_STRING)
         const len = this.buf.getAt(off + O_LEN, "u16")
         if (len > MAX_READ)
@@ -1007,7 +1026,7 @@ export class Pool {
     }
 
     /** [width, height, bpp] of a bitmap. */
-    bitmapSize(h: Handle): number[] {
+    bitmapSize(h: BitmapHandle): number[] {
         const p = this.typed(h, T_BITMAP) + OBJ_HEADER
         return [this.buf.getAt(p + BM_WIDTH, "u16"), this.buf.getAt(p + BM_HEIGHT, "u16"), this.buf[p + BM_BPP]]
     }
@@ -1026,13 +1045,13 @@ export class Pool {
     }
 
     /** The colour index of pixel (x, y). */
-    getPixel(h: Handle, x: number, y: number): number {
+    getPixel(h: BitmapHandle, x: number, y: number): number {
         const px = this.pixel(h, x, y)
         return (this.buf[px[0]] >> px[1]) & ((1 << px[2]) - 1)
     }
 
     /** Sets pixel (x, y) to colour index `c` (0 .. 2^bpp - 1). */
-    setPixel(h: Handle, x: number, y: number, c: number): void {
+    setPixel(h: BitmapHandle, x: number, y: number, c: number): void {
         const px = this.pixel(h, x, y)
         const mask = (1 << px[2]) - 1
         intArg(c, "pixel colour", 0, mask)
@@ -1041,7 +1060,7 @@ export class Pool {
     }
 
     /** Fills a bitmap with colour index `c`. */
-    fillBitmap(h: Handle, c: number): void {
+    fillBitmap(h: BitmapHandle, c: number): void {
         const p = this.typed(h, T_BITMAP) + OBJ_HEADER
         const buf = this.buf
         const bpp = buf[p + BM_BPP]
@@ -1051,20 +1070,72 @@ export class Pool {
         buf.fillAt(p + BM_DATA, buf.getAt(p + BM_STRIDE, "u16") * buf.getAt(p + BM_HEIGHT, "u16"), byte & 0xff)
     }
 
+    /**
+     * Copies rows `firstRow` .. `firstRow + rows - 1` (default: every row) of
+     * a bitmap's pixels into `dst` at `dstAt` (default 0), allocating nothing,
+     * and returns the bytes copied: `rows * stride`, where stride =
+     * ceil(width * bpp / 8). The layout (docs/bitmaps.md) is the pool's own:
+     * rows top to bottom, each `stride` bytes; within a byte, pixel x sits at
+     * bits (x * bpp) % 8 and up, the first pixel in the lowest bits; the bits
+     * after the last pixel of a row are padding.
+     */
+    readBitmap(h: BitmapHandle, dst: Buffer, dstAt?: number, firstRow?: number, rows?: number): number {
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        charge(C_CALL, "readBitmap()")
+        const n = this.rowSpan(p, "readBitmap", dst, dstAt, firstRow, rows)
+        dst.blitAt(this.spanOther, this.buf, p + BM_DATA + this.spanPixels, n)
+        return n
+    }
+
+    /**
+     * Copies pixels into a bitmap from `src` at `srcAt` (default 0): rows
+     * `firstRow` .. `firstRow + rows - 1` (default every row), `rows * stride`
+     * bytes in readBitmap()'s layout. Returns the bytes copied. A source too
+     * short is an ArgumentError and nothing changes.
+     */
+    writeBitmap(h: BitmapHandle, src: Buffer, srcAt?: number, firstRow?: number, rows?: number): number {
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        charge(C_CALL, "writeBitmap()")
+        const n = this.rowSpan(p, "writeBitmap", src, srcAt, firstRow, rows)
+        this.buf.blitAt(p + BM_DATA + this.spanPixels, src, this.spanOther, n)
+        return n
+    }
+
+    /**
+     * The bytes of a row range of the bitmap whose payload is at `p`, checked
+     * against both buffers; its offsets in `other` and in the pixel data go to
+     * spanOther and spanPixels (fields, not an array: no VM allocation).
+     */
+    private rowSpan(p: number, what: string, other: Buffer, at: number, firstRow: number, rows: number): number {
+        if (!(other instanceof Buffer)) throw new ArgumentError(what + ": needs a Buffer, got " + other)
+        const buf = this.buf
+        const h = buf.getAt(p + BM_HEIGHT, "u16")
+        const stride = buf.getAt(p + BM_STRIDE, "u16")
+        const from = at === undefined ? 0 : intArg(at, what + " buffer offset", 0, other.length)
+        const r0 = firstRow === undefined ? 0 : intArg(firstRow, what + " first row", 0, h - 1)
+        const n = rows === undefined ? h - r0 : intArg(rows, what + " rows", 0, h - r0)
+        const bytes = n * stride
+        if (bytes > other.length - from)
+            throw new ArgumentError(what + ": " + n + " rows of " + stride + " bytes need " + bytes + " bytes from offset " + from + ", the Buffer has " + (other.length - from))
+        this.spanOther = from
+        this.spanPixels = r0 * stride
+        return bytes
+    }
+
     /** Items in a list. */
-    length(h: Handle): number {
+    length<T extends Handle>(h: ListHandle<T>): number {
         return this.buf.getAt(this.typed(h, T_LIST) + OBJ_HEADER + LIST_COUNT, "u32")
     }
 
     /** Item `i` of a list (0 for null). */
-    get(h: Handle, i: number): Handle {
+    get<T extends Handle>(h: ListHandle<T>, i: number): T {
         const off = this.typed(h, T_LIST) + OBJ_HEADER
         intArg(i, "list index", 0, this.buf.getAt(off + LIST_COUNT, "u32") - 1)
-        return this.buf.getAt(off + LIST_ITEMS + (i << 2), "u32")
+        return this.buf.getAt(off + LIST_ITEMS + (i << 2), "u32") as T
     }
 
     /** Sets item `i` of a list to `v` (a live handle or 0). */
-    set(h: Handle, i: number, v: Handle): void {
+    set<T extends Handle>(h: ListHandle<T>, i: number, v: Checked<T> | 0): void {
         const off = this.typed(h, T_LIST) + OBJ_HEADER
         intArg(i, "list index", 0, this.buf.getAt(off + LIST_COUNT, "u32") - 1)
         this.storeRef(off + LIST_ITEMS + (i << 2), v)
@@ -1074,7 +1145,7 @@ export class Pool {
      * Appends `v` to a list, moving the list to a run twice as large when it
      * is full (its handle stays the same). Returns the new length.
      */
-    push(h: Handle, v: Handle): number {
+    push<T extends Handle>(h: ListHandle<T>, v: Checked<T> | 0): number {
         if (v !== 0) this.head(v)
         let off = this.typed(h, T_LIST)
         const buf = this.buf
@@ -1088,18 +1159,18 @@ export class Pool {
     }
 
     /** Removes and returns the last item of a list. */
-    pop(h: Handle): Handle {
+    pop<T extends Handle>(h: ListHandle<T>): T {
         const off = this.typed(h, T_LIST) + OBJ_HEADER
         const count = this.buf.getAt(off + LIST_COUNT, "u32")
         if (count === 0) throw new ArgumentError("pop from an empty list")
         const v = this.buf.getAt(off + LIST_ITEMS + ((count - 1) << 2), "u32")
         this.buf.setAt(off + LIST_ITEMS + ((count - 1) << 2), "u32", 0)
         this.buf.setAt(off + LIST_COUNT, "u32", count - 1)
-        return v
+        return v as T
     }
 
     /** Removes item `i` of a list, moving the later items down, and returns it (Python's `pop(i)`). */
-    removeAt(h: Handle, i: number): Handle {
+    removeAt<T extends Handle>(h: ListHandle<T>, i: number): T {
         const off = this.typed(h, T_LIST) + OBJ_HEADER
         const buf = this.buf
         const count = buf.getAt(off + LIST_COUNT, "u32")
@@ -1117,7 +1188,7 @@ export class Pool {
         }
         buf.setAt(off + LIST_ITEMS + ((count - 1) << 2), "u32", 0)
         buf.setAt(off + LIST_COUNT, "u32", count - 1)
-        return v
+        return v as T
     }
 
     /** Moves list `h` to a new run with room for `cap` items; returns its new offset. */
@@ -1190,7 +1261,7 @@ export class Pool {
      * top-down; a compaction lifts only the long-lived objects above every
      * short-lived one, so it does not move this one up).
      */
-    makeLongLived(h: Handle): Handle {
+    makeLongLived<H extends Handle>(h: H): H {
         if (!this.isLongLived(h)) this.relocate(h, this.buf.getAt(this.head(h) + O_LEN, "u16"), 0, true, true)
         if (this.finalisers.due > 0) this.drain(0)
         return h
@@ -1221,28 +1292,28 @@ export class Pool {
      * remove the finaliser. At most MAX_FINALISERS (15) distinct functions at
      * once: a 16th is an ArgumentError, and nothing changes.
      */
-    onFree(h: Handle, fn: (h: Handle) => void): void {
+    onFree<H extends Handle>(h: H, fn: (h: H) => void): void {
         this.head(h)
         if (fn === null || fn === undefined) this.finalisers.remove(h)
         else if (typeof fn !== "function") throw new ArgumentError("onFree needs a function or null, got " + fn)
-        else this.finalisers.add(this.buf, h, fn)
+        else this.finalisers.add(this.buf, h, fn as (h: Handle) => void)
     }
 
     /** Reference field `name` of a record (0 for null). */
-    getField(h: Handle, name: string): Handle {
+    getField<F extends string>(h: RecordHandle<F>, name: Checked<F>): Handle {
         const off = this.typed(h, T_RECORD)
         return this.buf.getAt(off + OBJ_HEADER + (this.fieldIndex(off, name) << 2), "u32")
     }
 
     /** Sets reference field `name` of a record to `v` (a live handle or 0). */
-    setField(h: Handle, name: string, v: Handle): void {
+    setField<F extends string>(h: RecordHandle<F>, name: Checked<F>, v: Handle): void {
         const off = this.typed(h, T_RECORD)
         this.storeRef(off + OBJ_HEADER + (this.fieldIndex(off, name) << 2), v)
     }
 
     /** The record kind of a record (a copy, as defineRecord() returns). */
-    kindOf(h: Handle): RecordKind {
-        return this.kindCopy(this.recordKind(this.typed(h, T_RECORD)))
+    kindOf<F extends string>(h: RecordHandle<F>): RecordKind<F> {
+        return this.kindCopy(this.recordKind(this.typed(h, T_RECORD))) as RecordKind<F>
     }
 
     /** The kind of the record at `off`; CorruptionError if its header names none of this pool's. */
@@ -1343,7 +1414,7 @@ export class Pool {
     }
 
     /** Roots `h` on the root stack until the current scope closes. Returns `h`. */
-    keep(h: Handle): Handle {
+    keep<H extends Handle>(h: H): H {
         this.head(h)
         const buf = this.buf
         if (buf.getAt(H_DEPTH, "u16") === 0) throw new ArgumentError("keep() needs an open scope: call enter() first")

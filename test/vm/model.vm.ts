@@ -8,6 +8,7 @@
 import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
 import { CorruptionError, MemoryError, Pool, StepLimitError, Verifier } from "../../src/index"
+import type { Handle } from "../../src/index"
 
 const SLICE_ITERS = 14560
 
@@ -157,7 +158,7 @@ describe("verify() on the VM", () => {
             await ds.sleep(0)
             try {
                 const isList = (n & 3) === 0 && prev !== 0
-                const h = isList ? pool.list(2) : pool.number(n)
+                const h: Handle = isList ? pool.list(2) : pool.number(n)
                 if (isList) {
                     pool.push(h, prev)
                     pool.push(h, l)

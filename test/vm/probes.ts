@@ -105,6 +105,8 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         const pool = new Pool({ size: size })
         const bmp = pool.bitmap(32, 32, 8)
         pool.setRoot("bmp", bmp)
+        const raw = pool.bytes(16)
+        pool.setRoot("raw", raw)
         const l = pool.list(8)
         pool.setRoot("l", l)
         const x = pool.number(5)
@@ -116,8 +118,8 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         const op = name.slice(5)
         if (op === "setPixel") return () => { for (let i = 0; i < EACH; i++) pool.setPixel(bmp, 3, 4, 7) }
         if (op === "getPixel") return () => { for (let i = 0; i < EACH; i++) pool.getPixel(bmp, 3, 4) }
-        if (op === "getByte") return () => { for (let i = 0; i < EACH; i++) pool.getByte(bmp, 9) }
-        if (op === "setByte") return () => { for (let i = 0; i < EACH; i++) pool.setByte(bmp, 9, 1) }
+        if (op === "getByte") return () => { for (let i = 0; i < EACH; i++) pool.getByte(raw, 9) }
+        if (op === "setByte") return () => { for (let i = 0; i < EACH; i++) pool.setByte(raw, 9, 1) }
         if (op === "push-pop") return () => { for (let i = 0; i < EACH; i++) { pool.push(l, x); pool.pop(l) } }
         if (op === "get") return () => { for (let i = 0; i < EACH; i++) pool.get(l, 0) }
         if (op === "setField") return () => { for (let i = 0; i < EACH; i++) pool.setField(rec, "b", x) }
