@@ -44,6 +44,8 @@ import { compactStep, Overwrite, startCompaction } from "./compactor"
 import {
     AT_HEAD,
     AT_MARK,
+    BLOCK_ROUND,
+    BLOCK_SHIFT,
     F_COMPACT,
     F_DRY,
     F_OVERFLOW,
@@ -73,10 +75,15 @@ import {
     H_TBLOCKS,
     H_TCOUNT,
     H_WORK,
+    HANDLE_SHIFT,
+    HANDLE_SLOT_MASK,
     MAX_GEN,
     OF_SLOT,
+    O_FIELDS,
     O_GEN,
     O_LEN,
+    O_LIST_COUNT,
+    O_LIST_ITEMS,
     O_SLOT,
     PHASE_COMPACT,
     PHASE_HOLD,
@@ -101,16 +108,16 @@ export const SCAN_CHUNK = 32
 export function shade(buf: Buffer, h: number): void {
     const phase = buf[H_PHASE]
     if (phase === PHASE_IDLE || phase >= PHASE_COMPACT || h <= 0) return
-    const slot = h & 0xfff
+    const slot = h & HANDLE_SLOT_MASK
     if (slot >= buf.getAt(H_HCAP, "u16")) return
     const e = buf.getAt(buf.getAt(H_HTAB, "u16") + (slot << 1), "u16")
-    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> 12) & MAX_GEN)) return
+    if (e & SLOT_FREE || buf.getAt((e << BLOCK_SHIFT) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) return
     if (phase === PHASE_SWEEP && e < buf.getAt(H_CURSOR, "u16")) return // already swept
     const ai = ATB + (e >> 2)
     const sh = (e & 3) << 1
     if (((buf[ai] >> sh) & 3) !== AT_HEAD) return
     buf[ai] |= AT_MARK << sh
-    if (phase === PHASE_MARK && buf[e << 4] >= T_LIST) pushMark(buf, e, 0)
+    if (phase === PHASE_MARK && buf[e << BLOCK_SHIFT] >= T_LIST) pushMark(buf, e, 0)
 }
 
 /** Pushes (blk, index) on the mark stack, or records an overflow. */
@@ -158,242 +165,288 @@ export function startCycle(buf: Buffer): void {
  * Runs the collection (and the compaction after it) in progress for at most
  * about `budget` work units; `seen`, if not null, is told before a compaction
  * overwrites blocks. Returns true when nothing is in progress any more. A dry
- * cycle also returns (false) when it reaches HOLD. The hot loops below read
- * the pool directly: a function call costs the VM about four Buffer accesses.
+ * cycle also returns (false) when it reaches HOLD.
+ *
+ * A dispatcher over the phases' loops: each runs until its budget is spent or
+ * its phase ends, returns the work it did and leaves the next phase in
+ * H_PHASE, and the step goes on with what is left of the budget. The loops
+ * read the pool directly: a function call costs the VM about four Buffer
+ * accesses, so there is one call a phase, not one an object.
  */
 export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
-    let phase = buf[H_PHASE]
-    if (phase === PHASE_IDLE) return true
+    let work = 0
+    while (work < budget) {
+        const phase = buf[H_PHASE]
+        if (phase === PHASE_MARK) {
+            work += mark(buf, budget - work)
+            // a phantom view snapshots the map in HOLD: the step ends there
+            if (buf[H_PHASE] === PHASE_HOLD) break
+        } else if (phase === PHASE_HOLD) {
+            buf[H_PHASE] = PHASE_SWEEP
+            buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+        } else if (phase === PHASE_SWEEP) {
+            if (buf[H_FLAGS] & F_DRY) {
+                work += drySweep(buf, budget - work)
+                continue
+            }
+            work += sweep(buf, budget - work)
+            if (buf[H_PHASE] === PHASE_IDLE) {
+                // a compaction asked for starts once the sweep's counters and hint are written back
+                if (buf[H_FLAGS] & F_COMPACT) {
+                    buf[H_FLAGS] &= ~F_COMPACT
+                    startCompaction(buf)
+                    if (work < budget) work += compactStep(buf, budget - work, seen === undefined ? null : seen)
+                }
+                break
+            }
+        } else if (phase >= PHASE_COMPACT) {
+            work += compactStep(buf, budget - work, seen === undefined ? null : seen)
+            if (buf[H_PHASE] === PHASE_IDLE) break
+        } else break
+    }
+    buf.setAt(H_WORK, "u32", buf.getAt(H_WORK, "u32") + work)
+    buf.setAt(H_GCWORK, "u32", buf.getAt(H_GCWORK, "u32") + work)
+    return buf[H_PHASE] === PHASE_IDLE
+}
+
+/**
+ * MARK for at most `budget` units: scans chunks of the objects on the mark
+ * stack; once it is empty, rescans after an overflow; when marking is
+ * complete, enters HOLD (a dry cycle) or SWEEP with the cursor at the first
+ * data block. Returns the work done.
+ */
+function mark(buf: Buffer, budget: number): number {
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const htab = buf.getAt(H_HTAB, "u16")
     const hcap = buf.getAt(H_HCAP, "u16")
     const mstack = buf.getAt(H_MSTACK, "u16")
     const mcap = buf.getAt(H_MCAP, "u16")
     let work = 0
-    // sweep state, kept in locals while this step runs
+    while (work < budget) {
+        let msp = buf.getAt(H_MSP, "u16")
+        if (msp > 0) {
+            // ---- scan one chunk of one object's references ----
+            msp--
+            const at = mstack + (msp << 2)
+            const blk = buf.getAt(at, "u16")
+            const from = buf.getAt(at + 2, "u16")
+            work += 2
+            if (blk === 0) {
+                buf.setAt(H_MSP, "u16", msp)
+                continue
+            }
+            const off = blk << BLOCK_SHIFT
+            let refs: number
+            let count: number
+            if (buf[off] === T_LIST) {
+                refs = off + O_LIST_ITEMS
+                count = buf.getAt(off + O_LIST_COUNT, "u32")
+            } else {
+                refs = off + O_FIELDS
+                count = buf.getAt(off + O_LEN, "u16") >> 2
+            }
+            let to = from + SCAN_CHUNK
+            if (to < count) {
+                // come back for the rest after the children of this chunk
+                buf.setAt(at + 2, "u16", to)
+                msp++
+            } else to = count < from ? from : count // (a list shrunk by pop()/removeAt() under its entry: done)
+            for (let k = from; k < to; k++) {
+                const h = buf.getAt(refs + (k << 2), "u32")
+                if (h === 0) continue
+                const slot = h & HANDLE_SLOT_MASK
+                if (slot >= hcap) continue
+                const e = buf.getAt(htab + (slot << 1), "u16")
+                if (e & SLOT_FREE || buf.getAt((e << BLOCK_SHIFT) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) continue
+                const ai = ATB + (e >> 2)
+                const sh = (e & 3) << 1
+                if (((buf[ai] >> sh) & 3) !== AT_HEAD) continue
+                buf[ai] |= AT_MARK << sh
+                if (buf[e << BLOCK_SHIFT] >= T_LIST) {
+                    if (msp < mcap) {
+                        const p = mstack + (msp << 2)
+                        buf.setAt(p, "u16", e)
+                        buf.setAt(p + 2, "u16", 0)
+                        msp++
+                    } else buf[H_FLAGS] |= F_OVERFLOW
+                }
+            }
+            work += (to - from) << 2
+            buf.setAt(H_MSP, "u16", msp)
+        } else if (buf[H_FLAGS] & F_RESCAN) {
+            // ---- rescan pass: find the next marked head that holds references ----
+            let rb = buf.getAt(H_CURSOR, "u16")
+            let found = 0
+            while (rb < nb && work < budget) {
+                const v = buf[ATB + (rb >> 2)]
+                work++
+                if ((v & (v >> 1) & 0x55) === 0) {
+                    rb = (rb | 3) + 1 // no marked head in this byte
+                    continue
+                }
+                const stop = (rb | 3) + 1
+                while (rb < stop) {
+                    if (((v >> ((rb & 3) << 1)) & 3) === AT_MARK && buf[rb << BLOCK_SHIFT] >= T_LIST) {
+                        found = rb
+                        break
+                    }
+                    rb++
+                }
+                if (found) break
+            }
+            if (found) {
+                buf.setAt(H_CURSOR, "u16", found + 1)
+                const p = mstack + (msp << 2) // the stack is empty here
+                buf.setAt(p, "u16", found)
+                buf.setAt(p + 2, "u16", 0)
+                buf.setAt(H_MSP, "u16", 1)
+            } else if (rb >= nb) {
+                if (buf[H_FLAGS] & F_OVERFLOW) {
+                    // something overflowed during this pass: another pass
+                    buf[H_FLAGS] &= ~F_OVERFLOW
+                    buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+                } else buf[H_FLAGS] &= ~F_RESCAN
+            } else buf.setAt(H_CURSOR, "u16", rb)
+        } else if (buf[H_FLAGS] & F_OVERFLOW) {
+            buf[H_FLAGS] = (buf[H_FLAGS] & ~F_OVERFLOW) | F_RESCAN
+            buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+        } else {
+            // marking is complete
+            if (buf[H_FLAGS] & F_DRY) buf[H_PHASE] = PHASE_HOLD
+            else {
+                buf[H_PHASE] = PHASE_SWEEP
+                buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
+            }
+            break
+        }
+    }
+    return work
+}
+
+/**
+ * A dry sweep (the phantom view's) for at most `budget` units: unmarks every
+ * marked head from the cursor on and frees nothing; at the end, IDLE and the
+ * dry flag cleared. Returns the work done.
+ */
+function drySweep(buf: Buffer, budget: number): number {
+    const end = ATB + (buf.getAt(H_NBLOCKS, "u16") >> 2)
+    let j = ATB + (buf.getAt(H_CURSOR, "u16") >> 2)
+    let work = 0
+    while (j < end && work < budget) {
+        const v = buf[j]
+        const marked = v & (v >> 1) & 0x55
+        if (marked !== 0) buf[j] = v ^ (marked << 1)
+        j++
+        work++
+    }
+    if (j >= end) {
+        buf[H_PHASE] = PHASE_IDLE
+        buf[H_FLAGS] &= ~F_DRY
+    } else buf.setAt(H_CURSOR, "u16", (j - ATB) << 2)
+    return work
+}
+
+/**
+ * SWEEP for at most `budget` units, from the cursor: frees every unmarked
+ * head (its blocks and its handle slot), turns marked heads back into plain
+ * heads; at the end of the pool, counts the collection and enters IDLE. The
+ * counters, the hint and the row summary of what it freed are written back
+ * once, at the end of the call. Returns the work done.
+ */
+function sweep(buf: Buffer, budget: number): number {
+    const nb = buf.getAt(H_NBLOCKS, "u16")
+    const htab = buf.getAt(H_HTAB, "u16")
+    const poison = (buf[H_FLAGS] & F_POISON) !== 0
     let b = buf.getAt(H_CURSOR, "u16")
+    let work = 0
     let freedBlocks = 0
     let freedObjs = 0
     let minBlk = nb
-    let maxEnd = 0 // one past the last block freed in this step
-    const poison = (buf[H_FLAGS] & F_POISON) !== 0
-    let compactNext = false
+    let maxEnd = 0 // one past the last block freed in this call
     while (work < budget) {
-        if (phase === PHASE_MARK) {
-            let msp = buf.getAt(H_MSP, "u16")
-            if (msp > 0) {
-                // ---- scan one chunk of one object's references ----
-                msp--
-                const at = mstack + (msp << 2)
-                const blk = buf.getAt(at, "u16")
-                const from = buf.getAt(at + 2, "u16")
-                work += 2
-                if (blk === 0) {
-                    buf.setAt(H_MSP, "u16", msp)
-                    continue
-                }
-                const off = blk << 4
-                let refs: number
-                let count: number
-                if (buf[off] === T_LIST) {
-                    refs = off + 12
-                    count = buf.getAt(off + 8, "u32")
-                } else {
-                    refs = off + 8
-                    count = buf.getAt(off + O_LEN, "u16") >> 2
-                }
-                let to = from + SCAN_CHUNK
-                if (to < count) {
-                    // come back for the rest after the children of this chunk
-                    buf.setAt(at + 2, "u16", to)
-                    msp++
-                } else to = count < from ? from : count // (a list shrunk by pop()/removeAt() under its entry: done)
-                for (let k = from; k < to; k++) {
-                    const h = buf.getAt(refs + (k << 2), "u32")
-                    if (h === 0) continue
-                    const slot = h & 0xfff
-                    if (slot >= hcap) continue
-                    const e = buf.getAt(htab + (slot << 1), "u16")
-                    if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> 12) & MAX_GEN)) continue
-                    const ai = ATB + (e >> 2)
-                    const sh = (e & 3) << 1
-                    if (((buf[ai] >> sh) & 3) !== AT_HEAD) continue
-                    buf[ai] |= AT_MARK << sh
-                    if (buf[e << 4] >= T_LIST) {
-                        if (msp < mcap) {
-                            const p = mstack + (msp << 2)
-                            buf.setAt(p, "u16", e)
-                            buf.setAt(p + 2, "u16", 0)
-                            msp++
-                        } else buf[H_FLAGS] |= F_OVERFLOW
-                    }
-                }
-                work += (to - from) << 2
-                buf.setAt(H_MSP, "u16", msp)
-            } else if (buf[H_FLAGS] & F_RESCAN) {
-                // ---- rescan pass: find the next marked head that holds references ----
-                let rb = buf.getAt(H_CURSOR, "u16")
-                let found = 0
-                while (rb < nb && work < budget) {
-                    const v = buf[ATB + (rb >> 2)]
-                    work++
-                    if ((v & (v >> 1) & 0x55) === 0) {
-                        rb = (rb | 3) + 1 // no marked head in this byte
-                        continue
-                    }
-                    const stop = (rb | 3) + 1
-                    while (rb < stop) {
-                        if (((v >> ((rb & 3) << 1)) & 3) === AT_MARK && buf[rb << 4] >= T_LIST) {
-                            found = rb
-                            break
-                        }
-                        rb++
-                    }
-                    if (found) break
-                }
-                if (found) {
-                    buf.setAt(H_CURSOR, "u16", found + 1)
-                    const p = mstack + (msp << 2) // the stack is empty here
-                    buf.setAt(p, "u16", found)
-                    buf.setAt(p + 2, "u16", 0)
-                    buf.setAt(H_MSP, "u16", 1)
-                } else if (rb >= nb) {
-                    if (buf[H_FLAGS] & F_OVERFLOW) {
-                        // something overflowed during this pass: another pass
-                        buf[H_FLAGS] &= ~F_OVERFLOW
-                        buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
-                    } else buf[H_FLAGS] &= ~F_RESCAN
-                } else buf.setAt(H_CURSOR, "u16", rb)
-            } else if (buf[H_FLAGS] & F_OVERFLOW) {
-                buf[H_FLAGS] = (buf[H_FLAGS] & ~F_OVERFLOW) | F_RESCAN
-                buf.setAt(H_CURSOR, "u16", buf.getAt(H_DATA, "u16"))
-            } else if (buf[H_FLAGS] & F_DRY) {
-                // marking is complete: a phantom view snapshots the map here
-                phase = PHASE_HOLD
-                buf[H_PHASE] = phase
-                break
-            } else {
-                // marking is complete
-                phase = PHASE_SWEEP
-                buf[H_PHASE] = phase
-                b = buf.getAt(H_DATA, "u16")
-            }
-        } else if (phase === PHASE_HOLD) {
-            phase = PHASE_SWEEP
-            buf[H_PHASE] = phase
-            b = buf.getAt(H_DATA, "u16")
-        } else if (phase === PHASE_SWEEP && buf[H_FLAGS] & F_DRY) {
-            // ---- a dry sweep: unmark every marked head, free nothing ----
-            const end = ATB + (nb >> 2)
+        if (b >= nb) {
+            buf.setAt(H_COLLECTIONS, "u32", buf.getAt(H_COLLECTIONS, "u32") + 1)
+            buf.setAt(H_SINCE, "u32", 0)
+            buf[H_PHASE] = PHASE_IDLE
+            break
+        }
+        if ((b & 3) === 0) {
+            // fast path: whole bytes without an unmarked head (free, tails, marked
+            // heads); marked heads (11) become plain heads (01)
             let j = ATB + (b >> 2)
+            const end = ATB + (nb >> 2)
             while (j < end && work < budget) {
                 const v = buf[j]
                 const marked = v & (v >> 1) & 0x55
+                if ((v & 0x55) !== marked) break
                 if (marked !== 0) buf[j] = v ^ (marked << 1)
                 j++
                 work++
             }
             b = (j - ATB) << 2
-            if (j >= end) {
-                phase = PHASE_IDLE
-                buf[H_PHASE] = phase
-                buf[H_FLAGS] &= ~F_DRY
-                break
-            }
-        } else if (phase === PHASE_SWEEP) {
-            // ---- sweep one ATB byte: free its unmarked heads, unmark the marked ----
-            // counters stay in locals and are written back once, below
-            if (b >= nb) {
-                phase = PHASE_IDLE
-                buf.setAt(H_COLLECTIONS, "u32", buf.getAt(H_COLLECTIONS, "u32") + 1)
-                buf.setAt(H_SINCE, "u32", 0)
-                buf[H_PHASE] = phase
-                // a compaction asked for starts below, once the counters and the hint are written back
-                compactNext = (buf[H_FLAGS] & F_COMPACT) !== 0
-                break
-            }
-            if ((b & 3) === 0) {
-                // fast path: whole bytes without an unmarked head (free, tails, marked
-                // heads); marked heads (11) become plain heads (01)
-                let j = ATB + (b >> 2)
-                const end = ATB + (nb >> 2)
-                while (j < end && work < budget) {
-                    const v = buf[j]
-                    const marked = v & (v >> 1) & 0x55
-                    if ((v & 0x55) !== marked) break
-                    if (marked !== 0) buf[j] = v ^ (marked << 1)
-                    j++
-                    work++
+            if (j >= end || work >= budget) continue
+        }
+        const i = ATB + (b >> 2)
+        let v = buf[i]
+        work++
+        // positions at or above the cursor within this byte
+        const pos = 0xff & (0xff << ((b & 3) << 1))
+        if ((v & ~(v >> 1) & 0x55 & pos) === 0) {
+            buf[i] = v ^ ((v & (v >> 1) & 0x55 & pos) << 1)
+            b = (b | 3) + 1
+            continue
+        }
+        let next = (b | 3) + 1
+        let k = b & 3
+        while (k < 4) {
+            const sh = k << 1
+            const c = (v >> sh) & 3
+            if (c === AT_MARK) {
+                v ^= 2 << sh
+                k++
+            } else if (c === AT_HEAD) {
+                // garbage: free the object and its handle slot
+                const blk = (b & ~3) + k
+                const off = blk << BLOCK_SHIFT
+                const n = (buf.getAt(off + O_LEN, "u16") + BLOCK_ROUND) >> BLOCK_SHIFT
+                const slot = buf.getAt(off + O_SLOT, "u16") & OF_SLOT
+                buf.setAt(htab + (slot << 1), "u16", SLOT_FREE | buf.getAt(off + O_GEN, "u16"))
+                const tb = H_TBLOCKS + (buf[off] << 1)
+                buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
+                const tc = H_TCOUNT + (buf[off] << 1)
+                buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
+                if (blk < minBlk) minBlk = blk
+                if (blk + n > maxEnd) {
+                    // the rows this call will sum up again (below) are charged as they join:
+                    // 12 units a row (16 ATB bytes, ~300 VM operations)
+                    const r0 = maxEnd > 0 ? ((maxEnd - 1) >> ROW_SHIFT) + 1 : blk >> ROW_SHIFT
+                    const r1 = (blk + n - 1) >> ROW_SHIFT
+                    if (r1 >= r0) work += (r1 - r0 + 1) * 12
+                    maxEnd = blk + n
                 }
-                b = (j - ATB) << 2
-                if (j >= end || work >= budget) continue
-            }
-            const i = ATB + (b >> 2)
-            let v = buf[i]
-            work++
-            // positions at or above the cursor within this byte
-            const pos = 0xff & (0xff << ((b & 3) << 1))
-            if ((v & ~(v >> 1) & 0x55 & pos) === 0) {
-                buf[i] = v ^ ((v & (v >> 1) & 0x55 & pos) << 1)
-                b = (b | 3) + 1
-                continue
-            }
-            let next = (b | 3) + 1
-            let k = b & 3
-            while (k < 4) {
-                const sh = k << 1
-                const c = (v >> sh) & 3
-                if (c === AT_MARK) {
-                    v ^= 2 << sh
-                    k++
-                } else if (c === AT_HEAD) {
-                    // garbage: free the object and its handle slot
-                    const blk = (b & ~3) + k
-                    const off = blk << 4
-                    const n = (buf.getAt(off + O_LEN, "u16") + 23) >> 4
-                    const slot = buf.getAt(off + O_SLOT, "u16") & OF_SLOT
-                    buf.setAt(htab + (slot << 1), "u16", SLOT_FREE | buf.getAt(off + O_GEN, "u16"))
-                    const tb = H_TBLOCKS + (buf[off] << 1)
-                    buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
-                    const tc = H_TCOUNT + (buf[off] << 1)
-                    buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
-                    if (blk < minBlk) minBlk = blk
-                    if (blk + n > maxEnd) {
-                        // the rows this step will sum up again (below) are charged as they join:
-                        // 12 units a row (16 ATB bytes, ~300 VM operations)
-                        const r0 = maxEnd > 0 ? ((maxEnd - 1) >> ROW_SHIFT) + 1 : blk >> ROW_SHIFT
-                        const r1 = (blk + n - 1) >> ROW_SHIFT
-                        if (r1 >= r0) work += (r1 - r0 + 1) * 12
-                        maxEnd = blk + n
+                freedBlocks += n
+                freedObjs++
+                if (poison) buf.fillAt(off + 4, (n << BLOCK_SHIFT) - 4, POISON)
+                work += 6
+                const inByte = 4 - k < n ? 4 - k : n
+                v &= ~(((1 << (inByte << 1)) - 1) << sh)
+                k += inByte
+                if (inByte < n) {
+                    // its tail runs on into the following bytes
+                    let rest = n - inByte
+                    let j = i + 1
+                    if (rest >= 4) {
+                        buf.fillAt(j, rest >> 2, 0)
+                        j += rest >> 2
+                        rest &= 3
                     }
-                    freedBlocks += n
-                    freedObjs++
-                    if (poison) buf.fillAt(off + 4, (n << 4) - 4, POISON)
-                    work += 6
-                    const inByte = 4 - k < n ? 4 - k : n
-                    v &= ~(((1 << (inByte << 1)) - 1) << sh)
-                    k += inByte
-                    if (inByte < n) {
-                        // its tail runs on into the following bytes
-                        let rest = n - inByte
-                        let j = i + 1
-                        if (rest >= 4) {
-                            buf.fillAt(j, rest >> 2, 0)
-                            j += rest >> 2
-                            rest &= 3
-                        }
-                        if (rest > 0) buf[j] &= 0xff << (rest << 1)
-                        next = blk + n
-                    }
-                } else k++
-            }
-            buf[i] = v
-            b = next
-        } else if (phase >= PHASE_COMPACT) {
-            work += compactStep(buf, budget - work, seen === undefined ? null : seen)
-            phase = buf[H_PHASE]
-            if (phase === PHASE_IDLE) break
-        } else break
+                    if (rest > 0) buf[j] &= 0xff << (rest << 1)
+                    next = blk + n
+                }
+            } else k++
+        }
+        buf[i] = v
+        b = next
     }
     if (freedObjs > 0) {
         buf.setAt(H_FREE, "u16", buf.getAt(H_FREE, "u16") + freedBlocks)
@@ -404,14 +457,6 @@ export function step(buf: Buffer, budget: number, seen?: Overwrite): boolean {
         // (their work was counted as they joined, so the budget bounds it)
         summariseRows(buf, minBlk >> ROW_SHIFT, (maxEnd - 1) >> ROW_SHIFT)
     }
-    if (phase === PHASE_SWEEP) buf.setAt(H_CURSOR, "u16", b)
-    if (compactNext) {
-        buf[H_FLAGS] &= ~F_COMPACT
-        startCompaction(buf)
-        if (work < budget) work += compactStep(buf, budget - work, seen === undefined ? null : seen)
-        phase = buf[H_PHASE]
-    }
-    buf.setAt(H_WORK, "u32", buf.getAt(H_WORK, "u32") + work)
-    buf.setAt(H_GCWORK, "u32", buf.getAt(H_GCWORK, "u32") + work)
-    return phase === PHASE_IDLE
+    if (buf[H_PHASE] === PHASE_SWEEP) buf.setAt(H_CURSOR, "u16", b)
+    return work
 }

@@ -206,6 +206,17 @@ export const BM_DATA = 8
 export const LIST_COUNT = 0
 export const LIST_ITEMS = 4
 
+// Offsets from an object's first byte (its head block's offset), as O_* above,
+// for the hot loops: the DeviceScript compiler folds a constant so defined, not `off + A + B`.
+/** A list's u32 count. */
+export const O_LIST_COUNT = OBJ_HEADER + LIST_COUNT
+/** A list's first item. */
+export const O_LIST_ITEMS = OBJ_HEADER + LIST_ITEMS
+/** A record's first field. */
+export const O_FIELDS = OBJ_HEADER
+/** Blocks of an object of payload `len`: (len + BLOCK_ROUND) >> BLOCK_SHIFT. */
+export const BLOCK_ROUND = OBJ_HEADER + BLOCK - 1
+
 /** Byte offset of the row summary in a pool of `nb` blocks: right after the ATB. */
 export function rowTable(nb: number): number {
     return HEADER_BYTES + (nb >> 2)
