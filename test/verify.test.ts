@@ -52,8 +52,8 @@ describe("verify()", () => {
         let runs = 0
         while (!v.run(5)) runs++
         expect(v.changes).toBe(1)
-        // the change came while stage 1 counted: one census of the ATB, one of the slots
-        expect(v.censuses).toBe(2)
+        // the change came while stage 1 counted: a census of the ATB, one of the types, one of the slots
+        expect(v.censuses).toBe(3)
         // and quiet, none
         const w = new Verifier(pool.buf)
         while (!w.run(5));

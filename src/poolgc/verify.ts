@@ -150,16 +150,42 @@ import {
 
 const CODE_NAMES = ["FREE", "HEAD", "TAIL", "MARK"]
 
-/** A census owed: the ATB's free blocks, heads and per-type counts. */
+/** A census owed: the ATB's free blocks and heads. */
 const CENSUS_ATB = 1
+/** A census owed: the objects and blocks of each type. */
+const CENSUS_TYPES = 2
 /** A census owed: the live handle slots. */
-const CENSUS_SLOTS = 2
+const CENSUS_SLOTS = 4
 /** Units a census costs besides its loop (the comparisons with the header). */
 const CENSUS_BASE = 16
-/** Units an ATB census costs a data block at most (every block a 1-block object: tools/step-probe.mjs verify-census-atb). */
-const CENSUS_HEAD = 1
+/** An ATB census costs a unit per 2^CENSUS_ATB_SHIFT data blocks (tools/step-probe.mjs verify-census-atb). */
+const CENSUS_ATB_SHIFT = 3
+/** Units a type census costs a data block at most (tools/step-probe.mjs verify-census-types: 2-block objects). */
+const CENSUS_TYPE_BLOCK = 1
 /** A slot census costs a unit per 2^CENSUS_SLOT_SHIFT handle slots (tools/step-probe.mjs verify-census-slots). */
 const CENSUS_SLOT_SHIFT = 2
+
+/** Free blocks (FREES) and heads, HEAD or MARK (HEADS), in an ATB byte, by its value: built at the first census. */
+let FREES: Buffer = null
+let HEADS: Buffer = null
+
+function codeTables(): void {
+    const frees = Buffer.alloc(256)
+    const heads = Buffer.alloc(256)
+    for (let x = 0; x < 256; x++) {
+        let f = 0
+        let h = 0
+        for (let i = 0; i < 8; i += 2) {
+            const c = (x >> i) & 3
+            if (c === AT_FREE) f++
+            else if (c !== AT_TAIL) h++
+        }
+        frees[x] = f
+        heads[x] = h
+    }
+    FREES = frees
+    HEADS = heads
+}
 const WHERE = ["object at block ", "object at block ", "named root slot ", "root stack slot "]
 
 function fail(where: string, what: string, expected: string, found: string): void {
@@ -251,9 +277,10 @@ export class Verifier {
         const buf = this.buf
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
-        const atb = CENSUS_BASE + (nb - data) * CENSUS_HEAD
-        const slots = CENSUS_BASE + (buf.getAt(H_HCAP, "u16") >> CENSUS_SLOT_SHIFT)
-        return atb > slots ? atb : slots
+        const owed = this.owed
+        if ((owed & CENSUS_ATB) !== 0) return CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
+        if ((owed & CENSUS_TYPES) !== 0) return CENSUS_BASE + (nb - data) * CENSUS_TYPE_BLOCK
+        return CENSUS_BASE + (buf.getAt(H_HCAP, "u16") >> CENSUS_SLOT_SHIFT)
     }
 
     /**
@@ -500,7 +527,7 @@ export class Verifier {
         if (b >= nb) {
             // counted at one instant (no change since the stage started): compared now; else a census
             if (this.countAt === this.changes) this.counts(free, this.heads, this.types)
-            else this.owed |= CENSUS_ATB
+            else this.owed |= CENSUS_ATB | CENSUS_TYPES
             this.stage = 2
             this.b = 0
             this.k = 0
@@ -525,56 +552,101 @@ export class Verifier {
     }
 
     /**
-     * Stage 6: a census owed, whole in one run (one instant): the ATB's free
-     * blocks, heads and per-type counts against the header (CENSUS_ATB), or
-     * the live handle slots against H_ALLOCS - H_FREES (CENSUS_SLOTS). Each
-     * is complete alone: both sides are of the same instant, as the header's
-     * counters and the bytes agree between any two public calls.
+     * Stage 6: a census owed, whole in one run (one instant), against the
+     * header's counters: the ATB's free blocks and heads (CENSUS_ATB), the
+     * objects and blocks of each type (CENSUS_TYPES), the live handle slots
+     * (CENSUS_SLOTS); one a run, as one of each would not fit a slice at
+     * 32 KiB. Each is complete alone: both sides are of its instant, as the
+     * header's counters and the bytes agree between any two public calls.
      */
     private census(): number {
         const buf = this.buf
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const data = buf.getAt(H_DATA, "u16")
         this.censuses++
         if ((this.owed & CENSUS_ATB) !== 0) {
             this.owed &= ~CENSUS_ATB
-            const nb = buf.getAt(H_NBLOCKS, "u16")
+            // a table byte at a time (data and nb are multiples of 4): its free blocks and heads looked up
+            if (FREES === null) codeTables()
+            const frees = FREES
+            const heads = HEADS
+            let free = 0
+            let live = 0
+            const end = ATB + (nb >> 2)
+            for (let i = ATB + (data >> 2); i < end; i++) {
+                const x = buf[i]
+                free += frees[x]
+                live += heads[x]
+            }
+            const hfree = buf.getAt(H_FREE, "u16")
+            if (free !== hfree) fail("header", "H_FREE", free + " (free blocks counted)", "" + hfree)
+            const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
+            if (live !== net) fail("header", "H_ALLOCS - H_FREES (objects live)", live + " (objects counted)", "" + net)
+            return CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
+        }
+        if ((this.owed & CENSUS_TYPES) !== 0) {
+            this.owed &= ~CENSUS_TYPES
             const types: number[] = []
             for (let i = 0; i < (T_MAX + 1) * 2; i++) types.push(0)
-            let free = 0
-            let heads = 0
-            let b = buf.getAt(H_DATA, "u16")
+            let b = data
             while (b < nb) {
-                if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
-                    free += 4
-                    b += 4
-                    continue
+                const x = buf[ATB + (b >> 2)]
+                if ((b & 3) === 0) {
+                    if (x === 0) {
+                        b += 4
+                        continue
+                    }
+                    // four 1-block objects (each code HEAD 01 or MARK 11, and no TAIL next): no length to read
+                    if ((x & 0x55) === 0x55 && (b + 4 >= nb || (buf[ATB + (b >> 2) + 1] & 3) !== AT_TAIL)) {
+                        const off = b << 4
+                        const t0 = buf[off]
+                        const t1 = buf[off + 16]
+                        const t2 = buf[off + 32]
+                        const t3 = buf[off + 48]
+                        if (t0 < 1 || t0 > T_MAX || t1 < 1 || t1 > T_MAX || t2 < 1 || t2 > T_MAX || t3 < 1 || t3 > T_MAX) fail("objects at blocks " + b + ".." + (b + 3), "type", "1.." + T_MAX, t0 + ", " + t1 + ", " + t2 + ", " + t3)
+                        types[t0 << 1]++
+                        types[(t0 << 1) + 1]++
+                        types[t1 << 1]++
+                        types[(t1 << 1) + 1]++
+                        types[t2 << 1]++
+                        types[(t2 << 1) + 1]++
+                        types[t3 << 1]++
+                        types[(t3 << 1) + 1]++
+                        b += 4
+                        continue
+                    }
                 }
-                const c = (buf[ATB + (b >> 2)] >> ((b & 3) << 1)) & 3
+                const c = (x >> ((b & 3) << 1)) & 3
                 if (c === AT_FREE) {
-                    free++
                     b++
                     continue
                 }
-                // (at one instant a walk from head to head meets no tail; the per-type figures need each head's type and length)
+                // (at one instant a walk from head to head meets no tail)
                 if (c === AT_TAIL) fail("block " + b, "ATB code", "HEAD or FREE (a TAIL must follow its head)", "TAIL")
                 const off = b << 4
                 const type = buf[off]
                 if (type < 1 || type > T_MAX) fail("object at block " + b, "type", "1.." + T_MAX, "" + type)
                 const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + 15) >> 4
                 if (b + n > nb) fail("object at block " + b, "size", "<= " + (nb - b) + " blocks (the end of the pool)", n + " blocks")
-                heads++
                 types[type << 1]++
                 types[(type << 1) + 1] += n
                 b += n
             }
-            this.counts(free, heads, types)
-            return CENSUS_BASE + (nb - buf.getAt(H_DATA, "u16")) * CENSUS_HEAD
+            for (let t = 1; t <= T_MAX; t++) {
+                const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
+                if (count !== types[t << 1]) fail("header", "H_TCOUNT of type " + t, types[t << 1] + " (objects counted)", "" + count)
+                const blocks = buf.getAt(H_TBLOCKS + (t << 1), "u16")
+                if (blocks !== types[(t << 1) + 1]) fail("header", "H_TBLOCKS of type " + t, types[(t << 1) + 1] + " (blocks counted)", "" + blocks)
+            }
+            return CENSUS_BASE + (nb - data) * CENSUS_TYPE_BLOCK
         }
         this.owed &= ~CENSUS_SLOTS
         const hcap = buf.getAt(H_HCAP, "u16")
         const htab = buf.getAt(H_HTAB, "u16")
         const end = htab + (hcap << 1)
         let live = 0
-        for (let p = htab; p < end; p += 2) if ((buf[p + 1] & (SLOT_FREE >> 8)) === 0) live++
+        // (the high byte of each entry: bit 7 is SLOT_FREE)
+        for (let p = htab + 1; p < end; p += 2) if (buf[p] < 0x80) live++
         const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
         if (live !== net) fail("handle table", "live slots", net + " (H_ALLOCS - H_FREES: one an object)", "" + live)
         return CENSUS_BASE + (hcap >> CENSUS_SLOT_SHIFT)

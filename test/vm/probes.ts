@@ -38,6 +38,9 @@ export const PROBES = [
     "verify-fragmented",
     "verify-list",
     "verify-empty",
+    "verify-census-atb",
+    "verify-census-types",
+    "verify-census-slots",
 ]
 
 /**
@@ -46,7 +49,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting or
  * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73]
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
@@ -353,6 +356,50 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             } catch (e) {
                 if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
             }
+        }
+    }
+    if (name === "verify-census-atb" || name === "verify-census-types" || name === "verify-census-slots") {
+        // a census of verifyAsync() (one run, whatever its units: at most the meter's share, 73 %):
+        // every block a 1-block object (the chain); for the type census, the costliest table
+        // bytes: three 1-block objects and a free block each
+        const pool = new Pool(withBudget(everyBlockOptions(size), budget))
+        if (name === "verify-census-types") {
+            pool.disable()
+            const hs: number[] = []
+            while (true) {
+                if (hs.length % 40 === 0) await pause()
+                try {
+                    hs.push(pool.number(1))
+                } catch (e) {
+                    break
+                }
+            }
+            for (let i = 0; i < hs.length; i += 4) {
+                if (i % 160 === 0) await pause()
+                pool.free(hs[i])
+            }
+        } else await buildChain(pool, false, pause)
+        await pause()
+        const v = pool.verifier()
+        v.run(20)
+        // a change while stage 1 counts (a whole collection of the chain, nothing freed;
+        // an allocation freed again) owes the censuses: ATB, then types, then slots
+        if (name === "verify-census-types") pool.free(pool.number(2))
+        else {
+            pool.collectStep(1)
+            await finish(pool, pause)
+        }
+        while (!v.censusDue()) {
+            v.run(200)
+            await pause()
+        }
+        const before = name === "verify-census-atb" ? 0 : name === "verify-census-types" ? 1 : 2
+        for (let i = 0; i < before; i++) {
+            v.run(1)
+            await pause()
+        }
+        return () => {
+            v.run(1)
         }
     }
     if (name === "verify-chain" || name === "verify-fragmented" || name === "verify-list") {
