@@ -8,6 +8,7 @@
 import { describe, expect, test } from "vitest"
 import { CorruptionError, Pool, Verifier, verifyPool } from "../src/index"
 import * as L from "../src/poolgc/layout"
+import { C_CALL, C_STEP, SHARE, UNIT_OPS } from "../src/poolgc/meter"
 
 /** A small seeded generator (mulberry32): a failure replays from its seed. */
 function rng(seed: number) {
@@ -186,6 +187,20 @@ describe("verify beside a program that changes the pool between its runs", () =>
             }
         }, 30000)
     }
+
+    test("every census of the largest pool fits the meter's share (verifyAsync() would otherwise wait for room forever)", () => {
+        const room = Math.floor((SHARE - C_CALL - C_STEP) / UNIT_OPS)
+        let most = 0
+        for (const handles of [1, 16, 256, 2048]) {
+            for (const names of [1, 64]) {
+                const pool = new Pool({ size: 32768, handles: handles, namedRoots: names })
+                const u = pool.verifier().censusUnits()
+                if (u > most) most = u
+            }
+        }
+        console.log(`verify-mutating: the largest census at 32 KiB: ${most} units (${most * UNIT_OPS} ops charged) of ${room}`)
+        expect(most).toBeLessThanOrEqual(room)
+    })
 
     test("a damage the mutator repairs or never meets between two runs is no false report: the Verifier checks each item at its run", () => {
         // a sound pool under a mutation between every run of 1 unit: no report at all

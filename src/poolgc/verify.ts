@@ -52,8 +52,34 @@
  * summary.
  * Pool.verify() spends at most VERIFY_MAX_UNITS at once. Verifier.run(units) stops after
  * about `units` and resumes where it stopped, so Pool.verifyAsync() can
- * suspend between slices; if the pool changed meanwhile (an allocation, a
- * free, a collection step) the check starts again.
+ * suspend between slices, while other fibers allocate, free, collect,
+ * compact and set roots. A run notices a change by a stamp of the header's
+ * counters and pointers (allocations, frees, collector work, phase, flags,
+ * cursors, stack pointers, free blocks, compactions). When nothing changed
+ * the check is of one instant, as verify()'s. When something did:
+ * - every check of one item (an object's header, tails, shape, slot and
+ *   generation; a slot's entry; a root; a mark-stack entry; a reference,
+ *   against the marks and grey set of its run; a row of the row summary) is
+ *   true at the instant of its run, so nothing done is undone: the stage
+ *   goes on at a safe place (resume(): a block that became a tail steps
+ *   back to its head; stage 4 keeps its place in an object still there,
+ *   each reference being an item of its own);
+ * - the grey set is built again from the mark stack in every stage-4 run
+ *   after a change (greySet());
+ * - the counts of stage 1 (free blocks = H_FREE, heads = H_ALLOCS -
+ *   H_FREES, per type = H_TCOUNT / H_TBLOCKS) or 2 (live slots = heads) mix
+ *   instants: not compared; instead censuses are owed, each taken whole in
+ *   one run (stage 6) against the header's counters of that instant, which
+ *   agree with the bytes between any two public calls: the ATB's free blocks
+ *   and heads, the per-type counts, the live slots. One census a run (at the
+ *   start of a run, whatever its units: censusUnits(), at most 1,796 at
+ *   32 KiB), as all three would not fit one slice.
+ * So a damage that stays in place for the whole check is found, and a sound
+ * pool is never reported corrupt. What is not guaranteed under change: an
+ * object that a compaction moves from ahead of the check to behind it
+ * between two runs is not checked in this pass (it is where it was checked
+ * if it moved the other way: checked twice); a damage that moves, or that
+ * the program repairs or frees, may or may not be reported.
  */
 import { ATB, rowRuns } from "./allocator"
 import { CorruptionError } from "./errors"
@@ -270,17 +296,22 @@ export class Verifier {
     }
 
     /**
-     * The most units a census of this pool costs (the ATB census and the
-     * slot census are taken in separate runs; this bounds the larger).
+     * The units the census owed next costs (the first of ATB, types, slots),
+     * or with none owed the most any census of this pool costs.
      */
     censusUnits(): number {
         const buf = this.buf
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
         const owed = this.owed
-        if ((owed & CENSUS_ATB) !== 0) return CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
-        if ((owed & CENSUS_TYPES) !== 0) return CENSUS_BASE + (nb - data) * CENSUS_TYPE_BLOCK
-        return CENSUS_BASE + (buf.getAt(H_HCAP, "u16") >> CENSUS_SLOT_SHIFT)
+        const atb = CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
+        const types = CENSUS_BASE + (nb - data) * CENSUS_TYPE_BLOCK
+        const slots = CENSUS_BASE + (buf.getAt(H_HCAP, "u16") >> CENSUS_SLOT_SHIFT)
+        if ((owed & CENSUS_ATB) !== 0) return atb
+        if ((owed & CENSUS_TYPES) !== 0) return types
+        if ((owed & CENSUS_SLOTS) !== 0) return slots
+        const most = atb > types ? atb : types
+        return most > slots ? most : slots
     }
 
     /**
