@@ -1839,7 +1839,8 @@ export class Pool {
     /**
      * A resumable check of this pool, for tools and tests: `run(units)` until
      * it returns true (see verify.ts). On the VM, give each run() at most
-     * VERIFY_MAX_UNITS in a slice. It checks the root names and record kinds
+     * VERIFY_MAX_UNITS in a slice, and suspend before a census
+     * (censusDue(): that run takes censusUnits() whatever it is given). It checks the root names and record kinds
      * of this call; between runs, the program may change them.
      */
     verifier(): Verifier {

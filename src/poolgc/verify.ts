@@ -219,7 +219,9 @@ function fail(where: string, what: string, expected: string, found: string): voi
 }
 
 /**
- * A resumable check of one pool. `kinds[i]` is the field count of record kind
+ * A resumable check of one pool: run() it until it returns true, in as many
+ * slices as needed, whatever the program does to the pool between runs (see
+ * the top of this file). `kinds[i]` is the field count of record kind
  * i + 1 (omit to accept any kind id with any multiple-of-4 length); `named[i]`
  * is true when named-root slot i has a name (omit to skip that check).
  */
