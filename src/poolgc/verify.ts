@@ -185,7 +185,9 @@ const CENSUS_SLOTS = 4
 /** Units a census costs besides its loop (the comparisons with the header). */
 const CENSUS_BASE = 16
 /** An ATB census costs a unit per 2^CENSUS_ATB_SHIFT data blocks (tools/step-probe.mjs verify-census-atb). */
-const CENSUS_ATB_SHIFT = 3
+const CENSUS_ATB_SHIFT = 2
+/** Units the program's first ATB census spends building the lookup tables (FREES, HEADS). */
+const CENSUS_TABLES = 200
 /** Units a type census costs a data block at most (tools/step-probe.mjs verify-census-types: 2-block objects). */
 const CENSUS_TYPE_BLOCK = 1
 /** A slot census costs a unit per 2^CENSUS_SLOT_SHIFT handle slots (tools/step-probe.mjs verify-census-slots). */
@@ -198,16 +200,11 @@ let HEADS: Buffer = null
 function codeTables(): void {
     const frees = Buffer.alloc(256)
     const heads = Buffer.alloc(256)
-    for (let x = 0; x < 256; x++) {
-        let f = 0
-        let h = 0
-        for (let i = 0; i < 8; i += 2) {
-            const c = (x >> i) & 3
-            if (c === AT_FREE) f++
-            else if (c !== AT_TAIL) h++
-        }
-        frees[x] = f
-        heads[x] = h
+    // x >> 2 drops x's lowest code and adds a FREE on top: count that one out, the lowest in
+    frees[0] = 4
+    for (let x = 1; x < 256; x++) {
+        frees[x] = frees[x >> 2] - 1 + ((x & 3) === 0 ? 1 : 0)
+        heads[x] = heads[x >> 2] + (x & 1) // HEAD 01 and MARK 11
     }
     FREES = frees
     HEADS = heads
@@ -309,10 +306,10 @@ export class Verifier {
         const atb = CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
         const types = CENSUS_BASE + (nb - data) * CENSUS_TYPE_BLOCK
         const slots = CENSUS_BASE + (buf.getAt(H_HCAP, "u16") >> CENSUS_SLOT_SHIFT)
-        if ((owed & CENSUS_ATB) !== 0) return atb
+        if ((owed & CENSUS_ATB) !== 0) return FREES === null ? atb + CENSUS_TABLES : atb
         if ((owed & CENSUS_TYPES) !== 0) return types
         if ((owed & CENSUS_SLOTS) !== 0) return slots
-        const most = atb > types ? atb : types
+        const most = atb + CENSUS_TABLES > types ? atb + CENSUS_TABLES : types
         return most > slots ? most : slots
     }
 
@@ -600,7 +597,11 @@ export class Verifier {
         if ((this.owed & CENSUS_ATB) !== 0) {
             this.owed &= ~CENSUS_ATB
             // a table byte at a time (data and nb are multiples of 4): its free blocks and heads looked up
-            if (FREES === null) codeTables()
+            let tables = 0
+            if (FREES === null) {
+                codeTables()
+                tables = CENSUS_TABLES
+            }
             const frees = FREES
             const heads = HEADS
             let free = 0
@@ -615,7 +616,7 @@ export class Verifier {
             if (free !== hfree) fail("header", "H_FREE", free + " (free blocks counted)", "" + hfree)
             const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
             if (live !== net) fail("header", "H_ALLOCS - H_FREES (objects live)", live + " (objects counted)", "" + net)
-            return CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
+            return tables + CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
         }
         if ((this.owed & CENSUS_TYPES) !== 0) {
             this.owed &= ~CENSUS_TYPES

@@ -365,17 +365,21 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         const pool = new Pool(withBudget(everyBlockOptions(size), budget))
         if (name === "verify-census-types") {
             pool.disable()
+            // (only the handles to free are kept: an array of all of them would not fit the VM's heap)
             const hs: number[] = []
+            let n = 0
             while (true) {
-                if (hs.length % 40 === 0) await pause()
+                if (n % 40 === 0) await pause()
                 try {
-                    hs.push(pool.number(1))
+                    const h = pool.number(1)
+                    if ((n & 3) === 0) hs.push(h)
                 } catch (e) {
                     break
                 }
+                n++
             }
-            for (let i = 0; i < hs.length; i += 4) {
-                if (i % 160 === 0) await pause()
+            for (let i = 0; i < hs.length; i++) {
+                if (i % 40 === 0) await pause()
                 pool.free(hs[i])
             }
         } else await buildChain(pool, false, pause)
