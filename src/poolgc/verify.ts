@@ -178,20 +178,20 @@ const CODE_NAMES = ["FREE", "HEAD", "TAIL", "MARK"]
 
 /** A census owed: the ATB's free blocks and heads. */
 const CENSUS_ATB = 1
-/** A census owed: the objects and blocks of each type. */
+/** A census owed: the objects of each type and the live slots, from the handle table. */
 const CENSUS_TYPES = 2
-/** A census owed: the live handle slots. */
-const CENSUS_SLOTS = 4
+/** A census owed: the blocks of each type, from the handle table. */
+const CENSUS_BLOCKS = 4
 /** Units a census costs besides its loop (the comparisons with the header). */
 const CENSUS_BASE = 16
 /** An ATB census costs a unit per 2^CENSUS_ATB_SHIFT data blocks (tools/step-probe.mjs verify-census-atb). */
 const CENSUS_ATB_SHIFT = 2
+/** A type census costs CENSUS_TYPES_EIGHTHS / 8 units a handle slot (tools/step-probe.mjs verify-census-types). */
+const CENSUS_TYPES_EIGHTHS = 7
+/** A block census costs CENSUS_BLOCKS_EIGHTHS / 8 units a handle slot (tools/step-probe.mjs verify-census-blocks). */
+const CENSUS_BLOCKS_EIGHTHS = 9
 /** Units the program's first ATB census spends building the lookup tables (FREES, HEADS). */
 const CENSUS_TABLES = 200
-/** Units a type census costs a data block at most (tools/step-probe.mjs verify-census-types: 2-block objects). */
-const CENSUS_TYPE_BLOCK = 1
-/** A slot census costs a unit per 2^CENSUS_SLOT_SHIFT handle slots (tools/step-probe.mjs verify-census-slots). */
-const CENSUS_SLOT_SHIFT = 2
 
 /** Free blocks (FREES) and heads, HEAD or MARK (HEADS), in an ATB byte, by its value: built at the first census. */
 let FREES: Buffer = null
@@ -240,7 +240,7 @@ export class Verifier {
     private greyAt = -1
     /** `changes` when the counting stage in progress (1 or 2) started. */
     private countAt = 0
-    /** The censuses owed: CENSUS_ATB, CENSUS_SLOTS (bits). */
+    /** The censuses owed: CENSUS_ATB, CENSUS_TYPES, CENSUS_BLOCKS (bits). */
     private owed = 0
     /** Times the pool changed between two run() calls of this check (an allocation, a free, a collection step...). */
     changes = 0
@@ -302,15 +302,16 @@ export class Verifier {
         const buf = this.buf
         const nb = buf.getAt(H_NBLOCKS, "u16")
         const data = buf.getAt(H_DATA, "u16")
+        const hcap = buf.getAt(H_HCAP, "u16")
         const owed = this.owed
-        const atb = CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
-        const types = CENSUS_BASE + (nb - data) * CENSUS_TYPE_BLOCK
-        const slots = CENSUS_BASE + (buf.getAt(H_HCAP, "u16") >> CENSUS_SLOT_SHIFT)
-        if ((owed & CENSUS_ATB) !== 0) return FREES === null ? atb + CENSUS_TABLES : atb
+        const atb = CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT) + (FREES === null ? CENSUS_TABLES : 0)
+        const types = CENSUS_BASE + ((hcap * CENSUS_TYPES_EIGHTHS) >> 3)
+        const blocks = CENSUS_BASE + ((hcap * CENSUS_BLOCKS_EIGHTHS) >> 3)
+        if ((owed & CENSUS_ATB) !== 0) return atb
         if ((owed & CENSUS_TYPES) !== 0) return types
-        if ((owed & CENSUS_SLOTS) !== 0) return slots
+        if ((owed & CENSUS_BLOCKS) !== 0) return blocks
         const most = atb + CENSUS_TABLES > types ? atb + CENSUS_TABLES : types
-        return most > slots ? most : slots
+        return most > blocks ? most : blocks
     }
 
     /**
@@ -557,7 +558,7 @@ export class Verifier {
         if (b >= nb) {
             // counted at one instant (no change since the stage started): compared now; else a census
             if (this.countAt === this.changes) this.counts(free, this.heads, this.types)
-            else this.owed |= CENSUS_ATB | CENSUS_TYPES
+            else this.owed |= CENSUS_ATB | CENSUS_TYPES | CENSUS_BLOCKS
             this.stage = 2
             this.b = 0
             this.k = 0
@@ -584,9 +585,9 @@ export class Verifier {
     /**
      * Stage 6: a census owed, whole in one run (one instant), against the
      * header's counters: the ATB's free blocks and heads (CENSUS_ATB), the
-     * objects and blocks of each type (CENSUS_TYPES), the live handle slots
-     * (CENSUS_SLOTS); one a run, as one of each would not fit a slice at
-     * 32 KiB. Each is complete alone: both sides are of its instant, as the
+     * objects of each type and the live slots (CENSUS_TYPES), the blocks of
+     * each type (CENSUS_BLOCKS); one a run, as all three would not fit a
+     * slice at 32 KiB. Each is complete alone: both sides are of its instant, as the
      * header's counters and the bytes agree between any two public calls.
      */
     private census(): number {
@@ -618,72 +619,54 @@ export class Verifier {
             if (live !== net) fail("header", "H_ALLOCS - H_FREES (objects live)", live + " (objects counted)", "" + net)
             return tables + CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
         }
-        if ((this.owed & CENSUS_TYPES) !== 0) {
-            this.owed &= ~CENSUS_TYPES
-            const types: number[] = []
-            for (let i = 0; i < (T_MAX + 1) * 2; i++) types.push(0)
-            let b = data
-            while (b < nb) {
-                const x = buf[ATB + (b >> 2)]
-                if ((b & 3) === 0) {
-                    if (x === 0) {
-                        b += 4
-                        continue
-                    }
-                    // four 1-block objects (each code HEAD 01 or MARK 11, and no TAIL next): no length to read
-                    if ((x & 0x55) === 0x55 && (b + 4 >= nb || (buf[ATB + (b >> 2) + 1] & 3) !== AT_TAIL)) {
-                        const off = b << 4
-                        const t0 = buf[off]
-                        const t1 = buf[off + 16]
-                        const t2 = buf[off + 32]
-                        const t3 = buf[off + 48]
-                        if (t0 < 1 || t0 > T_MAX || t1 < 1 || t1 > T_MAX || t2 < 1 || t2 > T_MAX || t3 < 1 || t3 > T_MAX) fail("objects at blocks " + b + ".." + (b + 3), "type", "1.." + T_MAX, t0 + ", " + t1 + ", " + t2 + ", " + t3)
-                        types[t0 << 1]++
-                        types[(t0 << 1) + 1]++
-                        types[t1 << 1]++
-                        types[(t1 << 1) + 1]++
-                        types[t2 << 1]++
-                        types[(t2 << 1) + 1]++
-                        types[t3 << 1]++
-                        types[(t3 << 1) + 1]++
-                        b += 4
-                        continue
-                    }
-                }
-                const c = (x >> ((b & 3) << 1)) & 3
-                if (c === AT_FREE) {
-                    b++
-                    continue
-                }
-                // (at one instant a walk from head to head meets no tail)
-                if (c === AT_TAIL) fail("block " + b, "ATB code", "HEAD or FREE (a TAIL must follow its head)", "TAIL")
-                const off = b << 4
-                const type = buf[off]
-                if (type < 1 || type > T_MAX) fail("object at block " + b, "type", "1.." + T_MAX, "" + type)
-                const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + 15) >> 4
-                if (b + n > nb) fail("object at block " + b, "size", "<= " + (nb - b) + " blocks (the end of the pool)", n + " blocks")
-                types[type << 1]++
-                types[(type << 1) + 1] += n
-                b += n
-            }
-            for (let t = 1; t <= T_MAX; t++) {
-                const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
-                if (count !== types[t << 1]) fail("header", "H_TCOUNT of type " + t, types[t << 1] + " (objects counted)", "" + count)
-                const blocks = buf.getAt(H_TBLOCKS + (t << 1), "u16")
-                if (blocks !== types[(t << 1) + 1]) fail("header", "H_TBLOCKS of type " + t, types[(t << 1) + 1] + " (blocks counted)", "" + blocks)
-            }
-            return CENSUS_BASE + (nb - data) * CENSUS_TYPE_BLOCK
-        }
-        this.owed &= ~CENSUS_SLOTS
+        // the per-type censuses walk the handle table (one entry an object, so
+        // one step an object, whatever its size), not the blocks: a walk of the
+        // blocks that reads each head's type would not fit a slice at 32 KiB
         const hcap = buf.getAt(H_HCAP, "u16")
         const htab = buf.getAt(H_HTAB, "u16")
         const end = htab + (hcap << 1)
-        let live = 0
-        // (the high byte of each entry: bit 7 is SLOT_FREE)
-        for (let p = htab + 1; p < end; p += 2) if (buf[p] < 0x80) live++
-        const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
-        if (live !== net) fail("handle table", "live slots", net + " (H_ALLOCS - H_FREES: one an object)", "" + live)
-        return CENSUS_BASE + (hcap >> CENSUS_SLOT_SHIFT)
+        const counts: number[] = []
+        for (let i = 0; i <= T_MAX; i++) counts.push(0)
+        if ((this.owed & CENSUS_TYPES) !== 0) {
+            // the objects of each type, and the live slots (H_ALLOCS - H_FREES)
+            this.owed &= ~CENSUS_TYPES
+            let live = 0
+            for (let p = htab; p < end; p += 2) {
+                // (the entry's high byte: bit 7 is SLOT_FREE)
+                if (buf[p + 1] < 0x80) {
+                    const e = buf.getAt(p, "u16")
+                    if (e >= nb) fail("slot " + ((p - htab) >> 1), "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
+                    const t = buf[e << 4]
+                    if (t > T_MAX) fail("object at block " + e, "type", "1.." + T_MAX, "" + t)
+                    counts[t]++
+                    live++
+                }
+            }
+            const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
+            if (live !== net) fail("handle table", "live slots", net + " (H_ALLOCS - H_FREES: one an object)", "" + live)
+            for (let t = 1; t <= T_MAX; t++) {
+                const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
+                if (count !== counts[t]) fail("header", "H_TCOUNT of type " + t, counts[t] + " (objects counted)", "" + count)
+            }
+            return CENSUS_BASE + ((hcap * CENSUS_TYPES_EIGHTHS) >> 3)
+        }
+        // the blocks of each type
+        this.owed &= ~CENSUS_BLOCKS
+        for (let p = htab; p < end; p += 2) {
+            if (buf[p + 1] < 0x80) {
+                const e = buf.getAt(p, "u16")
+                if (e >= nb) fail("slot " + ((p - htab) >> 1), "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
+                const off = e << 4
+                const t = buf[off]
+                if (t > T_MAX) fail("object at block " + e, "type", "1.." + T_MAX, "" + t)
+                counts[t] += (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + 15) >> 4
+            }
+        }
+        for (let t = 1; t <= T_MAX; t++) {
+            const blocks = buf.getAt(H_TBLOCKS + (t << 1), "u16")
+            if (blocks !== counts[t]) fail("header", "H_TBLOCKS of type " + t, counts[t] + " (blocks counted)", "" + blocks)
+        }
+        return CENSUS_BASE + ((hcap * CENSUS_BLOCKS_EIGHTHS) >> 3)
     }
 
     /** The header fields each type constrains. */
@@ -750,7 +733,7 @@ export class Verifier {
             // (heads was counted at one instant too, or stage 1 owes a census and this one cannot compare)
             if (this.countAt === this.changes && (this.owed & CENSUS_ATB) === 0) {
                 if (this.k !== this.heads) fail("handle table", "live slots", this.heads + " (one an object)", "" + this.k)
-            } else this.owed |= CENSUS_SLOTS
+            } else this.owed |= CENSUS_TYPES // (it counts the live slots)
             this.stage = 3
             this.b = 0
             this.k = 0

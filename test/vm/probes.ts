@@ -40,7 +40,7 @@ export const PROBES = [
     "verify-empty",
     "verify-census-atb",
     "verify-census-types",
-    "verify-census-slots",
+    "verify-census-blocks",
 ]
 
 /**
@@ -358,12 +358,13 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             }
         }
     }
-    if (name === "verify-census-atb" || name === "verify-census-types" || name === "verify-census-slots") {
+    if (name === "verify-census-atb" || name === "verify-census-types" || name === "verify-census-blocks") {
         // a census of verifyAsync() (one run, whatever its units: at most the meter's share, 73 %):
-        // every block a 1-block object (the chain); for the type census, the costliest table
-        // bytes: three 1-block objects and a free block each
+        // every block a 1-block object (the chain: every handle slot an object, for the
+        // type and block censuses); for the ATB census, three 1-block objects and a free
+        // block in each table byte
         const pool = new Pool(withBudget(everyBlockOptions(size), budget))
-        if (name === "verify-census-types") {
+        if (name === "verify-census-atb") {
             pool.disable()
             // (only the handles to free are kept: an array of all of them would not fit the VM's heap)
             const hs: number[] = []
@@ -387,8 +388,8 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         const v = pool.verifier()
         v.run(20)
         // a change while stage 1 counts (a whole collection of the chain, nothing freed;
-        // an allocation freed again) owes the censuses: ATB, then types, then slots
-        if (name === "verify-census-types") pool.free(pool.number(2))
+        // an allocation freed again) owes the censuses: ATB, then types, then blocks
+        if (name === "verify-census-atb") pool.free(pool.number(2))
         else {
             pool.collectStep(1)
             await finish(pool, pause)
