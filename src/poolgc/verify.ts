@@ -52,8 +52,34 @@
  * summary.
  * Pool.verify() spends at most VERIFY_MAX_UNITS at once. Verifier.run(units) stops after
  * about `units` and resumes where it stopped, so Pool.verifyAsync() can
- * suspend between slices; if the pool changed meanwhile (an allocation, a
- * free, a collection step) the check starts again.
+ * suspend between slices, while other fibers allocate, free, collect,
+ * compact and set roots. A run notices a change by a stamp of the header's
+ * counters and pointers (allocations, frees, collector work, phase, flags,
+ * cursors, stack pointers, free blocks, compactions). When nothing changed
+ * the check is of one instant, as verify()'s. When something did:
+ * - every check of one item (an object's header, tails, shape, slot and
+ *   generation; a slot's entry; a root; a mark-stack entry; a reference,
+ *   against the marks and grey set of its run; a row of the row summary) is
+ *   true at the instant of its run, so nothing done is undone: the stage
+ *   goes on at a safe place (resume(): a block that became a tail steps
+ *   back to its head; stage 4 keeps its place in an object still there,
+ *   each reference being an item of its own);
+ * - the grey set is built again from the mark stack in every stage-4 run
+ *   after a change (greySet());
+ * - the counts of stage 1 (free blocks = H_FREE, heads = H_ALLOCS -
+ *   H_FREES, per type = H_TCOUNT / H_TBLOCKS) or 2 (live slots = heads) mix
+ *   instants: not compared; instead censuses are owed, each taken whole in
+ *   one run (stage 6) against the header's counters of that instant, which
+ *   agree with the bytes between any two public calls: the ATB's free blocks
+ *   and heads, the per-type counts, the live slots. One census a run (at the
+ *   start of a run, whatever its units: censusUnits(), at most 1,796 at
+ *   32 KiB), as all three would not fit one slice.
+ * So a damage that stays in place for the whole check is found, and a sound
+ * pool is never reported corrupt. What is not guaranteed under change: an
+ * object that a compaction moves from ahead of the check to behind it
+ * between two runs is not checked in this pass (it is where it was checked
+ * if it moved the other way: checked twice); a damage that moves, or that
+ * the program repairs or frees, may or may not be reported.
  */
 import { ATB, rowRuns } from "./allocator"
 import { CorruptionError } from "./errors"
@@ -149,6 +175,40 @@ import {
 } from "./layout"
 
 const CODE_NAMES = ["FREE", "HEAD", "TAIL", "MARK"]
+
+/** A census owed: the ATB's free blocks and heads. */
+const CENSUS_ATB = 1
+/** A census owed: the objects of each type and the live slots, from the handle table. */
+const CENSUS_TYPES = 2
+/** A census owed: the blocks of each type, from the handle table. */
+const CENSUS_BLOCKS = 4
+/** Units a census costs besides its loop (the comparisons with the header). */
+const CENSUS_BASE = 16
+/** An ATB census costs a unit per 2^CENSUS_ATB_SHIFT data blocks (tools/step-probe.mjs verify-census-atb). */
+const CENSUS_ATB_SHIFT = 2
+/** A type census costs CENSUS_TYPES_EIGHTHS / 8 units a handle slot (tools/step-probe.mjs verify-census-types). */
+const CENSUS_TYPES_EIGHTHS = 7
+/** A block census costs CENSUS_BLOCKS_EIGHTHS / 8 units a handle slot (tools/step-probe.mjs verify-census-blocks). */
+const CENSUS_BLOCKS_EIGHTHS = 9
+/** Units the program's first ATB census spends building the lookup tables (FREES, HEADS). */
+const CENSUS_TABLES = 200
+
+/** Free blocks (FREES) and heads, HEAD or MARK (HEADS), in an ATB byte, by its value: built at the first census. */
+let FREES: Buffer = null
+let HEADS: Buffer = null
+
+function codeTables(): void {
+    const frees = Buffer.alloc(256)
+    const heads = Buffer.alloc(256)
+    // x >> 2 drops x's lowest code and adds a FREE on top: count that one out, the lowest in
+    frees[0] = 4
+    for (let x = 1; x < 256; x++) {
+        frees[x] = frees[x >> 2] - 1 + ((x & 3) === 0 ? 1 : 0)
+        heads[x] = heads[x >> 2] + (x & 1) // HEAD 01 and MARK 11
+    }
+    FREES = frees
+    HEADS = heads
+}
 const WHERE = ["object at block ", "object at block ", "named root slot ", "root stack slot "]
 
 function fail(where: string, what: string, expected: string, found: string): void {
@@ -156,7 +216,9 @@ function fail(where: string, what: string, expected: string, found: string): voi
 }
 
 /**
- * A resumable check of one pool. `kinds[i]` is the field count of record kind
+ * A resumable check of one pool: run() it until it returns true, in as many
+ * slices as needed, whatever the program does to the pool between runs (see
+ * the top of this file). `kinds[i]` is the field count of record kind
  * i + 1 (omit to accept any kind id with any multiple-of-4 length); `named[i]`
  * is true when named-root slot i has a name (omit to skip that check).
  */
@@ -174,8 +236,16 @@ export class Verifier {
     private stamp: number[] = null
     /** During MARK: a bit a block, set for the blocks on the mark stack (grey). */
     private grey: Buffer = null
-    /** Times the check started again because the pool changed between run() calls. */
-    restarts = 0
+    /** `changes` when the grey set was last built from the mark stack (-1: not yet). */
+    private greyAt = -1
+    /** `changes` when the counting stage in progress (1 or 2) started. */
+    private countAt = 0
+    /** The censuses owed: CENSUS_ATB, CENSUS_TYPES, CENSUS_BLOCKS (bits). */
+    private owed = 0
+    /** Times the pool changed between two run() calls of this check (an allocation, a free, a collection step...). */
+    changes = 0
+    /** Censuses done: counts taken in one run() because the pool changed while stage 1 or 2 counted. */
+    censuses = 0
 
     constructor(buf: Buffer, kinds?: number[], named?: boolean[]) {
         this.buf = buf
@@ -193,7 +263,7 @@ export class Verifier {
         this.named = named ? named : null
     }
 
-    /** What changes whenever an allocation, a free or a collection step happens. */
+    /** What changes whenever an allocation, a free, a collection or compaction step or the write barrier changes the counts, the places or the mark stack. */
     private stampNow(): number[] {
         const buf = this.buf
         return [
@@ -202,6 +272,7 @@ export class Verifier {
             buf.getAt(H_WORK, "u32"),
             buf.getAt(H_COLLECTIONS, "u32"),
             buf[H_PHASE],
+            buf[H_FLAGS],
             buf.getAt(H_CURSOR, "u16"),
             buf.getAt(H_MSP, "u16"),
             buf.getAt(H_SP, "u16"),
@@ -211,22 +282,52 @@ export class Verifier {
         ]
     }
 
-    /**
-     * Checks for about `units` work units (one a block, slot, reference or
-     * root). Returns true when the whole check has passed; throws
-     * CorruptionError at the first violation.
-     */
     /** The work units the last run() did (at least; the stage it ended in is not counted). */
     lastWork = 0
 
+    /**
+     * Whether the next run() is a census: one that must have the census's
+     * units (censusUnits()) whatever it is given, as a census is counted at
+     * one instant and cannot be split.
+     */
+    censusDue(): boolean {
+        return this.stage === 6 && this.owed !== 0
+    }
+
+    /**
+     * The units the census owed next costs (the first of ATB, types, slots),
+     * or with none owed the most any census of this pool costs.
+     */
+    censusUnits(): number {
+        const buf = this.buf
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const data = buf.getAt(H_DATA, "u16")
+        const hcap = buf.getAt(H_HCAP, "u16")
+        const owed = this.owed
+        const atb = CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT) + (FREES === null ? CENSUS_TABLES : 0)
+        const types = CENSUS_BASE + ((hcap * CENSUS_TYPES_EIGHTHS) >> 3)
+        const blocks = CENSUS_BASE + ((hcap * CENSUS_BLOCKS_EIGHTHS) >> 3)
+        if ((owed & CENSUS_ATB) !== 0) return atb
+        if ((owed & CENSUS_TYPES) !== 0) return types
+        if ((owed & CENSUS_BLOCKS) !== 0) return blocks
+        const most = atb + CENSUS_TABLES > types ? atb + CENSUS_TABLES : types
+        return most > blocks ? most : blocks
+    }
+
+    /**
+     * Checks for about `units` work units (one a block, slot, reference or
+     * root). Returns true when the whole check has passed; throws
+     * CorruptionError at the first violation. A census (censusDue()) takes
+     * the run whole, whatever `units` is, and only at the start of a run.
+     */
     run(units: number): boolean {
         if (this.stage > 0) {
             const now = this.stampNow()
             const was = this.stamp
             for (let i = 0; i < now.length; i++) {
                 if (now[i] !== was[i]) {
-                    this.stage = 0
-                    this.restarts++
+                    this.changes++
+                    this.resume()
                     break
                 }
             }
@@ -238,22 +339,66 @@ export class Verifier {
             const stage = this.stage
             if (stage === 0) {
                 work += this.header()
-                this.stamp = this.stampNow()
                 this.stage = 1
                 this.b = this.buf.getAt(H_DATA, "u16")
                 this.free = 0
                 this.heads = 0
                 this.types = []
                 for (let i = 0; i < (T_MAX + 1) * 2; i++) this.types.push(0)
+                this.countAt = this.changes
             } else if (stage === 1) work += this.blocks(units - work)
             else if (stage === 2) work += this.slots(units - work)
             else if (stage === 3) work += this.roots(units - work)
             else if (stage === 4) work += this.refs(units - work)
             else if (stage === 5) work += this.rows(units - work)
-            else return true
+            else if (stage === 6 && this.owed !== 0) {
+                // a census only at the start of a run: it has the run's whole share
+                if (work > 0) break
+                work += this.census()
+                break
+            } else {
+                this.stage = 7
+                break
+            }
         }
         this.lastWork = work
-        return this.stage > 5
+        this.stamp = this.stampNow()
+        return this.stage === 7
+    }
+
+    /**
+     * The pool changed since the last run: where the check goes on. Each
+     * per-item check holds at the instant of its run, so nothing done is
+     * undone; only the places move. A block the stage stopped at may now be
+     * a tail of an object allocated or moved since: the stage steps back to
+     * its head (an orphan tail stays, for stage 1 to report). During stage
+     * 4, an object whose references are checked in part goes on at its next
+     * reference if it is still a head (each reference is checked against
+     * the marks of its own run, and a list longer than a slice would never
+     * be finished if it started again at every change). The counts of stage
+     * 1 or 2 now mix instants: that stage ends without comparing them and
+     * owes a census instead (counts of one run against the header).
+     */
+    private resume(): void {
+        const stage = this.stage
+        if (stage === 1 || stage === 4) {
+            const buf = this.buf
+            const nb = buf.getAt(H_NBLOCKS, "u16")
+            const data = buf.getAt(H_DATA, "u16")
+            let b = this.b
+            if (b < nb && this.code(b) === AT_TAIL) {
+                let j = b - 1
+                while (j >= data && this.code(j) === AT_TAIL) {
+                    // (whole table bytes of tails at a time)
+                    if ((j & 3) === 3 && j - 3 >= data && buf[ATB + (j >> 2)] === 0xaa) j -= 4
+                    else j--
+                }
+                const c = j >= data ? this.code(j) : AT_FREE
+                b = c === AT_HEAD || c === AT_MARK ? j : j + 1
+                this.b = b
+                this.k = 0
+            } else if (b < nb && this.code(b) === AT_FREE) this.k = 0
+        }
     }
 
     private code(blk: number): number {
@@ -411,21 +556,117 @@ export class Verifier {
         this.b = b
         this.free = free
         if (b >= nb) {
-            const hfree = buf.getAt(H_FREE, "u16")
-            if (free !== hfree) fail("header", "H_FREE", free + " (free blocks counted)", "" + hfree)
-            const live = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
-            if (this.heads !== live) fail("header", "H_ALLOCS - H_FREES (objects live)", this.heads + " (objects counted)", "" + live)
-            for (let t = 1; t <= T_MAX; t++) {
-                const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
-                if (count !== this.types[t << 1]) fail("header", "H_TCOUNT of type " + t, this.types[t << 1] + " (objects counted)", "" + count)
-                const blocks = buf.getAt(H_TBLOCKS + (t << 1), "u16")
-                if (blocks !== this.types[(t << 1) + 1]) fail("header", "H_TBLOCKS of type " + t, this.types[(t << 1) + 1] + " (blocks counted)", "" + blocks)
-            }
+            // counted at one instant (no change since the stage started): compared now; else a census
+            if (this.countAt === this.changes) this.counts(free, this.heads, this.types)
+            else this.owed |= CENSUS_ATB | CENSUS_TYPES | CENSUS_BLOCKS
             this.stage = 2
             this.b = 0
             this.k = 0
+            this.countAt = this.changes
         }
         return work
+    }
+
+    /** The free blocks, heads and per-type counts of one instant against the header's counters. */
+    private counts(free: number, heads: number, types: number[]): void {
+        const buf = this.buf
+        const hfree = buf.getAt(H_FREE, "u16")
+        if (free !== hfree) fail("header", "H_FREE", free + " (free blocks counted)", "" + hfree)
+        const live = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
+        if (heads !== live) fail("header", "H_ALLOCS - H_FREES (objects live)", heads + " (objects counted)", "" + live)
+        for (let t = 1; t <= T_MAX; t++) {
+            const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
+            if (count !== types[t << 1]) fail("header", "H_TCOUNT of type " + t, types[t << 1] + " (objects counted)", "" + count)
+            const blocks = buf.getAt(H_TBLOCKS + (t << 1), "u16")
+            if (blocks !== types[(t << 1) + 1]) fail("header", "H_TBLOCKS of type " + t, types[(t << 1) + 1] + " (blocks counted)", "" + blocks)
+        }
+    }
+
+    /**
+     * Stage 6: a census owed, whole in one run (one instant), against the
+     * header's counters: the ATB's free blocks and heads (CENSUS_ATB), the
+     * objects of each type and the live slots (CENSUS_TYPES), the blocks of
+     * each type (CENSUS_BLOCKS); one a run, as all three would not fit a
+     * slice at 32 KiB. Each is complete alone: both sides are of its instant, as the
+     * header's counters and the bytes agree between any two public calls.
+     */
+    private census(): number {
+        const buf = this.buf
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const data = buf.getAt(H_DATA, "u16")
+        this.censuses++
+        if ((this.owed & CENSUS_ATB) !== 0) {
+            this.owed &= ~CENSUS_ATB
+            // a table byte at a time (data and nb are multiples of 4): its free blocks and heads looked up
+            let tables = 0
+            if (FREES === null) {
+                codeTables()
+                tables = CENSUS_TABLES
+            }
+            const frees = FREES
+            const heads = HEADS
+            let free = 0
+            let live = 0
+            const end = ATB + (nb >> 2)
+            for (let i = ATB + (data >> 2); i < end; i++) {
+                const x = buf[i]
+                free += frees[x]
+                live += heads[x]
+            }
+            const hfree = buf.getAt(H_FREE, "u16")
+            if (free !== hfree) fail("header", "H_FREE", free + " (free blocks counted)", "" + hfree)
+            const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
+            if (live !== net) fail("header", "H_ALLOCS - H_FREES (objects live)", live + " (objects counted)", "" + net)
+            return tables + CENSUS_BASE + ((nb - data) >> CENSUS_ATB_SHIFT)
+        }
+        // the per-type censuses walk the handle table (one entry an object, so
+        // one step an object, whatever its size), not the blocks: a walk of the
+        // blocks that reads each head's type would not fit a slice at 32 KiB
+        const hcap = buf.getAt(H_HCAP, "u16")
+        const htab = buf.getAt(H_HTAB, "u16")
+        const end = htab + (hcap << 1)
+        const counts: number[] = []
+        for (let i = 0; i <= T_MAX; i++) counts.push(0)
+        if ((this.owed & CENSUS_TYPES) !== 0) {
+            // the objects of each type, and the live slots (H_ALLOCS - H_FREES)
+            this.owed &= ~CENSUS_TYPES
+            let live = 0
+            for (let p = htab; p < end; p += 2) {
+                // (the entry's high byte: bit 7 is SLOT_FREE)
+                if (buf[p + 1] < 0x80) {
+                    const e = buf.getAt(p, "u16")
+                    if (e >= nb) fail("slot " + ((p - htab) >> 1), "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
+                    const t = buf[e << 4]
+                    if (t > T_MAX) fail("object at block " + e, "type", "1.." + T_MAX, "" + t)
+                    counts[t]++
+                    live++
+                }
+            }
+            const net = (buf.getAt(H_ALLOCS, "u32") - buf.getAt(H_FREES, "u32")) >>> 0
+            if (live !== net) fail("handle table", "live slots", net + " (H_ALLOCS - H_FREES: one an object)", "" + live)
+            for (let t = 1; t <= T_MAX; t++) {
+                const count = buf.getAt(H_TCOUNT + (t << 1), "u16")
+                if (count !== counts[t]) fail("header", "H_TCOUNT of type " + t, counts[t] + " (objects counted)", "" + count)
+            }
+            return CENSUS_BASE + ((hcap * CENSUS_TYPES_EIGHTHS) >> 3)
+        }
+        // the blocks of each type
+        this.owed &= ~CENSUS_BLOCKS
+        for (let p = htab; p < end; p += 2) {
+            if (buf[p + 1] < 0x80) {
+                const e = buf.getAt(p, "u16")
+                if (e >= nb) fail("slot " + ((p - htab) >> 1), "handle table entry", "a block in " + data + ".." + (nb - 1), "" + e)
+                const off = e << 4
+                const t = buf[off]
+                if (t > T_MAX) fail("object at block " + e, "type", "1.." + T_MAX, "" + t)
+                counts[t] += (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + 15) >> 4
+            }
+        }
+        for (let t = 1; t <= T_MAX; t++) {
+            const blocks = buf.getAt(H_TBLOCKS + (t << 1), "u16")
+            if (blocks !== counts[t]) fail("header", "H_TBLOCKS of type " + t, counts[t] + " (blocks counted)", "" + blocks)
+        }
+        return CENSUS_BASE + ((hcap * CENSUS_BLOCKS_EIGHTHS) >> 3)
     }
 
     /** The header fields each type constrains. */
@@ -489,11 +730,13 @@ export class Verifier {
         }
         this.b = s
         if (s >= hcap) {
-            if (this.k !== this.heads) fail("handle table", "live slots", this.heads + " (one an object)", "" + this.k)
+            // (heads was counted at one instant too, or stage 1 owes a census and this one cannot compare)
+            if (this.countAt === this.changes && (this.owed & CENSUS_ATB) === 0) {
+                if (this.k !== this.heads) fail("handle table", "live slots", this.heads + " (one an object)", "" + this.k)
+            } else this.owed |= CENSUS_TYPES // (it counts the live slots)
             this.stage = 3
             this.b = 0
             this.k = 0
-            this.grey = null
         }
         return work
     }
@@ -535,8 +778,11 @@ export class Verifier {
         // the marking rules a reference from a survivor must keep (none in a dry sweep: it frees nothing)
         const marking = phase === PHASE_MARK || phase === PHASE_HOLD
         const sweeping = phase === PHASE_SWEEP && (flags & F_DRY) === 0
-        let b = this.b
         let work = 0
+        if (phase === PHASE_MARK && this.greyAt !== this.changes) work += this.greySet()
+        // since a change, objects allocated or moved after stage 1 passed are met unchecked: their shape is checked here
+        const fresh = this.changes !== 0
+        let b = this.b
         while (b < nb && work < units) {
             work++
             if ((b & 3) === 0 && buf[ATB + (b >> 2)] === 0) {
@@ -555,10 +801,18 @@ export class Verifier {
                 b++
                 continue
             }
+            // (a walk from head to head at one instant meets no tail)
+            if (c === AT_TAIL) fail("block " + b, "ATB code", "HEAD or FREE (a TAIL must follow its head)", "TAIL")
             const off = b << 4
             const type = buf[off]
             const len = buf.getAt(off + O_LEN, "u16")
             work++
+            if (fresh) {
+                if (type < 1 || type > T_MAX) fail("object at block " + b, "type", "1.." + T_MAX, "" + type)
+                this.shape(b, off, type, buf[off + O_AUX], len)
+                if (b + ((len + OBJ_HEADER + 15) >> 4) > nb) fail("object at block " + b, "size", "<= " + (nb - b) + " blocks (the end of the pool)", ((len + OBJ_HEADER + 15) >> 4) + " blocks")
+                work += 4
+            }
             if (type >= T_LIST) {
                 // a survivor of the sweep in progress: marked, or swept already
                 // or, during MARK with no overflow pending, a marked object off the
@@ -566,13 +820,15 @@ export class Verifier {
                 const grey = this.grey
                 const survivor =
                     (phase === PHASE_SWEEP && (c === AT_MARK || b < cursor)) ||
-                    (phase === PHASE_MARK && c === AT_MARK && (flags & (F_OVERFLOW | F_RESCAN)) === 0 && (grey === null || (grey[b >> 3] & (1 << (b & 7))) === 0)) ||
+                    (phase === PHASE_MARK && c === AT_MARK && (flags & (F_OVERFLOW | F_RESCAN)) === 0 && (grey[b >> 3] & (1 << (b & 7))) === 0) ||
                     (phase === PHASE_HOLD && c === AT_MARK)
                 const refs = type === T_LIST ? off + OBJ_HEADER + LIST_ITEMS : off + OBJ_HEADER
                 const count = type === T_LIST ? buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32") : len >> 2
                 const cap = type === T_LIST ? (len - LIST_ITEMS) >> 2 : count
-                let k = this.k
-                while (k < cap && work < units) {
+                // (at least one reference a run, whatever the object's own units left: the check always moves on)
+                const k0 = this.k
+                let k = k0
+                while (k < cap && (work < units || k === k0)) {
                     const h = buf.getAt(refs + (k << 2), "u32")
                     if (k >= count) {
                         if (h !== 0) fail("object at block " + b, "list item " + k + " past the count " + count, "0", "" + h)
@@ -636,11 +892,33 @@ export class Verifier {
             r++
         }
         this.b = r
-        if (r > last) this.stage = 6
+        if (r > last) this.stage = 6 // the censuses owed, if any
         return work
     }
 
-    /** Stage 3: named roots, the root stack, the mark stack (noting the grey blocks). b walks them all in turn. */
+    /**
+     * The grey set from the mark stack as it is now (a run of stage 4
+     * during MARK uses it: a marked head on the mark stack may still
+     * reference unmarked objects). Entries stage 3 found broken are
+     * skipped here; a run after a change builds it again.
+     */
+    private greySet(): number {
+        const buf = this.buf
+        const nb = buf.getAt(H_NBLOCKS, "u16")
+        const msp = buf.getAt(H_MSP, "u16")
+        const ms = buf.getAt(H_MSTACK, "u16")
+        this.greyAt = this.changes
+        if (this.grey === null) this.grey = Buffer.alloc((nb + 7) >> 3)
+        else this.grey.fillAt(0, (nb + 7) >> 3, 0)
+        const grey = this.grey
+        for (let j = 0; j < msp; j++) {
+            const blk = buf.getAt(ms + (j << 2), "u16")
+            if (blk !== 0 && blk < nb) grey[blk >> 3] |= 1 << (blk & 7)
+        }
+        return 2 + msp
+    }
+
+    /** Stage 3: named roots, the root stack, the mark stack. b walks them all in turn. */
     private roots(units: number): number {
         const buf = this.buf
         const ncap = buf.getAt(H_NCAP, "u16")
@@ -688,8 +966,6 @@ export class Verifier {
                     const count = buf[off] === T_LIST ? (buf.getAt(off + O_LEN, "u16") - LIST_ITEMS) >> 2 : buf.getAt(off + O_LEN, "u16") >> 2
                     const from = buf.getAt(at + 2, "u16")
                     if (from > count) fail(where, "resume index", "<= " + count, "" + from)
-                    if (this.grey === null) this.grey = Buffer.alloc(buf.getAt(H_NBLOCKS, "u16") >> 3)
-                    this.grey[blk >> 3] |= 1 << (blk & 7)
                 }
             }
             i++

@@ -38,6 +38,9 @@ export const PROBES = [
     "verify-fragmented",
     "verify-list",
     "verify-empty",
+    "verify-census-atb",
+    "verify-census-types",
+    "verify-census-blocks",
 ]
 
 /**
@@ -46,7 +49,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting or
  * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73]
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
@@ -355,6 +358,55 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             } catch (e) {
                 if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
             }
+        }
+    }
+    if (name === "verify-census-atb" || name === "verify-census-types" || name === "verify-census-blocks") {
+        // a census of verifyAsync() (one run, whatever its units: at most the meter's share, 73 %):
+        // every block a 1-block object (the chain: every handle slot an object, for the
+        // type and block censuses); for the ATB census, three 1-block objects and a free
+        // block in each table byte
+        const pool = new Pool(withBudget(everyBlockOptions(size), budget))
+        if (name === "verify-census-atb") {
+            pool.disable()
+            // (only the handles to free are kept: an array of all of them would not fit the VM's heap)
+            const hs: number[] = []
+            let n = 0
+            while (true) {
+                if (n % 40 === 0) await pause()
+                try {
+                    const h = pool.number(1)
+                    if ((n & 3) === 0) hs.push(h)
+                } catch (e) {
+                    break
+                }
+                n++
+            }
+            for (let i = 0; i < hs.length; i++) {
+                if (i % 40 === 0) await pause()
+                pool.free(hs[i])
+            }
+        } else await buildChain(pool, false, pause)
+        await pause()
+        const v = pool.verifier()
+        v.run(20)
+        // a change while stage 1 counts (a whole collection of the chain, nothing freed;
+        // an allocation freed again) owes the censuses: ATB, then types, then blocks
+        if (name === "verify-census-atb") pool.free(pool.number(2))
+        else {
+            pool.collectStep(1)
+            await finish(pool, pause)
+        }
+        while (!v.censusDue()) {
+            v.run(200)
+            await pause()
+        }
+        const before = name === "verify-census-atb" ? 0 : name === "verify-census-types" ? 1 : 2
+        for (let i = 0; i < before; i++) {
+            v.run(1)
+            await pause()
+        }
+        return () => {
+            v.run(1)
         }
     }
     if (name === "verify-chain" || name === "verify-fragmented" || name === "verify-list") {
