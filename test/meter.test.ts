@@ -172,6 +172,13 @@ describe("the meter in Node without a limit (the default)", () => {
 })
 
 describe("the meter on the DeviceScript VM", () => {
+    test("test/vm/firstslice.vm.ts: the very first suspension of a program starts the count again", async () => {
+        const r = await runTestMode("test/vm/firstslice.vm.ts", { timeoutMs: 300000 })
+        if (r.code !== 0) throw new Error("firstslice.vm.ts failed on the VM:\n" + r.stdout.slice(-3000) + r.stderr.slice(-2000))
+        // 12 runs of 50 allocations (70,000 operations charged each), a suspension after each
+        expect(r.lines).toContain("first slice: 600 made, 0 refused, 0 suspensions without a reset")
+    })
+
     test("test/vm/meter.vm.ts: no tight loop of pool calls trips the step limit", async () => {
         const r = await runTestMode("test/vm/meter.vm.ts", { timeoutMs: 600000 })
         if (r.code !== 0 || !r.lines.includes("meter done")) throw new Error("meter.vm.ts failed on the VM:\n" + r.stdout.slice(-6000) + r.stderr.slice(-2000))
