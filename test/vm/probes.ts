@@ -4,11 +4,11 @@
  * which must then run in one slice without tripping the VM's step limit.
  * Shared by test/vm/steplimit.vm.ts and tools/step-probe.mjs.
  */
-import { CorruptionError, Pool, PoolError, PoolOptions } from "../../src/index"
+import { Pool, PoolOptions } from "../../src/index"
 import { startCycle, step } from "../../src/poolgc/collector"
 import { F_DRY, H_FLAGS, H_PHASE, PHASE_HOLD } from "../../src/poolgc/layout"
 import { Dump } from "../../src/poolgc/memmap"
-import { buildChain, buildFan, everyBlockOptions, Pause } from "./shapes"
+import { buildChain, buildFan, everyBlockOptions, onlyRefusal, Pause } from "./shapes"
 
 /** The largest supported pool. */
 export const LARGEST = 32768
@@ -165,7 +165,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 pool.disable()
                 try {
                     pool.bytes(big)
-                } catch (e) {}
+                } catch (e) {
+                    onlyRefusal(e)
+                }
             }
         if (name === "step-fragmented") return () => {
             pool.collectStep(budget || 400)
@@ -174,7 +176,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             return () => {
                 try {
                     pool.bytes(big)
-                } catch (e) {}
+                } catch (e) {
+                    onlyRefusal(e)
+                }
             }
         if (name === "alloc-fail-then-collect-async")
             // the README's advice after a MemoryError, in the same slice
@@ -182,6 +186,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 try {
                     pool.bytes(big)
                 } catch (e) {
+                    onlyRefusal(e)
                     await pool.collectAsync()
                 }
             }
@@ -262,6 +267,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 pool.push(keep, pool.bitmap(40, 10, 8)) // 416 bytes: 27 blocks
                 sep.push(pool.number(i))
             } catch (e) {
+                onlyRefusal(e)
                 break
             }
             i++
@@ -271,6 +277,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             try {
                 pool.push(tail, pool.number(k))
             } catch (e) {
+                onlyRefusal(e)
                 break
             }
         }
@@ -280,7 +287,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         return () => {
             try {
                 pool.bytes(40) // 3 blocks: no hole is that long, before or after collecting
-            } catch (e) {}
+            } catch (e) {
+                onlyRefusal(e)
+            }
         }
     }
     if (name === "compact-fragmented" || name === "phantoms-walk") {
@@ -322,6 +331,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 const x = pool.number(i)
                 if (i % 4 < 2) pool.push(keep, x)
             } catch (e) {
+                onlyRefusal(e)
                 break
             }
             i++
@@ -351,7 +361,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             try {
                 pool.verify()
             } catch (e) {
-                if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
+                onlyRefusal(e)
             }
         }
     }
@@ -381,7 +391,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             try {
                 pool.verify()
             } catch (e) {
-                if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
+                onlyRefusal(e)
             }
         }
     }
