@@ -194,9 +194,15 @@ export const C_FREE = 500
 export const C_PIXEL = 160
 /** A collection or compaction step's fixed part (its units are charged apart). */
 export const C_STEP = 400
-/** stats(): the fixed part, and per block of the pool (the walk of the table). */
-export const C_STATS = 2000
-export const C_STATS_BLOCK = 24
+/**
+ * stats(): the fixed part; per byte of the allocation table (4 blocks) its
+ * walk reads in the data part (a byte that mixes free and used blocks is the
+ * costliest: the fully fragmented table); per byte of the metadata's run
+ * (all tails but the first byte: the walk's cheap path).
+ */
+export const C_STATS = 1200
+export const C_STATS_BYTE = 92
+export const C_STATS_META = 24
 /** A slice of a dump's walk of the table (memInfo, phantoms). */
 export const C_WALK = 50000
 /** A line of a dump, formatted and printed. */

@@ -25,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -1654,11 +1654,14 @@ export class Pool {
 
     /** Every statistic in one object. Walks the allocation table once. */
     stats(): PoolStats {
-        charge(C_STATS + this.nblocks * C_STATS_BLOCK, "stats()")
+        // (the metadata is the table's first this.data blocks, one run: a byte of it that holds data blocks too is charged as data)
+        const meta = this.data >> 2
+        charge(C_STATS + ((this.nblocks >> 2) - meta) * C_STATS_BYTE + meta * C_STATS_META, "stats()")
         const buf = this.buf
-        const fr = [0, 0, 0, 0]
+        const fr = [0, 0, 0]
         freeRuns(buf, fr)
-        const free = buf.getAt(H_FREE, "u16") << 4
+        const blocks = buf.getAt(H_FREE, "u16")
+        const free = blocks << 4
         const byType: { [name: string]: TypeUsage } = {}
         for (let t = 1; t <= T_MAX; t++)
             byType[TYPE_NAMES[t]] = { objects: buf.getAt(H_TCOUNT + (t << 1), "u16"), bytes: buf.getAt(H_TBLOCKS + (t << 1), "u16") << 4 }
@@ -1668,7 +1671,7 @@ export class Pool {
             free: free,
             largestFree: fr[0] << 4,
             largestAllocatable: fr[0] > 0 ? (fr[0] << 4) - OBJ_HEADER : 0,
-            fragmentation: fragmentation(fr[3], fr[2]),
+            fragmentation: fragmentation(fr[2], blocks),
             freeRuns: fr[1],
             minFree: buf.getAt(H_MINFREE, "u16") << 4,
             meta: this.data << 4,

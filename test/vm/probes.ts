@@ -131,6 +131,15 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         if (op === "empty") return () => { for (let i = 0; i < EACH; i++) {} }
         throw new Error("unknown probe " + name)
     }
+    if (name === "stats-empty") {
+        // a measurement (not in PROBES): stats() of an empty pool, every table byte on the
+        // walk's cheap paths, for the fixed part of its charge (meter.ts, C_STATS)
+        const pool = new Pool(everyBlockOptions(size))
+        await pause()
+        return () => {
+            pool.stats()
+        }
+    }
     if (name === "free-90") {
         // not a worst case (not in PROBES, so the step-limit test does not run it): a
         // measurement, for tools/step-probe.mjs, of what one free() costs the VM, over 90
