@@ -198,11 +198,13 @@ export const C_STEP = 400
  * stats(): the fixed part; per byte of the allocation table (4 blocks) its
  * walk reads in the data part (a byte that mixes free and used blocks is the
  * costliest: the fully fragmented table); per byte of the metadata's run
- * (all tails but the first byte: the walk's cheap path).
+ * (all tails but the first byte: the walk's cheap path). Measured (the
+ * stats-fragmented probe at 32 and 8 KiB, stats-empty at 32 KiB): about 780
+ * fixed, 84 a mixed byte, 24 a byte on the cheap path.
  */
 export const C_STATS = 1200
 export const C_STATS_BYTE = 92
-export const C_STATS_META = 24
+export const C_STATS_META = 32
 /** A slice of a dump's walk of the table (memInfo, phantoms). */
 export const C_WALK = 50000
 /** A line of a dump, formatted and printed. */
