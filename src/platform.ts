@@ -47,7 +47,6 @@ export function runStamp(): number {
     return ds.millis()
 }
 
-let watcher: ds.Fiber = null
 let watcherIdle = false
 let pending: () => void = null
 
@@ -74,13 +73,13 @@ async function watch() {
  */
 export function atNextSuspension(fn: () => void): void {
     pending = fn
-    if (watcher === null) {
-        // a new fiber runs at the next scheduling point, as a resumed one does
-        watcher = watch.start()
-    } else if (watcherIdle) {
+    if (watcherIdle) {
         watcherIdle = false
         watcher.resume(undefined)
     }
+    // else the watcher has not reached its first suspension: this module's
+    // load waits for that, so only code run during the load gets here, and
+    // the watcher's first run takes `pending` as a resumed run would
 }
 
 /** Bytes of `s` in UTF-8, without converting it (a DeviceScript string is UTF-8 already). */
@@ -97,3 +96,17 @@ export function utf8Length(s: string): number {
 export async function drainSlice(ms: number): Promise<void> {
     await ds.sleep(ms < 1 ? 1 : ms)
 }
+
+// The watcher starts with the module and runs once before the program goes
+// on, so that it is suspended, and resume() can give it wake time 1, by the
+// first call of atNextSuspension. A fiber just started has wake time "now"
+// (fibers.c, devs_fiber_start), as has a fiber that sleeps 0 ms in the same
+// run (the clock only moves when a fiber is resumed), and the scheduler
+// breaks that tie for the fiber started first: a watcher started at the
+// first atNextSuspension would run only after the program's second
+// suspension, or later while the clock stands still, and the slice meter's
+// count would go on over the first one. Sleeping 1 ms here puts the
+// program's wake time after the watcher's, so the watcher runs first (once,
+// at load).
+const watcher: ds.Fiber = watch.start()
+await ds.sleep(1)

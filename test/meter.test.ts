@@ -10,6 +10,7 @@ import { MemoryError, Pool, StepLimitError } from "../src/index"
 import { ARM_AT, C_ALLOC, charge, meter, SHARE } from "../src/poolgc/meter"
 import { runTestMode } from "../sim/runner.mjs"
 import { checkPool } from "./support/check"
+import { buildChain, everyBlockOptions } from "./vm/shapes"
 
 const turn = () => new Promise<void>(resolve => setImmediate(resolve))
 
@@ -140,6 +141,19 @@ describe("the meter in Node, with the VM's limit", () => {
         checkPool(pool)
     })
 
+    test("two stats() of the fully fragmented 32 KiB pool fit in one slice", async () => {
+        meter.limit = 0 // (the build suspends only every 4 allocations)
+        const pool = new Pool(everyBlockOptions(32768))
+        await buildChain(pool, true, turn)
+        await pool.collectAsync()
+        expect(pool.stats().freeRuns).toBeGreaterThan(800)
+        meter.limit = SHARE
+        meter.reset() // (as the suspension the VM would need here)
+        pool.stats()
+        pool.stats()
+        expect(meter.used).toBeLessThanOrEqual(SHARE)
+    })
+
     test("asynchronous operations suspend rather than refuse", async () => {
         const pool = new Pool()
         pool.setRoot("x", pool.number(1))
@@ -172,6 +186,13 @@ describe("the meter in Node without a limit (the default)", () => {
 })
 
 describe("the meter on the DeviceScript VM", () => {
+    test("test/vm/firstslice.vm.ts: the very first suspension of a program starts the count again", async () => {
+        const r = await runTestMode("test/vm/firstslice.vm.ts", { timeoutMs: 300000 })
+        if (r.code !== 0) throw new Error("firstslice.vm.ts failed on the VM:\n" + r.stdout.slice(-3000) + r.stderr.slice(-2000))
+        // 12 runs of 50 allocations (70,000 operations charged each), a suspension after each
+        expect(r.lines).toContain("first slice: 600 made, 0 refused, 0 suspensions without a reset")
+    })
+
     test("test/vm/meter.vm.ts: no tight loop of pool calls trips the step limit", async () => {
         const r = await runTestMode("test/vm/meter.vm.ts", { timeoutMs: 600000 })
         if (r.code !== 0 || !r.lines.includes("meter done")) throw new Error("meter.vm.ts failed on the VM:\n" + r.stdout.slice(-6000) + r.stderr.slice(-2000))
@@ -184,6 +205,8 @@ describe("the meter on the DeviceScript VM", () => {
             expect(l, l).toMatch(/then StepLimitError$/)
             if (!l.startsWith("scenario collect-then-fail")) expect(Number(l.match(/: (\d+) calls/)![1]), l).toBeGreaterThan(0)
         }
+        // stats() is charged an upper bound of its walk that lets two of the worst case share a slice
+        expect(Number(scen.find((l: string) => l.startsWith("scenario stats-fragmented"))!.match(/: (\d+) calls/)![1])).toBeGreaterThanOrEqual(2)
         expect(r.lines).toContain("tight loop: 10000 objects, " + r.lines.find((l: string) => l.startsWith("tight loop"))!.match(/(\d+) suspensions/)![1] + " suspensions asked for")
     })
 })

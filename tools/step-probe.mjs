@@ -28,12 +28,9 @@ function entry(name, k) {
     const probes = relative(dir, join(root, "test", "vm", "probes")).replace(/\\/g, "/")
     return `import * as ds from "@devicescript/core"
 import { prepare } from "${probes}"
-import { meter } from "${probes.replace(/test\/vm\/probes$/, "src/poolgc/meter")}"
-// (each suspension starts the slice meter again at once: see test/vm/steplimit.vm.ts)
-const op = await prepare("${name}", async () => { await ds.sleep(0); meter.reset() }${SIZE ? ", " + SIZE : ""})
+const op = await prepare("${name}", async () => { await ds.sleep(0) }${SIZE ? ", " + SIZE : ""})
 console.log("probe ready")
 await ds.sleep(0)
-meter.reset()
 let i = 0
 while (i < ${k}) i++
 op()

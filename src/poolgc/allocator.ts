@@ -421,14 +421,16 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
 
 /**
  * Free-space figures from one pass over the ATB, a byte at a time through
- * FIT: out[0] largest free run, out[1] number of free runs, out[2] free
- * blocks, out[3] the sum of the squares of the free runs (all in blocks).
+ * FIT: out[0] largest free run, out[1] number of free runs, out[2] the sum of
+ * the squares of the free runs (all in blocks). The free blocks are not
+ * summed: they are H_FREE. stats() charges this walk per table byte
+ * (C_STATS_BYTE, meter.ts): a byte with free blocks and used ones, as in a
+ * fully fragmented table, is the costliest.
  */
 export function freeRuns(buf: Buffer, out: number[]): void {
     const end = ATB + (buf.getAt(H_NBLOCKS, "u16") >> 2)
     let largest = 0
     let runs = 0
-    let free = 0
     let squares = 0
     let run = 0
     for (let i = ATB; i < end; i++) {
@@ -442,14 +444,13 @@ export function freeRuns(buf: Buffer, out: number[]): void {
         run += t & 7 // the open run ends inside this byte
         if (run > 0) {
             runs++
-            free += run
             squares += run * run
             if (run > largest) largest = run
         }
-        const inner = t >> 6
-        if (inner > 0) {
+        if (t > 63) {
+            // a run inside the byte: 1 or 2 blocks
+            const inner = t >> 6
             runs++
-            free += inner
             squares += inner * inner
             if (inner > largest) largest = inner
         }
@@ -457,12 +458,10 @@ export function freeRuns(buf: Buffer, out: number[]): void {
     }
     if (run > 0) {
         runs++
-        free += run
         squares += run * run
         if (run > largest) largest = run
     }
     out[0] = largest
     out[1] = runs
-    out[2] = free
-    out[3] = squares
+    out[2] = squares
 }

@@ -25,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -1438,14 +1438,18 @@ export class Pool {
      * work done is charged to the meter.
      */
     private runStep(budget: number, reserveOps: number): boolean {
-        const units = meter.units(budget, reserveOps + C_STEP)
+        return this.runUnits(budget, meter.units(budget, reserveOps + C_STEP))
+    }
+
+    /**
+     * runStep() with the meter already asked: `units` (at most `budget`) is
+     * what it granted, and nothing was charged since.
+     */
+    private runUnits(budget: number, units: number): boolean {
         this.clamped = units < budget
         if (units <= 0) return false
-        const buf = this.buf
-        const work0 = buf.getAt(H_GCWORK, "u32")
         const t0 = now()
-        const done = step(buf, units, this.dumping)
-        meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * UNIT_OPS
+        const done = this.meteredStep(units, this.dumping)
         const ms = now() - t0
         this.gcMs += ms
         if (done) this.pauseMs = ms
@@ -1457,23 +1461,33 @@ export class Pool {
      * A step of an asynchronous operation, which runs right after one of its
      * own suspensions: a budget's work, or what the meter has left (after a
      * suspension it is below ARM_AT: room for thousands of units), charged.
+     * Not timed, and the finalisers are looked for by the operation itself.
      */
     private asyncStep(seen: Dump): boolean {
+        return this.meteredStep(meter.units(this.budget, C_STEP), seen)
+    }
+
+    /** The step itself, `units` of work at most, and its charge: the fixed part and the units it did. */
+    private meteredStep(units: number, seen: Dump): boolean {
         const buf = this.buf
         const work0 = buf.getAt(H_GCWORK, "u32")
-        const done = step(buf, meter.units(this.budget, C_STEP), seen)
+        const done = step(buf, units, seen)
         meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * UNIT_OPS
         return done
     }
 
     /**
-     * Throws StepLimitError unless the meter has room for a step of
-     * `budget` units (or MIN_STEP, if fewer): a public step that can do
-     * nothing would leave a caller's `while (!collect())` spinning.
+     * The units a public step of `budget` gets (what the meter has left,
+     * keeping C_CALL for the call's return), for its first runUnits();
+     * throws StepLimitError when that is fewer than MIN_STEP (or `budget`,
+     * if smaller): a public step that can do nothing would leave a caller's
+     * `while (!collect())` spinning.
      */
-    private roomToStep(budget: number, what: string): void {
+    private roomToStep(budget: number, what: string): number {
+        const units = meter.units(budget, C_STEP + C_CALL)
         const want = budget < MIN_STEP ? budget : MIN_STEP
-        if (meter.units(want, C_STEP + C_CALL) < want) throw meter.refusal(what, C_STEP + want * UNIT_OPS)
+        if (units < want) throw meter.refusal(what, C_STEP + want * UNIT_OPS)
+        return units
     }
 
     /**
@@ -1490,19 +1504,23 @@ export class Pool {
      */
     collect(): boolean {
         if (this.asyncRunning) return false
-        this.roomToStep(this.budget, "collect()")
+        const units = this.roomToStep(this.budget, "collect()")
         const buf = this.buf
         let left = this.budget
         let done = true
         if (buf[H_PHASE] !== PHASE_IDLE) {
             const work0 = buf.getAt(H_GCWORK, "u32")
-            done = this.runStep(left, C_CALL)
+            done = this.runUnits(left, units)
             left -= buf.getAt(H_GCWORK, "u32") - work0
-        }
-        if (done && left > 0) {
+            // (the new collection's step asks the meter again: this one was charged)
+            if (done && left > 0) {
+                this.start()
+                done = this.runStep(left, C_CALL)
+            } else done = false
+        } else {
             this.start()
-            done = this.runStep(left, C_CALL)
-        } else done = false
+            done = this.runUnits(left, units)
+        }
         this.finalise()
         return done
     }
@@ -1518,9 +1536,9 @@ export class Pool {
     compact(collect?: boolean): boolean {
         boolArg(collect, "compact's collect")
         if (this.asyncRunning) return false
-        this.roomToStep(this.budget, "compact()")
+        const units = this.roomToStep(this.budget, "compact()")
         this.requestCompaction(collect !== false)
-        const done = this.runStep(this.budget, C_CALL)
+        const done = this.runUnits(this.budget, units)
         this.finalise()
         return done
     }
@@ -1648,9 +1666,9 @@ export class Pool {
     collectStep(budget: number): boolean {
         intArg(budget, "budget", 1, 1000000)
         if (this.asyncRunning) return false
-        this.roomToStep(budget, "collectStep()")
+        const units = this.roomToStep(budget, "collectStep()")
         this.start()
-        const done = this.runStep(budget, C_CALL)
+        const done = this.runUnits(budget, units)
         this.finalise()
         return done
     }
@@ -1704,11 +1722,14 @@ export class Pool {
 
     /** Every statistic in one object. Walks the allocation table once. */
     stats(): PoolStats {
-        charge(C_STATS + this.nblocks * C_STATS_BLOCK, "stats()")
+        // (the metadata is the table's first this.data blocks, one run: a byte of it that holds data blocks too is charged as data)
+        const meta = this.data >> 2
+        charge(C_STATS + ((this.nblocks >> 2) - meta) * C_STATS_BYTE + meta * C_STATS_META, "stats()")
         const buf = this.buf
-        const fr = [0, 0, 0, 0]
+        const fr = [0, 0, 0]
         freeRuns(buf, fr)
-        const free = buf.getAt(H_FREE, "u16") << 4
+        const blocks = buf.getAt(H_FREE, "u16")
+        const free = blocks << 4
         const byType: { [name: string]: TypeUsage } = {}
         for (let t = 1; t <= T_MAX; t++)
             byType[TYPE_NAMES[t]] = { objects: buf.getAt(H_TCOUNT + (t << 1), "u16"), bytes: buf.getAt(H_TBLOCKS + (t << 1), "u16") << 4 }
@@ -1718,7 +1739,7 @@ export class Pool {
             free: free,
             largestFree: fr[0] << 4,
             largestAllocatable: fr[0] > 0 ? (fr[0] << 4) - OBJ_HEADER : 0,
-            fragmentation: fragmentation(fr[3], fr[2]),
+            fragmentation: fragmentation(fr[2], blocks),
             freeRuns: fr[1],
             minFree: buf.getAt(H_MINFREE, "u16") << 4,
             meta: this.data << 4,

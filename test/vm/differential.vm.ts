@@ -3,16 +3,14 @@
  * their lines, prefixed "diff <seed> ", then "differential done".
  */
 import * as ds from "@devicescript/core"
-import { meter } from "../../src/poolgc/meter"
 import { runSequence } from "./sequence"
 import { SEEDS, STEPS } from "./differential-config"
 
 async function run(seed: number) {
-    // each suspension starts the slice meter again at once (a just-started watcher fiber may run
-    // only after the next one): a step the meter cut short on the VM would make the pools differ
+    // each suspension starts the slice meter again (test/vm/firstslice.vm.ts): a step the
+    // meter cut short on the VM would make the pools differ
     await runSequence(seed, STEPS, line => console.log("diff " + seed + " " + line), async () => {
         await ds.sleep(0)
-        meter.reset()
     })
 }
 

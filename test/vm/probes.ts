@@ -4,11 +4,11 @@
  * which must then run in one slice without tripping the VM's step limit.
  * Shared by test/vm/steplimit.vm.ts and tools/step-probe.mjs.
  */
-import { CorruptionError, Pool, PoolError, PoolOptions } from "../../src/index"
+import { Pool, PoolOptions } from "../../src/index"
 import { startCycle, step } from "../../src/poolgc/collector"
 import { F_DRY, H_FLAGS, H_PHASE, PHASE_HOLD } from "../../src/poolgc/layout"
 import { Dump } from "../../src/poolgc/memmap"
-import { buildChain, buildFan, everyBlockOptions, Pause } from "./shapes"
+import { buildChain, buildFan, everyBlockOptions, onlyRefusal, Pause } from "./shapes"
 
 /** The largest supported pool. */
 export const LARGEST = 32768
@@ -136,6 +136,15 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         if (op === "empty") return () => { for (let i = 0; i < EACH; i++) {} }
         throw new Error("unknown probe " + name)
     }
+    if (name === "stats-empty") {
+        // a measurement (not in PROBES): stats() of an empty pool, every table byte on the
+        // walk's cheap paths, for the fixed part of its charge (meter.ts, C_STATS)
+        const pool = new Pool(everyBlockOptions(size))
+        await pause()
+        return () => {
+            pool.stats()
+        }
+    }
     if (name === "free-90") {
         // not a worst case (not in PROBES, so the step-limit test does not run it): a
         // measurement, for tools/step-probe.mjs, of what one free() costs the VM, over 90
@@ -170,7 +179,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 pool.disable()
                 try {
                     pool.bytes(big)
-                } catch (e) {}
+                } catch (e) {
+                    onlyRefusal(e)
+                }
             }
         if (name === "step-fragmented") return () => {
             pool.collectStep(budget || 400)
@@ -179,7 +190,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             return () => {
                 try {
                     pool.bytes(big)
-                } catch (e) {}
+                } catch (e) {
+                    onlyRefusal(e)
+                }
             }
         if (name === "alloc-fail-then-collect-async")
             // the README's advice after a MemoryError, in the same slice
@@ -187,6 +200,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 try {
                     pool.bytes(big)
                 } catch (e) {
+                    onlyRefusal(e)
                     await pool.collectAsync()
                 }
             }
@@ -267,6 +281,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 pool.push(keep, pool.bitmap(40, 10, 8)) // 416 bytes: 27 blocks
                 sep.push(pool.number(i))
             } catch (e) {
+                onlyRefusal(e)
                 break
             }
             i++
@@ -276,6 +291,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             try {
                 pool.push(tail, pool.number(k))
             } catch (e) {
+                onlyRefusal(e)
                 break
             }
         }
@@ -285,7 +301,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         return () => {
             try {
                 pool.bytes(40) // 3 blocks: no hole is that long, before or after collecting
-            } catch (e) {}
+            } catch (e) {
+                onlyRefusal(e)
+            }
         }
     }
     if (name === "compact-fragmented" || name === "phantoms-walk") {
@@ -327,6 +345,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 const x = pool.number(i)
                 if (i % 4 < 2) pool.push(keep, x)
             } catch (e) {
+                onlyRefusal(e)
                 break
             }
             i++
@@ -356,7 +375,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             try {
                 pool.verify()
             } catch (e) {
-                if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
+                onlyRefusal(e)
             }
         }
     }
@@ -435,7 +454,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             try {
                 pool.verify()
             } catch (e) {
-                if (!(e instanceof PoolError) || e instanceof CorruptionError) throw e
+                onlyRefusal(e)
             }
         }
     }

@@ -4,11 +4,22 @@
  * `pause()` every PAUSE_EVERY allocations (on the VM that suspends the fiber
  * so the build itself never trips the step limit).
  */
-import { Pool, PoolOptions } from "../../src/index"
+import { CorruptionError, Pool, PoolError, PoolOptions, StepLimitError } from "../../src/index"
 
 export type Pause = () => Promise<void>
 
 const PAUSE_EVERY = 4
+
+/**
+ * For the `catch` of a builder or a probe: lets the pool's ordinary refusals
+ * pass (a MemoryError when it is full, which ends a build) and rethrows the
+ * rest. A StepLimitError means the slice meter refused and the call did
+ * nothing: a build would stop early, a probe would measure nothing, so it
+ * fails loudly; so does a CorruptionError, and anything not poolgc's.
+ */
+export function onlyRefusal(e: any): void {
+    if (!(e instanceof PoolError) || e instanceof StepLimitError || e instanceof CorruptionError) throw e
+}
 
 /** Options for a pool where every block can be its own object. */
 export function everyBlockOptions(size: number): PoolOptions {
@@ -34,6 +45,7 @@ export async function buildChain(pool: Pool, garbage: boolean, pause: Pause): Pr
             rec = pool.record(link)
             if (garbage) pool.number(count)
         } catch (e) {
+            onlyRefusal(e)
             break
         }
         if (prev !== 0) pool.setField(rec, "next", prev)
@@ -64,6 +76,7 @@ export async function buildFan(pool: Pool, pause: Pause): Promise<number> {
             rec = pool.record(node)
             pool.push(all, rec)
         } catch (e) {
+            onlyRefusal(e)
             break
         }
         if (prev !== 0) {

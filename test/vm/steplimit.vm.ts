@@ -9,17 +9,11 @@
  */
 import * as ds from "@devicescript/core"
 import { BOARDS } from "../../src/boards"
-import { meter } from "../../src/poolgc/meter"
 import { PROBES, SHARE, prepare } from "./probes"
 
-/**
- * A suspension, after which the slice meter starts again at once: the probes
- * must not depend on when its watcher fiber first gets to run (a fiber started
- * in the same millisecond as the main one's sleep(0) runs after it).
- */
+/** A suspension: the VM's step count, and the slice meter's, start again. */
 async function fresh() {
     await ds.sleep(0)
-    meter.reset()
 }
 
 const SLICE_ITERS = 14560
