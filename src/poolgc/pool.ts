@@ -25,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BLOCK, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -101,7 +101,10 @@ import {
     PHASE_SWEEP,
     POISON,
     POOL_SHIFT,
+    ROW_BLOCKS,
+    ROW_ENTRY,
     ROW_SHIFT,
+    RS_TRAIL,
     POOL_GRANULE,
     SLOT_FREE,
     TYPE_NAMES,
@@ -381,6 +384,10 @@ export class Pool {
     private clamped = false
     /** The object a finaliser drain keeps alive (see drain()), or 0. */
     private pinned = 0
+    /** The handle slot allocSlow() found for the run it returns. */
+    private slotFound = -1
+    /** Byte offset of the row summary (rowTable(nblocks)). */
+    private readonly rows: number
     /** The dump whose walk is in progress, if any (see memmap.ts). */
     private dumping: Dump = null
     /** Dumps' map rows run-length packed (packedMap). */
@@ -424,6 +431,7 @@ export class Pool {
         this.data = data
         this.htab = htab
         this.hcap = hcap
+        this.rows = ATB + (nb >> 2)
         this.searchOps = ((nb + (1 << ROW_SHIFT) - 1) >> ROW_SHIFT) * C_ROW
         buf.setAt(H_MAGIC, "u32", MAGIC)
         buf.setAt(H_NBLOCKS, "u16", nb)
@@ -563,13 +571,105 @@ export class Pool {
      */
     private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle, long?: boolean): Handle {
         const buf = this.buf
-        // the fixed part now; the searches and collection steps as they run (meter.ts)
+        // the fast path's cost now; the rest of the fixed part, the searches and the
+        // collection steps when the allocation takes the general path (meter.ts)
         const m = meter
-        m.used += C_ALLOC
-        if (m.used > m.next) m.over(C_ALLOC, "an allocation")
-        const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
+        m.used += C_ALLOC_FAST
+        if (m.used > m.next) m.over(C_ALLOC_FAST, "an allocation")
+        const n = (len + (OBJ_HEADER + BLOCK - 1)) >> 4
         // (u16 fields through getAt/setAt, u32 counters by their low byte: see "Hot paths" in layout.ts)
         const depth = buf.getAt(H_DEPTH, "u16")
+        let blk = -1
+        let slot = -1
+        let isLong = false
+        let thresh = 0
+        // The fast path: no collection or compaction under way (phase byte 0), neither
+        // long-lived placement nor poison (the flags byte above it), no threshold, no dump
+        // walking the table, room on the root stack; and the n blocks from the hint lie in
+        // the trail run of the hint's row. Then they are the first fit (no free block lies
+        // below the hint, so the hint is where that trail run starts, and the row's lead is
+        // 0 unless the row is all free and the hint starts it), and the claim below writes
+        // what claimRun() would: lead 0, trail what is left above the run, the inner bound
+        // as it was.
+        if ((buf.getAt(H_PHASE, "u16") & 0xc0ff) === 0 && long !== true && buf.getAt(H_THRESH, "u16") === 0 && this.dumping === null && (depth === 0 || buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16"))) {
+            const s = buf.getAt(H_HINT, "u16")
+            const e = s + n
+            let re = (s | (ROW_BLOCKS - 1)) + 1
+            if (re > this.nblocks) re = this.nblocks
+            const p = this.rows + (s >> ROW_SHIFT) * ROW_ENTRY
+            if (e <= re && s >= re - buf[p + RS_TRAIL]) {
+                // the slot at the handle cursor if it is free (what takeSlot() finds first)
+                const c = buf.getAt(H_HHINT, "u16")
+                slot = c < this.hcap && buf[this.htab + (c << 1) + 1] & 0x80 ? c : this.takeSlot()
+                if (slot >= 0) {
+                    blk = s
+                    // the run's ATB bits are all AT_FREE (0): OR in the head code and the tails
+                    let i = ATB + (s >> 2)
+                    const sh = (s & 3) << 1
+                    if ((s & 3) + n <= 4) buf[i] |= (0xa9 & ((1 << (n << 1)) - 1)) << sh
+                    else {
+                        buf[i] |= (0xa9 << sh) & 0xff
+                        const last = ATB + ((e - 1) >> 2)
+                        i++
+                        if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
+                        else for (; i < last; i++) buf[i] = 0xaa
+                        buf[last] |= 0xaa & ((4 << (((e - 1) & 3) << 1)) - 1)
+                    }
+                    buf[p] = 0
+                    buf[p + RS_TRAIL] = re - e
+                    const free = buf.getAt(H_FREE, "u16") - n
+                    buf.setAt(H_FREE, "u16", free)
+                    if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
+                    buf.setAt(H_HINT, "u16", e)
+                }
+            }
+        }
+        if (blk < 0) {
+            blk = this.allocSlow(n, len, depth, pin, pin2, long)
+            slot = this.slotFound
+            isLong = long === undefined ? (buf[H_FLAGS] & F_LONG) !== 0 : long
+            thresh = buf.getAt(H_THRESH, "u16")
+        }
+        const off = blk << 4
+        // the payload is zeroed; the header's 8 bytes are all written below
+        buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
+        const e = this.htab + (slot << 1)
+        const last = buf.getAt(e, "u16") & MAX_GEN
+        const gen = last >= MAX_GEN ? 1 : last + 1
+        buf.setAt(e, "u16", blk)
+        buf.setAt(H_HHINT, "u16", slot + 1)
+        const slotBits = isLong ? slot | OF_LONG : slot
+        buf[off + O_TYPE] = type
+        buf[off + O_AUX] = aux
+        buf.setAt(off + O_SLOT, "u16", slotBits)
+        buf.setAt(off + O_GEN, "u16", gen)
+        buf.setAt(off + O_LEN, "u16", len)
+        // a u32 counter: its low byte, and the whole field once in 256 (the carry)
+        if (buf[H_ALLOCS] < 255) buf[H_ALLOCS]++
+        else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
+        if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
+        const tb = H_TBLOCKS + (type << 1)
+        buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
+        const tc = H_TCOUNT + (type << 1)
+        buf.setAt(tc, "u16", buf.getAt(tc, "u16") + 1)
+        const h = this.hid | (gen << HANDLE_SHIFT) | slot
+        if (depth > 0) this.pushRoot(h)
+        return h
+    }
+
+    /**
+     * alloc()'s general path, for everything its fast path does not take:
+     * the checks that can throw, the search (top-down for a long-lived
+     * object), the collection or compaction a failed search runs and the
+     * searches after them, MemoryError, then the claim of the run found.
+     * Returns the run's first block; the handle slot is left in slotFound.
+     */
+    private allocSlow(n: number, len: number, depth: number, pin: Handle, pin2: Handle, long: boolean): number {
+        const buf = this.buf
+        // the rest of the fixed part now; the searches and collection steps as they run
+        const m = meter
+        m.used += C_ALLOC - C_ALLOC_FAST
+        if (m.used > m.next) m.over(C_ALLOC - C_ALLOC_FAST, "an allocation")
         if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
         if (n > this.nblocks - this.data)
@@ -662,31 +762,8 @@ export class Pool {
         if (phase >= PHASE_COMPACT) compactAbortIfInGap(buf, blk, n)
         if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
-        const off = blk << 4
-        // the payload is zeroed; the header's 8 bytes are all written below
-        buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
-        const e = this.htab + (slot << 1)
-        const last = buf.getAt(e, "u16") & MAX_GEN
-        const gen = last >= MAX_GEN ? 1 : last + 1
-        buf.setAt(e, "u16", blk)
-        buf.setAt(H_HHINT, "u16", slot + 1)
-        const slotBits = isLong ? slot | OF_LONG : slot
-        buf[off + O_TYPE] = type
-        buf[off + O_AUX] = aux
-        buf.setAt(off + O_SLOT, "u16", slotBits)
-        buf.setAt(off + O_GEN, "u16", gen)
-        buf.setAt(off + O_LEN, "u16", len)
-        // a u32 counter: its low byte, and the whole field once in 256 (the carry)
-        if (buf[H_ALLOCS] < 255) buf[H_ALLOCS]++
-        else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
-        if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
-        const tb = H_TBLOCKS + (type << 1)
-        buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
-        const tc = H_TCOUNT + (type << 1)
-        buf.setAt(tc, "u16", buf.getAt(tc, "u16") + 1)
-        const h = this.hid | (gen << HANDLE_SHIFT) | slot
-        if (depth > 0) this.pushRoot(h)
-        return h
+        this.slotFound = slot
+        return blk
     }
 
     /**
