@@ -297,40 +297,25 @@ export function summariseRows(buf: Buffer, r0: number, r1: number): void {
 }
 
 /**
- * Writes `code` for block s, then the tail code for blocks s+1 .. s+n-1
- * (`tailByte` is four of it), a whole ATB byte at a time: one masked write
- * for the byte the run starts in, whole bytes, one for the byte it ends in.
- */
-function writeRun(buf: Buffer, s: number, n: number, code: number, tailByte: number) {
-    const end = s + n
-    let i = ATB + (s >> 2)
-    const last = ATB + ((end - 1) >> 2)
-    // the run's bits in its first byte: from block s to the byte's end or the run's
-    const sh = (s & 3) << 1
-    const hi = i === last ? ((end - 1) & 3) << 1 : 6
-    const mask = ((4 << hi) - 1) & ~((1 << sh) - 1)
-    buf[i] = (buf[i] & ~mask) | (tailByte & mask & ~(3 << sh)) | (code << sh)
-    if (i === last) return
-    i++
-    if (last - i > 0) {
-        if (last - i < 4) for (; i < last; i++) buf[i] = tailByte
-        else {
-            buf.fillAt(i, last - i, tailByte)
-            i = last
-        }
-    }
-    // the last byte: blocks up to end - 1
-    const m = (4 << (((end - 1) & 3) << 1)) - 1
-    buf[i] = (buf[i] & ~m) | (tailByte & m)
-}
-
-/**
  * Marks the free run [s, s+n) allocated with head code `head` (AT_HEAD, or
  * AT_MARK for an object born during a collection) and updates the free count,
  * the low-water mark, the hint and the row summary.
  */
 export function claimRun(buf: Buffer, s: number, n: number, head: number): void {
-    writeRun(buf, s, n, head, 0xaa)
+    const e = s + n
+    // the run's ATB bits are all AT_FREE (0): OR in the head code at s and the tail code
+    // (0xaa is four of it) above, a whole byte at a time between its first and last byte
+    let i = ATB + (s >> 2)
+    const sh = (s & 3) << 1
+    if ((s & 3) + n <= 4) buf[i] |= ((0xa8 | head) & ((1 << (n << 1)) - 1)) << sh
+    else {
+        buf[i] |= ((0xa8 | head) << sh) & 0xff
+        const last = ATB + ((e - 1) >> 2)
+        i++
+        if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
+        else for (; i < last; i++) buf[i] = 0xaa
+        buf[last] |= 0xaa & ((4 << (((e - 1) & 3) << 1)) - 1)
+    }
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") - n
     buf.setAt(H_FREE, "u16", free)
@@ -338,7 +323,6 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
     // nothing free lies in [hint, s+n) when the run started at the hint
     if (buf.getAt(H_HINT, "u16") === s) buf.setAt(H_HINT, "u16", s + n)
     // each row's part [a, z) of the run lay inside one free run of that row
-    const e = s + n
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
         const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
@@ -375,12 +359,23 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
  * starts past them.
  */
 export function releaseRun(buf: Buffer, s: number, n: number, below?: number, above?: number): void {
-    writeRun(buf, s, n, AT_FREE, 0)
+    const e = s + n
+    // AT_FREE is 0: clear the run's bits, a whole byte at a time between its first and last byte
+    let i = ATB + (s >> 2)
+    const sh = (s & 3) << 1
+    if ((s & 3) + n <= 4) buf[i] &= ~(((1 << (n << 1)) - 1) << sh)
+    else {
+        buf[i] &= (1 << sh) - 1
+        const last = ATB + ((e - 1) >> 2)
+        i++
+        if (last - i > 3) buf.fillAt(i, last - i, 0)
+        else for (; i < last; i++) buf[i] = 0
+        buf[last] &= ~((4 << (((e - 1) & 3) << 1)) - 1)
+    }
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") + n
     buf.setAt(H_FREE, "u16", free)
     if (s < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", s)
-    const e = s + n
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
         const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb

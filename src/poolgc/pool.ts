@@ -322,8 +322,16 @@ function boolArg(v: boolean, what: string): void {
 }
 
 function intArg(v: number, what: string, lo: number, hi: number): number {
-    if (!isInt(v) || v < lo || v > hi) throw new ArgumentError(what + " must be an integer from " + lo + " to " + hi + ", got " + v)
+    if (!isInt(v) || v < lo || v > hi) throw intError(v, what, lo, hi)
     return v
+}
+
+/**
+ * intArg()'s error, for the hot paths that check inline: `(v | 0) !== v`
+ * (true for anything but an int32 number) || v < lo || v > hi.
+ */
+function intError(v: number, what: string, lo: number, hi: number): ArgumentError {
+    return new ArgumentError(what + " must be an integer from " + lo + " to " + hi + ", got " + v)
 }
 
 /**
@@ -465,7 +473,7 @@ export class Pool {
 
     /** Raw bytes, zero-filled. */
     bytes(length: number): Handle {
-        intArg(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        if ((length | 0) !== length || length < 0 || length > 0xffff - OBJ_HEADER) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
         const h = this.alloc(T_BYTES, 0, length)
         if (this.finalisers.due > 0) this.drain(h)
         return h
@@ -841,14 +849,17 @@ export class Pool {
     free(h: Handle): void {
         this.release(h)
         // (its finaliser is due at once; a walk of the slots would cost this call CHECK_SLOTS reads)
-        this.finalisers.released(h)
-        if (this.finalisers.due > 0) this.drain(0)
+        const f = this.finalisers
+        if (f.registered !== 0) f.released(h)
+        if (f.due > 0) this.drain(0)
     }
 
     /** Frees `h`'s object and its handle slot. */
     private release(h: Handle): void {
         const off = this.head(h)
-        charge(C_FREE, "free()")
+        const m = meter
+        m.used += C_FREE
+        if (m.used > m.next) m.over(C_FREE, "free()")
         const buf = this.buf
         const blk = off >> 4
         if (buf[H_PHASE] === PHASE_MARK) unqueue(buf, blk)
@@ -914,13 +925,12 @@ export class Pool {
         const m = meter
         m.used += C_ACCESS
         if (m.used > m.next) m.over(C_ACCESS, "a pool access")
-        if (!isInt(h) || h <= 0) throw new HandleError("not a handle: " + h)
-        if (h >> POOL_SHIFT !== this.id) throw this.notOurs(h)
+        // (an int32 number whose pool id is this pool's: positive, as the id is 1..15)
+        if ((h | 0) !== h || h >> POOL_SHIFT !== this.id) throw this.notOurs(h)
         const slot = h & 0xfff
         if (slot >= this.hcap) throw new HandleError("not a handle: " + h + " (slot " + slot + "; this pool has " + this.hcap + " handle slots)")
         const buf = this.buf
-        const at = this.htab + (slot << 1)
-        const e = buf.getAt(at, "u16")
+        const e = buf.getAt(this.htab + (slot << 1), "u16")
         if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) {
             if (((h >> HANDLE_SHIFT) & MAX_GEN) === 0) throw new HandleError("not a handle: " + h + " (generation 0)")
             throw new HandleError("stale handle " + h + ": its object was freed")
@@ -934,8 +944,9 @@ export class Pool {
         return e << 4
     }
 
-    /** The HandleError for a positive integer `h` whose pool id is not this pool's. */
+    /** The HandleError for `h`, which is not an int32 number with this pool's id. */
     private notOurs(h: Handle): HandleError {
+        if (!isInt(h) || h <= 0) return new HandleError("not a handle: " + h)
         const id = h >> POOL_SHIFT
         if (id === 0) return new HandleError("not a handle: " + h + " (no pool id: a handle of pool " + this.id + " is at least " + this.hid + ")")
         return new HandleError("handle of another pool: " + h + " (pool id " + id + "; this pool's is " + this.id + ")")
@@ -1089,32 +1100,38 @@ export class Pool {
         return [this.buf.getAt(p + BM_WIDTH, "u16"), this.buf.getAt(p + BM_HEIGHT, "u16"), this.buf[p + BM_BPP]]
     }
 
-    /** Byte offset and bit shift of pixel (x, y); checks the bounds. */
-    private pixel(h: Handle, x: number, y: number): number[] {
-        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
-        // (a pixel access costs more than the access head() charged: the array below)
-        meter.used += C_PIXEL
-        const buf = this.buf
-        intArg(x, "pixel x", 0, buf.getAt(p + BM_WIDTH, "u16") - 1)
-        intArg(y, "pixel y", 0, buf.getAt(p + BM_HEIGHT, "u16") - 1)
-        const bpp = buf[p + BM_BPP]
-        const bit = x * bpp
-        return [p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3), bit & 7, bpp]
-    }
-
     /** The colour index of pixel (x, y). */
     getPixel(h: Handle, x: number, y: number): number {
-        const px = this.pixel(h, x, y)
-        return (this.buf[px[0]] >> px[1]) & ((1 << px[2]) - 1)
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        // (a pixel access costs more than the access head() charged: the bounds and the bits)
+        meter.used += C_PIXEL
+        const buf = this.buf
+        // (the bounds checked inline: intArg()'s checks and errors)
+        const w = buf.getAt(p + BM_WIDTH, "u16")
+        if ((x | 0) !== x || x < 0 || x >= w) throw intError(x, "pixel x", 0, w - 1)
+        const ht = buf.getAt(p + BM_HEIGHT, "u16")
+        if ((y | 0) !== y || y < 0 || y >= ht) throw intError(y, "pixel y", 0, ht - 1)
+        const bpp = buf[p + BM_BPP]
+        const bit = x * bpp
+        return (buf[p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3)] >> (bit & 7)) & ((1 << bpp) - 1)
     }
 
     /** Sets pixel (x, y) to colour index `c` (0 .. 2^bpp - 1). */
     setPixel(h: Handle, x: number, y: number, c: number): void {
-        const px = this.pixel(h, x, y)
-        const mask = (1 << px[2]) - 1
-        intArg(c, "pixel colour", 0, mask)
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        meter.used += C_PIXEL
         const buf = this.buf
-        buf[px[0]] = (buf[px[0]] & ~(mask << px[1])) | (c << px[1])
+        const w = buf.getAt(p + BM_WIDTH, "u16")
+        if ((x | 0) !== x || x < 0 || x >= w) throw intError(x, "pixel x", 0, w - 1)
+        const ht = buf.getAt(p + BM_HEIGHT, "u16")
+        if ((y | 0) !== y || y < 0 || y >= ht) throw intError(y, "pixel y", 0, ht - 1)
+        const bpp = buf[p + BM_BPP]
+        const mask = (1 << bpp) - 1
+        if ((c | 0) !== c || c < 0 || c > mask) throw intError(c, "pixel colour", 0, mask)
+        const bit = x * bpp
+        const at = p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3)
+        const sh = bit & 7
+        buf[at] = (buf[at] & ~(mask << sh)) | (c << sh)
     }
 
     /** Fills a bitmap with colour index `c`. */
@@ -1152,13 +1169,17 @@ export class Pool {
      * is full (its handle stays the same). Returns the new length.
      */
     push(h: Handle, v: Handle): number {
+        // v is checked once, here: a growth's allocation keeps it alive (pinned), so the
+        // store below needs no second check (storeRef's)
         if (v !== 0) this.head(v)
         let off = this.typed(h, T_LIST)
         const buf = this.buf
         const count = buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32")
         const cap = (buf.getAt(off + O_LEN, "u16") - LIST_ITEMS) >> 2
         if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2, v)
-        this.storeRef(off + OBJ_HEADER + LIST_ITEMS + (count << 2), v)
+        buf.setAt(off + OBJ_HEADER + LIST_ITEMS + (count << 2), "u32", v)
+        // the write barrier (shade() returns at once outside a collection)
+        if (v !== 0 && buf[H_PHASE] !== PHASE_IDLE) shade(buf, v)
         buf.setAt(off + OBJ_HEADER + LIST_COUNT, "u32", count + 1)
         if (this.finalisers.due > 0) this.drain(0)
         return count + 1
@@ -1180,7 +1201,7 @@ export class Pool {
         const off = this.typed(h, T_LIST) + OBJ_HEADER
         const buf = this.buf
         const count = buf.getAt(off + LIST_COUNT, "u32")
-        intArg(i, "list index", 0, count - 1)
+        if ((i | 0) !== i || i < 0 || i >= count) throw intError(i, "list index", 0, count - 1)
         const at = off + LIST_ITEMS + (i << 2)
         const v = buf.getAt(at, "u32")
         // an overlapping copy towards lower offsets is safe on the VM and in Node
