@@ -307,14 +307,14 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
     // (0xaa is four of it) above, a whole byte at a time between its first and last byte
     let i = ATB + (s >> 2)
     const sh = (s & 3) << 1
-    if ((s & 3) + n <= 4) buf[i] |= ((0xa8 | head) & ((1 << (n << 1)) - 1)) << sh
+    if ((s & 3) + n <= 4) buf[i] = buf[i] | (((0xa8 | head) & ((1 << (n << 1)) - 1)) << sh)
     else {
-        buf[i] |= ((0xa8 | head) << sh) & 0xff
+        buf[i] = buf[i] | (((0xa8 | head) << sh) & 0xff)
         const last = ATB + ((e - 1) >> 2)
         i++
         if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
         else for (; i < last; i++) buf[i] = 0xaa
-        buf[last] |= 0xaa & ((4 << (((e - 1) & 3) << 1)) - 1)
+        buf[last] = buf[last] | (0xaa & ((4 << (((e - 1) & 3) << 1)) - 1))
     }
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") - n
@@ -363,14 +363,14 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
     // AT_FREE is 0: clear the run's bits, a whole byte at a time between its first and last byte
     let i = ATB + (s >> 2)
     const sh = (s & 3) << 1
-    if ((s & 3) + n <= 4) buf[i] &= ~(((1 << (n << 1)) - 1) << sh)
+    if ((s & 3) + n <= 4) buf[i] = buf[i] & ~(((1 << (n << 1)) - 1) << sh)
     else {
-        buf[i] &= (1 << sh) - 1
+        buf[i] = buf[i] & ((1 << sh) - 1)
         const last = ATB + ((e - 1) >> 2)
         i++
         if (last - i > 3) buf.fillAt(i, last - i, 0)
         else for (; i < last; i++) buf[i] = 0
-        buf[last] &= ~((4 << (((e - 1) & 3) << 1)) - 1)
+        buf[last] = buf[last] & ~((4 << (((e - 1) & 3) << 1)) - 1)
     }
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") + n

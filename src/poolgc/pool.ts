@@ -473,7 +473,9 @@ export class Pool {
 
     /** Raw bytes, zero-filled. */
     bytes(length: number): Handle {
-        if ((length | 0) !== length || length < 0 || length > 0xffff - OBJ_HEADER) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        if ((length | 0) !== length) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        if (length < 0) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        if (length > 0xffff - OBJ_HEADER) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
         const h = this.alloc(T_BYTES, 0, length)
         if (this.finalisers.due > 0) this.drain(h)
         return h
@@ -581,84 +583,90 @@ export class Pool {
         const buf = this.buf
         // the fast path's cost now; the rest of the fixed part, the searches and the
         // collection steps when the allocation takes the general path (meter.ts)
+        // (in this function and the other hot paths: nested ifs rather than && chains, and
+        // a[i] = a[i] | x rather than a[i] |= x, each a few VM operations fewer)
         const m = meter
-        m.used += C_ALLOC_FAST
+        m.used = m.used + C_ALLOC_FAST
         if (m.used > m.next) m.over(C_ALLOC_FAST, "an allocation")
         const n = (len + (OBJ_HEADER + BLOCK - 1)) >> 4
         // (u16 fields through getAt/setAt, u32 counters by their low byte: see "Hot paths" in layout.ts)
         const depth = buf.getAt(H_DEPTH, "u16")
         let blk = -1
         let slot = -1
-        let isLong = false
+        let longBit = 0
         let thresh = 0
-        // The fast path: no collection or compaction under way (phase byte 0), neither
+        // The fast path: no collection or compaction under way (the phase byte), neither
         // long-lived placement nor poison (the flags byte above it), no threshold, no dump
-        // walking the table, room on the root stack; and the n blocks from the hint lie in
-        // the trail run of the hint's row. Then they are the first fit (no free block lies
-        // below the hint, so the hint is where that trail run starts, and the row's lead is
-        // 0 unless the row is all free and the hint starts it), and the claim below writes
-        // what claimRun() would: lead 0, trail what is left above the run, the inner bound
-        // as it was.
-        if ((buf.getAt(H_PHASE, "u16") & 0xc0ff) === 0 && long !== true && buf.getAt(H_THRESH, "u16") === 0 && this.dumping === null && (depth === 0 || buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16"))) {
-            const s = buf.getAt(H_HINT, "u16")
-            const e = s + n
-            let re = (s | (ROW_BLOCKS - 1)) + 1
-            if (re > this.nblocks) re = this.nblocks
-            const p = this.rows + (s >> ROW_SHIFT) * ROW_ENTRY
-            if (e <= re && s >= re - buf[p + RS_TRAIL]) {
-                // the slot at the handle cursor if it is free (what takeSlot() finds first)
-                const c = buf.getAt(H_HHINT, "u16")
-                slot = c < this.hcap && buf[this.htab + (c << 1) + 1] & 0x80 ? c : this.takeSlot()
-                if (slot >= 0) {
-                    blk = s
-                    // the run's ATB bits are all AT_FREE (0): OR in the head code and the tails
-                    let i = ATB + (s >> 2)
-                    const sh = (s & 3) << 1
-                    if ((s & 3) + n <= 4) buf[i] |= (0xa9 & ((1 << (n << 1)) - 1)) << sh
-                    else {
-                        buf[i] |= (0xa9 << sh) & 0xff
-                        const last = ATB + ((e - 1) >> 2)
-                        i++
-                        if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
-                        else for (; i < last; i++) buf[i] = 0xaa
-                        buf[last] |= 0xaa & ((4 << (((e - 1) & 3) << 1)) - 1)
+        // walking the table, room on the root stack (with no scope open the stack is empty);
+        // and the n blocks from the hint lie in the trail run of the hint's row. Then they
+        // are the first fit (no free block lies below the hint, so the hint is where that
+        // trail run starts, and the row's lead is 0 unless the row is all free and the hint
+        // starts it), and the claim below writes what claimRun() would: lead 0, trail what
+        // is left above the run, the inner bound as it was.
+        if (((buf.getAt(H_PHASE, "u16") & 0xc0ff) | buf.getAt(H_THRESH, "u16")) === 0)
+            if (long !== true)
+                if (this.dumping === null)
+                    if (buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16")) {
+                        const s = buf.getAt(H_HINT, "u16")
+                        const e = s + n
+                        let re = (s | (ROW_BLOCKS - 1)) + 1
+                        if (re > this.nblocks) re = this.nblocks
+                        const p = this.rows + (s >> ROW_SHIFT) * ROW_ENTRY
+                        if (e <= re)
+                            if (s >= re - buf[p + RS_TRAIL]) {
+                                // the slot at the handle cursor if it is free (what takeSlot() finds first)
+                                const c = buf.getAt(H_HHINT, "u16")
+                                if (c < this.hcap) if (buf[this.htab + (c << 1) + 1] & 0x80) slot = c
+                                if (slot < 0) slot = this.takeSlot()
+                                if (slot >= 0) {
+                                    blk = s
+                                    // the run's ATB bits are all AT_FREE (0): OR in the head code and the tails
+                                    let i = ATB + (s >> 2)
+                                    const sh = (s & 3) << 1
+                                    if ((s & 3) + n <= 4) buf[i] = buf[i] | ((0xa9 & ((1 << (n << 1)) - 1)) << sh)
+                                    else {
+                                        buf[i] = buf[i] | ((0xa9 << sh) & 0xff)
+                                        const last = ATB + ((e - 1) >> 2)
+                                        i++
+                                        if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
+                                        else for (; i < last; i++) buf[i] = 0xaa
+                                        buf[last] = buf[last] | (0xaa & ((4 << (((e - 1) & 3) << 1)) - 1))
+                                    }
+                                    buf[p] = 0
+                                    buf[p + RS_TRAIL] = re - e
+                                    const free = buf.getAt(H_FREE, "u16") - n
+                                    buf.setAt(H_FREE, "u16", free)
+                                    if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
+                                    buf.setAt(H_HINT, "u16", e)
+                                }
+                            }
                     }
-                    buf[p] = 0
-                    buf[p + RS_TRAIL] = re - e
-                    const free = buf.getAt(H_FREE, "u16") - n
-                    buf.setAt(H_FREE, "u16", free)
-                    if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
-                    buf.setAt(H_HINT, "u16", e)
-                }
-            }
-        }
         if (blk < 0) {
             blk = this.allocSlow(n, len, depth, pin, pin2, long)
             slot = this.slotFound
-            isLong = long === undefined ? (buf[H_FLAGS] & F_LONG) !== 0 : long
+            if (long === undefined ? (buf[H_FLAGS] & F_LONG) !== 0 : long) longBit = OF_LONG
             thresh = buf.getAt(H_THRESH, "u16")
         }
         const off = blk << 4
         // the payload is zeroed; the header's 8 bytes are all written below
         buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
         const e = this.htab + (slot << 1)
-        const last = buf.getAt(e, "u16") & MAX_GEN
-        const gen = last >= MAX_GEN ? 1 : last + 1
+        // the next generation, 1..MAX_GEN (the entry's low 15 bits are the last one, 0..MAX_GEN)
+        const gen = ((buf.getAt(e, "u16") & MAX_GEN) % MAX_GEN) + 1
         buf.setAt(e, "u16", blk)
         buf.setAt(H_HHINT, "u16", slot + 1)
-        const slotBits = isLong ? slot | OF_LONG : slot
-        buf[off + O_TYPE] = type
-        buf[off + O_AUX] = aux
-        buf.setAt(off + O_SLOT, "u16", slotBits)
+        buf.setAt(off + O_TYPE, "u16", type | (aux << 8)) // O_AUX is the byte above O_TYPE
+        buf.setAt(off + O_SLOT, "u16", slot | longBit)
         buf.setAt(off + O_GEN, "u16", gen)
         buf.setAt(off + O_LEN, "u16", len)
         // a u32 counter: its low byte, and the whole field once in 256 (the carry)
-        if (buf[H_ALLOCS] < 255) buf[H_ALLOCS]++
+        const allocs = buf[H_ALLOCS]
+        if (allocs < 255) buf[H_ALLOCS] = allocs + 1
         else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
         if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
         const tb = H_TBLOCKS + (type << 1)
         buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
-        const tc = H_TCOUNT + (type << 1)
+        const tc = tb + (H_TCOUNT - H_TBLOCKS)
         buf.setAt(tc, "u16", buf.getAt(tc, "u16") + 1)
         const h = this.hid | (gen << HANDLE_SHIFT) | slot
         if (depth > 0) this.pushRoot(h)
@@ -676,7 +684,7 @@ export class Pool {
         const buf = this.buf
         // the rest of the fixed part now; the searches and collection steps as they run
         const m = meter
-        m.used += C_ALLOC - C_ALLOC_FAST
+        m.used = m.used + (C_ALLOC - C_ALLOC_FAST)
         if (m.used > m.next) m.over(C_ALLOC - C_ALLOC_FAST, "an allocation")
         if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
@@ -858,7 +866,7 @@ export class Pool {
     private release(h: Handle): void {
         const off = this.head(h)
         const m = meter
-        m.used += C_FREE
+        m.used = m.used + C_FREE
         if (m.used > m.next) m.over(C_FREE, "free()")
         const buf = this.buf
         const blk = off >> 4
@@ -867,14 +875,15 @@ export class Pool {
         // (u16 fields through getAt/setAt: see "Hot paths" in layout.ts)
         const e = this.htab + (slot << 1)
         buf.setAt(e, "u16", buf.getAt(off + O_GEN, "u16") | SLOT_FREE)
-        const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
+        const n = (buf.getAt(off + O_LEN, "u16") + (OBJ_HEADER + BLOCK - 1)) >> 4
         releaseRun(buf, blk, n)
         if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
         const tb = H_TBLOCKS + (buf[off + O_TYPE] << 1)
         buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
         const tc = tb + (H_TCOUNT - H_TBLOCKS)
         buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
-        if (buf[H_FREES] < 255) buf[H_FREES]++
+        const frees = buf[H_FREES]
+        if (frees < 255) buf[H_FREES] = frees + 1
         else buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
     }
 
@@ -923,25 +932,32 @@ export class Pool {
      */
     private head(h: Handle): number {
         const m = meter
-        m.used += C_ACCESS
+        m.used = m.used + C_ACCESS
         if (m.used > m.next) m.over(C_ACCESS, "a pool access")
-        // (an int32 number whose pool id is this pool's: positive, as the id is 1..15)
-        if ((h | 0) !== h || h >> POOL_SHIFT !== this.id) throw this.notOurs(h)
+        // an int32 number whose pool id is this pool's (so positive: the id is 1..15)
+        // (here and below: separate ifs, a few VM operations fewer than || chains)
+        if ((h | 0) !== h) throw this.notOurs(h)
+        if (h >> POOL_SHIFT !== this.id) throw this.notOurs(h)
         const slot = h & 0xfff
         if (slot >= this.hcap) throw new HandleError("not a handle: " + h + " (slot " + slot + "; this pool has " + this.hcap + " handle slots)")
         const buf = this.buf
         const e = buf.getAt(this.htab + (slot << 1), "u16")
-        if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) {
-            if (((h >> HANDLE_SHIFT) & MAX_GEN) === 0) throw new HandleError("not a handle: " + h + " (generation 0)")
-            throw new HandleError("stale handle " + h + ": its object was freed")
-        }
+        if (e & SLOT_FREE) throw this.stale(h)
+        if (buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) throw this.stale(h)
         // During a sweep, an unmarked head not yet swept is garbage already: it was
         // unreachable when marking ended, and so is everything it references, which
         // the sweep may have freed. Reviving it would revive a damaged graph.
         // A phantom view's (dry) sweep frees nothing: its unmarked heads stay live.
-        if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD && (buf[H_FLAGS] & F_DRY) === 0)
-            throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
+        if (buf[H_PHASE] === PHASE_SWEEP)
+            if (e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD && (buf[H_FLAGS] & F_DRY) === 0)
+                throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
         return e << 4
+    }
+
+    /** The HandleError for `h`, whose slot is free or holds another generation. */
+    private stale(h: Handle): HandleError {
+        if (((h >> HANDLE_SHIFT) & MAX_GEN) === 0) return new HandleError("not a handle: " + h + " (generation 0)")
+        return new HandleError("stale handle " + h + ": its object was freed")
     }
 
     /** The HandleError for `h`, which is not an int32 number with this pool's id. */
@@ -1104,13 +1120,17 @@ export class Pool {
     getPixel(h: Handle, x: number, y: number): number {
         const p = this.typed(h, T_BITMAP) + OBJ_HEADER
         // (a pixel access costs more than the access head() charged: the bounds and the bits)
-        meter.used += C_PIXEL
+        meter.used = meter.used + C_PIXEL
         const buf = this.buf
         // (the bounds checked inline: intArg()'s checks and errors)
         const w = buf.getAt(p + BM_WIDTH, "u16")
-        if ((x | 0) !== x || x < 0 || x >= w) throw intError(x, "pixel x", 0, w - 1)
+        if ((x | 0) !== x) throw intError(x, "pixel x", 0, w - 1)
+        if (x < 0) throw intError(x, "pixel x", 0, w - 1)
+        if (x >= w) throw intError(x, "pixel x", 0, w - 1)
         const ht = buf.getAt(p + BM_HEIGHT, "u16")
-        if ((y | 0) !== y || y < 0 || y >= ht) throw intError(y, "pixel y", 0, ht - 1)
+        if ((y | 0) !== y) throw intError(y, "pixel y", 0, ht - 1)
+        if (y < 0) throw intError(y, "pixel y", 0, ht - 1)
+        if (y >= ht) throw intError(y, "pixel y", 0, ht - 1)
         const bpp = buf[p + BM_BPP]
         const bit = x * bpp
         return (buf[p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3)] >> (bit & 7)) & ((1 << bpp) - 1)
@@ -1119,15 +1139,21 @@ export class Pool {
     /** Sets pixel (x, y) to colour index `c` (0 .. 2^bpp - 1). */
     setPixel(h: Handle, x: number, y: number, c: number): void {
         const p = this.typed(h, T_BITMAP) + OBJ_HEADER
-        meter.used += C_PIXEL
+        meter.used = meter.used + C_PIXEL
         const buf = this.buf
         const w = buf.getAt(p + BM_WIDTH, "u16")
-        if ((x | 0) !== x || x < 0 || x >= w) throw intError(x, "pixel x", 0, w - 1)
+        if ((x | 0) !== x) throw intError(x, "pixel x", 0, w - 1)
+        if (x < 0) throw intError(x, "pixel x", 0, w - 1)
+        if (x >= w) throw intError(x, "pixel x", 0, w - 1)
         const ht = buf.getAt(p + BM_HEIGHT, "u16")
-        if ((y | 0) !== y || y < 0 || y >= ht) throw intError(y, "pixel y", 0, ht - 1)
+        if ((y | 0) !== y) throw intError(y, "pixel y", 0, ht - 1)
+        if (y < 0) throw intError(y, "pixel y", 0, ht - 1)
+        if (y >= ht) throw intError(y, "pixel y", 0, ht - 1)
         const bpp = buf[p + BM_BPP]
         const mask = (1 << bpp) - 1
-        if ((c | 0) !== c || c < 0 || c > mask) throw intError(c, "pixel colour", 0, mask)
+        if ((c | 0) !== c) throw intError(c, "pixel colour", 0, mask)
+        if (c < 0) throw intError(c, "pixel colour", 0, mask)
+        if (c > mask) throw intError(c, "pixel colour", 0, mask)
         const bit = x * bpp
         const at = p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3)
         const sh = bit & 7
@@ -1179,7 +1205,7 @@ export class Pool {
         if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2, v)
         buf.setAt(off + OBJ_HEADER + LIST_ITEMS + (count << 2), "u32", v)
         // the write barrier (shade() returns at once outside a collection)
-        if (v !== 0 && buf[H_PHASE] !== PHASE_IDLE) shade(buf, v)
+        if (v !== 0) if (buf[H_PHASE] !== PHASE_IDLE) shade(buf, v)
         buf.setAt(off + OBJ_HEADER + LIST_COUNT, "u32", count + 1)
         if (this.finalisers.due > 0) this.drain(0)
         return count + 1
