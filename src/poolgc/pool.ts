@@ -651,8 +651,9 @@ export class Pool {
         // the payload is zeroed; the header's 8 bytes are all written below
         buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
         const e = this.htab + (slot << 1)
-        // the next generation, 1..MAX_GEN (the entry's low 15 bits are the last one, 0..MAX_GEN)
-        const gen = ((buf.getAt(e, "u16") & MAX_GEN) % MAX_GEN) + 1
+        // the next generation, 1..MAX_GEN (the entry's low 15 bits are the last one)
+        let gen = (buf.getAt(e, "u16") & MAX_GEN) + 1
+        if (gen > MAX_GEN) gen = 1
         buf.setAt(e, "u16", blk)
         buf.setAt(H_HHINT, "u16", slot + 1)
         buf.setAt(off + O_TYPE, "u16", type | (aux << 8)) // O_AUX is the byte above O_TYPE
