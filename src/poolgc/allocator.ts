@@ -354,18 +354,18 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
  * Returns the run [s, s+n) to the free blocks and updates the free count, the
  * hint and the row summary (the freed blocks merge with the free blocks
  * around them, found by reading the ATB on either side, inside each row).
- * `below` and `above`, if given, are numbers of blocks just below s and just
- * above s+n the caller knows are free (a compaction's gap): the reading
+ * `below` and `above` are numbers of blocks just below s and just above s+n
+ * the caller knows are free (a compaction's gap; 0 for free()): the reading
  * starts past them.
  */
-export function releaseRun(buf: Buffer, s: number, n: number, below?: number, above?: number): void {
+export function releaseRun(buf: Buffer, s: number, n: number, below: number, above: number): void {
     const e = s + n
     // AT_FREE is 0: clear the run's bits, a whole byte at a time between its first and last byte
     let i = ATB + (s >> 2)
-    const sh = (s & 3) << 1
-    if ((s & 3) + n <= 4) buf[i] = buf[i] & ~(((1 << (n << 1)) - 1) << sh)
+    const s2 = (s & 3) << 1
+    if ((s & 3) + n <= 4) buf[i] = buf[i] & ~(((1 << (n << 1)) - 1) << s2)
     else {
-        buf[i] = buf[i] & ((1 << sh) - 1)
+        buf[i] = buf[i] & ((1 << s2) - 1)
         const last = ATB + ((e - 1) >> 2)
         i++
         if (last - i > 3) buf.fillAt(i, last - i, 0)
@@ -378,10 +378,13 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
     if (s < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", s)
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
-        const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
+        let re = rs + ROW_BLOCKS
+        if (re > nb) re = nb
         // (past the row's ends, a and z are clamped by the lead and trail checks below)
-        let a = s > rs ? s - (below ? below : 0) : rs
-        let z = e < re ? e + (above ? above : 0) : re
+        let a = rs
+        if (s > rs) a = s - below
+        let z = re
+        if (e < re) z = e + above
         // free blocks just below a and from z up, within the row: the row's lead and trail
         // runs are known free (the summary, exact, from before this release), the rest is read
         // a byte at a time through FIT: the byte is shifted so the block next to a (z) is at

@@ -877,7 +877,7 @@ export class Pool {
         const e = this.htab + (slot << 1)
         buf.setAt(e, "u16", buf.getAt(off + O_GEN, "u16") | SLOT_FREE)
         const n = (buf.getAt(off + O_LEN, "u16") + (OBJ_HEADER + BLOCK - 1)) >> 4
-        releaseRun(buf, blk, n)
+        releaseRun(buf, blk, n, 0, 0)
         if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
         const tb = H_TBLOCKS + (buf[off + O_TYPE] << 1)
         buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
