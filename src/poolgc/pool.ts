@@ -392,6 +392,8 @@ export class Pool {
     private clamped = false
     /** The object a finaliser drain keeps alive (see drain()), or 0. */
     private pinned = 0
+    /** Byte offset of the object alloc() made last (its callers write the payload there without resolving the handle). */
+    private allocated = 0
     /** The handle slot allocSlow() found for the run it returns. */
     private slotFound = -1
     /** Byte offset of the row summary (rowTable(nblocks)). */
@@ -490,7 +492,7 @@ export class Pool {
         const len = BM_DATA + stride * height
         if (len > 0xffff - OBJ_HEADER) throw new ArgumentError("bitmap of " + width + "x" + height + "x" + bpp + " is too large")
         const h = this.alloc(T_BITMAP, 0, len)
-        const p = this.head(h) + OBJ_HEADER
+        const p = this.allocated + OBJ_HEADER
         const buf = this.buf
         buf.setAt(p + BM_WIDTH, "u16", width)
         buf.setAt(p + BM_HEIGHT, "u16", height)
@@ -504,7 +506,7 @@ export class Pool {
     number(value: number): Handle {
         if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
         const h = this.alloc(T_NUMBER, 0, 8)
-        this.buf.setAt(this.head(h) + OBJ_HEADER, "f64", value)
+        this.buf.setAt(this.allocated + OBJ_HEADER, "f64", value)
         if (this.finalisers.due > 0) this.drain(h)
         return h
     }
@@ -518,7 +520,7 @@ export class Pool {
         const n = utf8Length(text)
         if (n > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + n + " bytes is too long")
         const h = this.alloc(T_STRING, 0, n)
-        this.buf.blitAt(this.head(h) + OBJ_HEADER, text, 0, n)
+        this.buf.blitAt(this.allocated + OBJ_HEADER, text, 0, n)
         if (this.finalisers.due > 0) this.drain(h)
         return h
     }
@@ -648,6 +650,7 @@ export class Pool {
             thresh = buf.getAt(H_THRESH, "u16")
         }
         const off = blk << 4
+        this.allocated = off
         // the payload is zeroed; the header's 8 bytes are all written below
         buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
         const e = this.htab + (slot << 1)
