@@ -104,6 +104,7 @@ import {
     ROW_BLOCKS,
     ROW_ENTRY,
     ROW_SHIFT,
+    RS_INNER,
     RS_TRAIL,
     POOL_GRANULE,
     SLOT_FREE,
@@ -600,48 +601,65 @@ export class Pool {
         // The fast path: no collection or compaction under way (the phase byte), neither
         // long-lived placement nor poison (the flags byte above it), no threshold, no dump
         // walking the table, room on the root stack (with no scope open the stack is empty);
-        // and the n blocks from the hint lie in the trail run of the hint's row. Then they
-        // are the first fit (no free block lies below the hint, so the hint is where that
-        // trail run starts, and the row's lead is 0 unless the row is all free and the hint
-        // starts it), and the claim below writes what claimRun() would: lead 0, trail what
-        // is left above the run, the inner bound as it was.
+        // and the first fit is plain from the summary of the hint's row, the lowest row with
+        // a free block (none lies below the hint): its lead run if that holds n blocks (it
+        // then starts at the hint), else its trail run if that does and no run between them
+        // does (the row's inner bound says so, or the hint lies in the trail run). That is where findRun() looks first, and the claim
+        // below writes what claimRun() would.
         if (((buf.getAt(H_PHASE, "u16") & 0xc0ff) | buf.getAt(H_THRESH, "u16")) === 0)
             if (long !== true)
                 if (this.dumping === null)
                     if (buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16")) {
-                        const s = buf.getAt(H_HINT, "u16")
-                        const e = s + n
-                        let re = (s | (ROW_BLOCKS - 1)) + 1
+                        const hint = buf.getAt(H_HINT, "u16")
+                        const rs = hint & ~(ROW_BLOCKS - 1)
+                        let re = rs + ROW_BLOCKS
                         if (re > this.nblocks) re = this.nblocks
-                        const p = this.rows + (s >> ROW_SHIFT) * ROW_ENTRY
-                        if (e <= re)
-                            if (s >= re - buf[p + RS_TRAIL]) {
-                                // the slot at the handle cursor if it is free (what takeSlot() finds first)
-                                const c = buf.getAt(H_HHINT, "u16")
-                                if (c < this.hcap) if (buf[this.htab + (c << 1) + 1] & 0x80) slot = c
-                                if (slot < 0) slot = this.takeSlot()
-                                if (slot >= 0) {
-                                    blk = s
-                                    // the run's ATB bits are all AT_FREE (0): OR in the head code and the tails
-                                    let i = ATB + (s >> 2)
-                                    const sh = (s & 3) << 1
-                                    if ((s & 3) + n <= 4) buf[i] = buf[i] | ((0xa9 & ((1 << (n << 1)) - 1)) << sh)
-                                    else {
-                                        buf[i] = buf[i] | ((0xa9 << sh) & 0xff)
-                                        const last = ATB + ((e - 1) >> 2)
-                                        i++
-                                        if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
-                                        else for (; i < last; i++) buf[i] = 0xaa
-                                        buf[last] = buf[last] | (0xaa & ((4 << (((e - 1) & 3) << 1)) - 1))
-                                    }
+                        const p = this.rows + (hint >> ROW_SHIFT) * ROW_ENTRY
+                        const lead = buf[p]
+                        let s = -1
+                        // (a full pool's hint is nblocks: its row, past the last, has no summary)
+                        if (hint >= this.nblocks) s = -1
+                        else if (lead >= n) s = rs
+                        else {
+                            const t0 = re - buf[p + RS_TRAIL]
+                            // (an inner run lies below the trail, so none does when the hint is in it)
+                            if (re - t0 >= n) if (buf[p + RS_INNER] < n || hint >= t0) s = t0
+                        }
+                        if (s >= 0) {
+                            // the slot at the handle cursor if it is free (what takeSlot() finds first)
+                            const c = buf.getAt(H_HHINT, "u16")
+                            if (c < this.hcap) if (buf[this.htab + (c << 1) + 1] & 0x80) slot = c
+                            if (slot < 0) slot = this.takeSlot()
+                            if (slot >= 0) {
+                                blk = s
+                                const e = s + n
+                                // the run's ATB bits are all AT_FREE (0): OR in the head code and the tails
+                                let i = ATB + (s >> 2)
+                                const sh = (s & 3) << 1
+                                if ((s & 3) + n <= 4) buf[i] = buf[i] | ((0xa9 & ((1 << (n << 1)) - 1)) << sh)
+                                else {
+                                    buf[i] = buf[i] | ((0xa9 << sh) & 0xff)
+                                    const last = ATB + ((e - 1) >> 2)
+                                    i++
+                                    if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
+                                    else for (; i < last; i++) buf[i] = 0xaa
+                                    buf[last] = buf[last] | (0xaa & ((4 << (((e - 1) & 3) << 1)) - 1))
+                                }
+                                if (lead === re - rs) {
+                                    // an all-free row: a lead and a trail, no inner run
                                     buf[p] = 0
                                     buf[p + RS_TRAIL] = re - e
-                                    const free = buf.getAt(H_FREE, "u16") - n
-                                    buf.setAt(H_FREE, "u16", free)
-                                    if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
-                                    buf.setAt(H_HINT, "u16", e)
-                                }
+                                } else if (s === rs) {
+                                    // the start of the lead: what is left of it no longer touches the row's start
+                                    buf[p] = 0
+                                    if (rs + lead - e > buf[p + RS_INNER]) buf[p + RS_INNER] = rs + lead - e
+                                } else buf[p + RS_TRAIL] = re - e // the start of the trail
+                                const free = buf.getAt(H_FREE, "u16") - n
+                                buf.setAt(H_FREE, "u16", free)
+                                if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
+                                if (s === hint) buf.setAt(H_HINT, "u16", e)
                             }
+                        }
                     }
         if (blk < 0) {
             blk = this.allocSlow(n, len, depth, pin, pin2, long)
