@@ -392,19 +392,24 @@ export function releaseRun(buf: Buffer, s: number, n: number, below: number, abo
         // the free blocks touching a (z)
         if (a <= rs + buf[p]) a = rs
         if (z >= re - buf[p + RS_TRAIL]) z = re
-        while (a > rs) {
-            const q = (a - 1) & 3
-            const sh = (3 - q) << 1
-            const c = (FIT[((buf[ATB + ((a - 1) >> 2)] << sh) | (0x55 & ((1 << sh) - 1))) & 0xff] >> 3) & 7
-            a -= c
-            if (c <= q) break // a used block inside this byte
-        }
-        while (z < re) {
-            const q = z & 3
-            const c = FIT[((buf[ATB + (z >> 2)] >> (q << 1)) | (0x55 << ((4 - q) << 1))) & 0xff] & 7
-            z += c
-            if (c < 4 - q) break
-        }
+        // (a used block next to the run, the common case, is told by its own code, without FIT)
+        if (a > rs)
+            if (((buf[ATB + ((a - 1) >> 2)] >> (((a - 1) & 3) << 1)) & 3) === AT_FREE)
+                while (a > rs) {
+                    const q = (a - 1) & 3
+                    const sh = (3 - q) << 1
+                    const c = (FIT[((buf[ATB + ((a - 1) >> 2)] << sh) | (0x55 & ((1 << sh) - 1))) & 0xff] >> 3) & 7
+                    a = a - c
+                    if (c <= q) break // a used block inside this byte
+                }
+        if (z < re)
+            if (((buf[ATB + (z >> 2)] >> ((z & 3) << 1)) & 3) === AT_FREE)
+                while (z < re) {
+                    const q = z & 3
+                    const c = FIT[((buf[ATB + (z >> 2)] >> (q << 1)) | (0x55 << ((4 - q) << 1))) & 0xff] & 7
+                    z = z + c
+                    if (c < 4 - q) break
+                }
         if (a === rs) {
             buf[p] = z - rs
             if (z === re) {
