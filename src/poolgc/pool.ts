@@ -395,7 +395,7 @@ export class Pool {
     private pinned = 0
     /** Byte offset of the object alloc() made last (its callers write the payload there without resolving the handle). */
     private allocated = 0
-    /** The handle slot allocSlow() found for the run it returns. */
+    /** The handle slot allocSlow() found for the run it returns, with OF_LONG for a long-lived object. */
     private slotFound = -1
     /** Byte offset of the row summary (rowTable(nblocks)). */
     private readonly rows: number
@@ -596,8 +596,7 @@ export class Pool {
         const depth = buf.getAt(H_DEPTH, "u16")
         let blk = -1
         let slot = -1
-        let longBit = 0
-        let thresh = 0
+        let slotBits = -1
         // The fast path: no collection or compaction under way (the phase byte), neither
         // long-lived placement nor poison (the flags byte above it), no threshold, no dump
         // walking the table, room on the root stack (with no scope open the stack is empty);
@@ -632,6 +631,7 @@ export class Pool {
                             if (slot < 0) slot = this.takeSlot()
                             if (slot >= 0) {
                                 blk = s
+                                slotBits = slot
                                 const e = s + n
                                 // the run's ATB bits are all AT_FREE (0): OR in the head code and the tails
                                 let i = ATB + (s >> 2)
@@ -663,9 +663,8 @@ export class Pool {
                     }
         if (blk < 0) {
             blk = this.allocSlow(n, len, depth, pin, pin2, long)
-            slot = this.slotFound
-            if (long === undefined ? (buf[H_FLAGS] & F_LONG) !== 0 : long) longBit = OF_LONG
-            thresh = buf.getAt(H_THRESH, "u16")
+            slotBits = this.slotFound
+            slot = slotBits & OF_SLOT
         }
         const off = blk << 4
         this.allocated = off
@@ -678,14 +677,13 @@ export class Pool {
         buf.setAt(e, "u16", blk)
         buf.setAt(H_HHINT, "u16", slot + 1)
         buf.setAt(off + O_TYPE, "u16", type | (aux << 8)) // O_AUX is the byte above O_TYPE
-        buf.setAt(off + O_SLOT, "u16", slot | longBit)
+        buf.setAt(off + O_SLOT, "u16", slotBits)
         buf.setAt(off + O_GEN, "u16", gen)
         buf.setAt(off + O_LEN, "u16", len)
         // a u32 counter: its low byte, and the whole field once in 256 (the carry)
         const allocs = buf[H_ALLOCS]
         if (allocs < 255) buf[H_ALLOCS] = allocs + 1
         else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
-        if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
         const tb = H_TBLOCKS + (type << 1)
         buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
         const tc = tb + (H_TCOUNT - H_TBLOCKS)
@@ -728,9 +726,14 @@ export class Pool {
                 this.runStep(this.budget, this.searchOps * 3)
             }
         }
+        // (the search's charge as searched() computes it, inline: the common case)
+        const hintRow = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
         let blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-        this.searched(blk, n, isLong)
-        let slot = blk < 0 ? -1 : this.takeSlot()
+        if (blk < 0) m.used = m.used + ((((this.nblocks - 1) >> ROW_SHIFT) - hintRow + 1) * C_ROW)
+        else if (isLong) m.used = m.used + ((((this.nblocks - 1) >> ROW_SHIFT) - (blk >> ROW_SHIFT) + 1) * C_ROW)
+        else m.used = m.used + ((((blk + n - 1) >> ROW_SHIFT) - hintRow + 1) * C_ROW)
+        let slot = -1
+        if (blk >= 0) slot = this.takeSlot()
         if (auto && (blk < 0 || slot < 0)) {
             this.clamped = false
             const free = buf.getAt(H_FREE, "u16")
@@ -800,7 +803,9 @@ export class Pool {
         if (phase >= PHASE_COMPACT) compactAbortIfInGap(buf, blk, n)
         if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
-        this.slotFound = slot
+        // (the fast path runs only without a threshold: the count is this path's)
+        if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
+        this.slotFound = isLong ? slot | OF_LONG : slot
         return blk
     }
 
