@@ -184,7 +184,7 @@ export const C_ALLOC = 850
  * the cursor: Pool.alloc), all of it; an allocation that does not is charged
  * the rest of C_ALLOC before it goes on.
  */
-export const C_ALLOC_FAST = 700
+export const C_ALLOC_FAST = 1000
 /** A search, per row of the allocation table it walks (a row scan included). */
 export const C_ROW = 250
 /** Releasing an object (free(); its handle is charged apart). */
