@@ -297,40 +297,25 @@ export function summariseRows(buf: Buffer, r0: number, r1: number): void {
 }
 
 /**
- * Writes `code` for block s, then the tail code for blocks s+1 .. s+n-1
- * (`tailByte` is four of it), a whole ATB byte at a time: one masked write
- * for the byte the run starts in, whole bytes, one for the byte it ends in.
- */
-function writeRun(buf: Buffer, s: number, n: number, code: number, tailByte: number) {
-    const end = s + n
-    let i = ATB + (s >> 2)
-    const last = ATB + ((end - 1) >> 2)
-    // the run's bits in its first byte: from block s to the byte's end or the run's
-    const sh = (s & 3) << 1
-    const hi = i === last ? ((end - 1) & 3) << 1 : 6
-    const mask = ((4 << hi) - 1) & ~((1 << sh) - 1)
-    buf[i] = (buf[i] & ~mask) | (tailByte & mask & ~(3 << sh)) | (code << sh)
-    if (i === last) return
-    i++
-    if (last - i > 0) {
-        if (last - i < 4) for (; i < last; i++) buf[i] = tailByte
-        else {
-            buf.fillAt(i, last - i, tailByte)
-            i = last
-        }
-    }
-    // the last byte: blocks up to end - 1
-    const m = (4 << (((end - 1) & 3) << 1)) - 1
-    buf[i] = (buf[i] & ~m) | (tailByte & m)
-}
-
-/**
  * Marks the free run [s, s+n) allocated with head code `head` (AT_HEAD, or
  * AT_MARK for an object born during a collection) and updates the free count,
  * the low-water mark, the hint and the row summary.
  */
 export function claimRun(buf: Buffer, s: number, n: number, head: number): void {
-    writeRun(buf, s, n, head, 0xaa)
+    const e = s + n
+    // the run's ATB bits are all AT_FREE (0): OR in the head code at s and the tail code
+    // (0xaa is four of it) above, a whole byte at a time between its first and last byte
+    let i = ATB + (s >> 2)
+    const sh = (s & 3) << 1
+    if ((s & 3) + n <= 4) buf[i] = buf[i] | (((0xa8 | head) & ((1 << (n << 1)) - 1)) << sh)
+    else {
+        buf[i] = buf[i] | (((0xa8 | head) << sh) & 0xff)
+        const last = ATB + ((e - 1) >> 2)
+        i++
+        if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
+        else for (; i < last; i++) buf[i] = 0xaa
+        buf[last] = buf[last] | (0xaa & ((4 << (((e - 1) & 3) << 1)) - 1))
+    }
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") - n
     buf.setAt(H_FREE, "u16", free)
@@ -338,7 +323,6 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
     // nothing free lies in [hint, s+n) when the run started at the hint
     if (buf.getAt(H_HINT, "u16") === s) buf.setAt(H_HINT, "u16", s + n)
     // each row's part [a, z) of the run lay inside one free run of that row
-    const e = s + n
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
         const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
@@ -370,23 +354,37 @@ export function claimRun(buf: Buffer, s: number, n: number, head: number): void 
  * Returns the run [s, s+n) to the free blocks and updates the free count, the
  * hint and the row summary (the freed blocks merge with the free blocks
  * around them, found by reading the ATB on either side, inside each row).
- * `below` and `above`, if given, are numbers of blocks just below s and just
- * above s+n the caller knows are free (a compaction's gap): the reading
+ * `below` and `above` are numbers of blocks just below s and just above s+n
+ * the caller knows are free (a compaction's gap; 0 for free()): the reading
  * starts past them.
  */
-export function releaseRun(buf: Buffer, s: number, n: number, below?: number, above?: number): void {
-    writeRun(buf, s, n, AT_FREE, 0)
+export function releaseRun(buf: Buffer, s: number, n: number, below: number, above: number): void {
+    const e = s + n
+    // AT_FREE is 0: clear the run's bits, a whole byte at a time between its first and last byte
+    let i = ATB + (s >> 2)
+    const s2 = (s & 3) << 1
+    if ((s & 3) + n <= 4) buf[i] = buf[i] & ~(((1 << (n << 1)) - 1) << s2)
+    else {
+        buf[i] = buf[i] & ((1 << s2) - 1)
+        const last = ATB + ((e - 1) >> 2)
+        i++
+        if (last - i > 3) buf.fillAt(i, last - i, 0)
+        else for (; i < last; i++) buf[i] = 0
+        buf[last] = buf[last] & ~((4 << (((e - 1) & 3) << 1)) - 1)
+    }
     const nb = buf.getAt(H_NBLOCKS, "u16")
     const free = buf.getAt(H_FREE, "u16") + n
     buf.setAt(H_FREE, "u16", free)
     if (s < buf.getAt(H_HINT, "u16")) buf.setAt(H_HINT, "u16", s)
-    const e = s + n
     let p = ATB + (nb >> 2) + (s >> ROW_SHIFT) * ROW_ENTRY
     for (let rs = s & ~(ROW_BLOCKS - 1); rs < e; rs += ROW_BLOCKS) {
-        const re = rs + ROW_BLOCKS < nb ? rs + ROW_BLOCKS : nb
+        let re = rs + ROW_BLOCKS
+        if (re > nb) re = nb
         // (past the row's ends, a and z are clamped by the lead and trail checks below)
-        let a = s > rs ? s - (below ? below : 0) : rs
-        let z = e < re ? e + (above ? above : 0) : re
+        let a = rs
+        if (s > rs) a = s - below
+        let z = re
+        if (e < re) z = e + above
         // free blocks just below a and from z up, within the row: the row's lead and trail
         // runs are known free (the summary, exact, from before this release), the rest is read
         // a byte at a time through FIT: the byte is shifted so the block next to a (z) is at
@@ -394,19 +392,24 @@ export function releaseRun(buf: Buffer, s: number, n: number, below?: number, ab
         // the free blocks touching a (z)
         if (a <= rs + buf[p]) a = rs
         if (z >= re - buf[p + RS_TRAIL]) z = re
-        while (a > rs) {
-            const q = (a - 1) & 3
-            const sh = (3 - q) << 1
-            const c = (FIT[((buf[ATB + ((a - 1) >> 2)] << sh) | (0x55 & ((1 << sh) - 1))) & 0xff] >> 3) & 7
-            a -= c
-            if (c <= q) break // a used block inside this byte
-        }
-        while (z < re) {
-            const q = z & 3
-            const c = FIT[((buf[ATB + (z >> 2)] >> (q << 1)) | (0x55 << ((4 - q) << 1))) & 0xff] & 7
-            z += c
-            if (c < 4 - q) break
-        }
+        // (a used block next to the run, the common case, is told by its own code, without FIT)
+        if (a > rs)
+            if (((buf[ATB + ((a - 1) >> 2)] >> (((a - 1) & 3) << 1)) & 3) === AT_FREE)
+                while (a > rs) {
+                    const q = (a - 1) & 3
+                    const sh = (3 - q) << 1
+                    const c = (FIT[((buf[ATB + ((a - 1) >> 2)] << sh) | (0x55 & ((1 << sh) - 1))) & 0xff] >> 3) & 7
+                    a = a - c
+                    if (c <= q) break // a used block inside this byte
+                }
+        if (z < re)
+            if (((buf[ATB + (z >> 2)] >> ((z & 3) << 1)) & 3) === AT_FREE)
+                while (z < re) {
+                    const q = z & 3
+                    const c = FIT[((buf[ATB + (z >> 2)] >> (q << 1)) | (0x55 << ((4 - q) << 1))) & 0xff] & 7
+                    z = z + c
+                    if (c < 4 - q) break
+                }
         if (a === rs) {
             buf[p] = z - rs
             if (z === re) {

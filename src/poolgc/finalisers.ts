@@ -63,7 +63,8 @@ export class Finalisers {
     private readonly fns: ((h: number) => void)[] = []
     /** Objects using each table entry, registered or due. */
     private readonly uses: number[] = []
-    private registered = 0
+    /** Objects with a finaliser registered (free() skips the look-up when 0). */
+    registered = 0
     /** Due finalisers moved off their slot by a registration on it: handles and entries. */
     private overH: number[] = []
     private overI: number[] = []

@@ -186,6 +186,12 @@ export const C_CALL = 60
 export const C_ACCESS = 300
 /** An allocation's fixed part: everything but its searches and collection steps. */
 export const C_ALLOC = 850
+/**
+ * An allocation that takes the fast path (the run at the hint, the slot at
+ * the cursor: Pool.alloc), all of it; an allocation that does not is charged
+ * the rest of C_ALLOC before it goes on.
+ */
+export const C_ALLOC_FAST = 1000
 /** A search, per row of the allocation table it walks (a row scan included). */
 export const C_ROW = 250
 /** Releasing an object (free(); its handle is charged apart). */

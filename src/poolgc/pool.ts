@@ -25,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -101,7 +101,11 @@ import {
     PHASE_SWEEP,
     POISON,
     POOL_SHIFT,
+    ROW_BLOCKS,
+    ROW_ENTRY,
     ROW_SHIFT,
+    RS_INNER,
+    RS_TRAIL,
     POOL_GRANULE,
     SLOT_FREE,
     TYPE_NAMES,
@@ -317,8 +321,16 @@ function boolArg(v: boolean, what: string): void {
 }
 
 function intArg(v: number, what: string, lo: number, hi: number): number {
-    if (!isInt(v) || v < lo || v > hi) throw new ArgumentError(what + " must be an integer from " + lo + " to " + hi + ", got " + v)
+    if (!isInt(v) || v < lo || v > hi) throw intError(v, what, lo, hi)
     return v
+}
+
+/**
+ * intArg()'s error, for the hot paths that check inline: `(v | 0) !== v`
+ * (true for anything but an int32 number) || v < lo || v > hi.
+ */
+function intError(v: number, what: string, lo: number, hi: number): ArgumentError {
+    return new ArgumentError(what + " must be an integer from " + lo + " to " + hi + ", got " + v)
 }
 
 /**
@@ -379,6 +391,12 @@ export class Pool {
     private clamped = false
     /** The object a finaliser drain keeps alive (see drain()), or 0. */
     private pinned = 0
+    /** Byte offset of the object alloc() made last (its callers write the payload there without resolving the handle). */
+    private allocated = 0
+    /** The handle slot allocSlow() found for the run it returns, with OF_LONG for a long-lived object. */
+    private slotFound = -1
+    /** Byte offset of the row summary (rowTable(nblocks)). */
+    private readonly rows: number
     /** The dump whose walk is in progress, if any (see memmap.ts). */
     private dumping: Dump = null
     /** Dumps' map rows run-length packed (packedMap). */
@@ -425,6 +443,7 @@ export class Pool {
         this.data = data
         this.htab = htab
         this.hcap = hcap
+        this.rows = ATB + (nb >> 2)
         this.searchOps = ((nb + (1 << ROW_SHIFT) - 1) >> ROW_SHIFT) * C_ROW
         buf.setAt(H_MAGIC, "u32", MAGIC)
         buf.setAt(H_NBLOCKS, "u16", nb)
@@ -458,7 +477,9 @@ export class Pool {
 
     /** Raw bytes, zero-filled. */
     bytes(length: number): BytesHandle {
-        intArg(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        if ((length | 0) !== length) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        if (length < 0) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
+        if (length > 0xffff - OBJ_HEADER) throw intError(length, "bytes length", 0, 0xffff - OBJ_HEADER)
         const h = this.alloc(T_BYTES, 0, length)
         if (this.finalisers.due > 0) this.drain(h)
         return h
@@ -473,7 +494,7 @@ export class Pool {
         const len = BM_DATA + stride * height
         if (len > 0xffff - OBJ_HEADER) throw new ArgumentError("bitmap of " + width + "x" + height + "x" + bpp + " is too large")
         const h = this.alloc(T_BITMAP, 0, len)
-        const p = this.head(h) + OBJ_HEADER
+        const p = this.allocated + OBJ_HEADER
         const buf = this.buf
         buf.setAt(p + BM_WIDTH, "u16", width)
         buf.setAt(p + BM_HEIGHT, "u16", height)
@@ -487,7 +508,7 @@ export class Pool {
     number(value: number): NumberHandle {
         if (typeof value !== "number") throw new ArgumentError("number value must be a number, got " + value)
         const h = this.alloc(T_NUMBER, 0, 8)
-        this.buf.setAt(this.head(h) + OBJ_HEADER, "f64", value)
+        this.buf.setAt(this.allocated + OBJ_HEADER, "f64", value)
         if (this.finalisers.due > 0) this.drain(h)
         return h
     }
@@ -501,7 +522,7 @@ export class Pool {
         const n = utf8Length(text)
         if (n > 0xffff - OBJ_HEADER) throw new ArgumentError("string of " + n + " bytes is too long")
         const h = this.alloc(T_STRING, 0, n)
-        this.buf.blitAt(this.head(h) + OBJ_HEADER, text, 0, n)
+        this.buf.blitAt(this.allocated + OBJ_HEADER, text, 0, n)
         if (this.finalisers.due > 0) this.drain(h)
         return h
     }
@@ -567,13 +588,128 @@ export class Pool {
      */
     private alloc(type: number, aux: number, len: number, pin?: Handle, pin2?: Handle, long?: boolean): number {
         const buf = this.buf
-        // the fixed part now; the searches and collection steps as they run (meter.ts)
+        // the fast path's cost now; the rest of the fixed part, the searches and the
+        // collection steps when the allocation takes the general path (meter.ts)
+        // (in this function and the other hot paths: nested ifs rather than && chains, and
+        // a[i] = a[i] | x rather than a[i] |= x, each a few VM operations fewer)
         const m = meter
-        m.used += C_ALLOC
-        if (m.used > m.next) m.over(C_ALLOC, "an allocation")
-        const n = (OBJ_HEADER + len + BLOCK - 1) >> 4
+        m.used = m.used + C_ALLOC_FAST
+        if (m.used > m.next) m.over(C_ALLOC_FAST, "an allocation")
+        const n = (len + (OBJ_HEADER + BLOCK - 1)) >> 4
         // (u16 fields through getAt/setAt, u32 counters by their low byte: see "Hot paths" in layout.ts)
         const depth = buf.getAt(H_DEPTH, "u16")
+        let blk = -1
+        let slot = -1
+        let slotBits = -1
+        // The fast path: no collection or compaction under way (the phase byte), neither
+        // long-lived placement nor poison (the flags byte above it), no threshold, no dump
+        // walking the table, room on the root stack (with no scope open the stack is empty);
+        // and the first fit is plain from the summary of the hint's row, the lowest row with
+        // a free block (none lies below the hint): its lead run if that holds n blocks (it
+        // then starts at the hint), else its trail run if that does and no run between them
+        // does (the row's inner bound says so, or the hint lies in the trail run). That is where findRun() looks first, and the claim
+        // below writes what claimRun() would.
+        if (((buf.getAt(H_PHASE, "u16") & 0xc0ff) | buf.getAt(H_THRESH, "u16")) === 0)
+            if (long !== true)
+                if (this.dumping === null)
+                    if (buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16")) {
+                        const hint = buf.getAt(H_HINT, "u16")
+                        const rs = hint & ~(ROW_BLOCKS - 1)
+                        let re = rs + ROW_BLOCKS
+                        if (re > this.nblocks) re = this.nblocks
+                        const p = this.rows + (hint >> ROW_SHIFT) * ROW_ENTRY
+                        const lead = buf[p]
+                        let s = -1
+                        // (a full pool's hint is nblocks: its row, past the last, has no summary)
+                        if (hint >= this.nblocks) s = -1
+                        else if (lead >= n) s = rs
+                        else {
+                            const t0 = re - buf[p + RS_TRAIL]
+                            // (an inner run lies below the trail, so none does when the hint is in it)
+                            if (re - t0 >= n) if (buf[p + RS_INNER] < n || hint >= t0) s = t0
+                        }
+                        if (s >= 0) {
+                            // the slot at the handle cursor if it is free (what takeSlot() finds first)
+                            const c = buf.getAt(H_HHINT, "u16")
+                            if (c < this.hcap) if (buf[this.htab + (c << 1) + 1] & 0x80) slot = c
+                            if (slot < 0) slot = this.takeSlot()
+                            if (slot >= 0) {
+                                blk = s
+                                slotBits = slot
+                                const e = s + n
+                                // the run's ATB bits are all AT_FREE (0): OR in the head code and the tails
+                                let i = ATB + (s >> 2)
+                                const sh = (s & 3) << 1
+                                if ((s & 3) + n <= 4) buf[i] = buf[i] | ((0xa9 & ((1 << (n << 1)) - 1)) << sh)
+                                else {
+                                    buf[i] = buf[i] | ((0xa9 << sh) & 0xff)
+                                    const last = ATB + ((e - 1) >> 2)
+                                    i++
+                                    if (last - i > 3) buf.fillAt(i, last - i, 0xaa)
+                                    else for (; i < last; i++) buf[i] = 0xaa
+                                    buf[last] = buf[last] | (0xaa & ((4 << (((e - 1) & 3) << 1)) - 1))
+                                }
+                                if (lead === re - rs) {
+                                    // an all-free row: a lead and a trail, no inner run
+                                    buf[p] = 0
+                                    buf[p + RS_TRAIL] = re - e
+                                } else if (s === rs) {
+                                    // the start of the lead: what is left of it no longer touches the row's start
+                                    buf[p] = 0
+                                    if (rs + lead - e > buf[p + RS_INNER]) buf[p + RS_INNER] = rs + lead - e
+                                } else buf[p + RS_TRAIL] = re - e // the start of the trail
+                                const free = buf.getAt(H_FREE, "u16") - n
+                                buf.setAt(H_FREE, "u16", free)
+                                if (free < buf.getAt(H_MINFREE, "u16")) buf.setAt(H_MINFREE, "u16", free)
+                                if (s === hint) buf.setAt(H_HINT, "u16", e)
+                            }
+                        }
+                    }
+        if (blk < 0) {
+            blk = this.allocSlow(n, len, depth, pin, pin2, long)
+            slotBits = this.slotFound
+            slot = slotBits & OF_SLOT
+        }
+        const off = blk << 4
+        this.allocated = off
+        // the payload is zeroed; the header's 8 bytes are all written below
+        buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
+        const e = this.htab + (slot << 1)
+        // the next generation, 1..MAX_GEN (the entry's low 15 bits are the last one)
+        let gen = (buf.getAt(e, "u16") & MAX_GEN) + 1
+        if (gen > MAX_GEN) gen = 1
+        buf.setAt(e, "u16", blk)
+        buf.setAt(H_HHINT, "u16", slot + 1)
+        buf.setAt(off + O_TYPE, "u16", type | (aux << 8)) // O_AUX is the byte above O_TYPE
+        buf.setAt(off + O_SLOT, "u16", slotBits)
+        buf.setAt(off + O_GEN, "u16", gen)
+        buf.setAt(off + O_LEN, "u16", len)
+        // a u32 counter: its low byte, and the whole field once in 256 (the carry)
+        const allocs = buf[H_ALLOCS]
+        if (allocs < 255) buf[H_ALLOCS] = allocs + 1
+        else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
+        const tb = H_TBLOCKS + (type << 1)
+        buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
+        const tc = tb + (H_TCOUNT - H_TBLOCKS)
+        buf.setAt(tc, "u16", buf.getAt(tc, "u16") + 1)
+        const h = this.hid | (gen << HANDLE_SHIFT) | slot
+        if (depth > 0) this.pushRoot(h)
+        return h
+    }
+
+    /**
+     * alloc()'s general path, for everything its fast path does not take:
+     * the checks that can throw, the search (top-down for a long-lived
+     * object), the collection or compaction a failed search runs and the
+     * searches after them, MemoryError, then the claim of the run found.
+     * Returns the run's first block; the handle slot is left in slotFound.
+     */
+    private allocSlow(n: number, len: number, depth: number, pin: Handle, pin2: Handle, long: boolean): number {
+        const buf = this.buf
+        // the rest of the fixed part now; the searches and collection steps as they run
+        const m = meter
+        m.used = m.used + (C_ALLOC - C_ALLOC_FAST)
+        if (m.used > m.next) m.over(C_ALLOC - C_ALLOC_FAST, "an allocation")
         if (depth > 0 && buf.getAt(H_SP, "u16") >= buf.getAt(H_SCAP, "u16"))
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
         if (n > this.nblocks - this.data)
@@ -594,9 +730,14 @@ export class Pool {
                 this.runStep(this.budget, this.searchOps * 3)
             }
         }
+        // (the search's charge as searched() computes it, inline: the common case)
+        const hintRow = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
         let blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-        this.searched(blk, n, isLong)
-        let slot = blk < 0 ? -1 : this.takeSlot()
+        if (blk < 0) m.used = m.used + ((((this.nblocks - 1) >> ROW_SHIFT) - hintRow + 1) * C_ROW)
+        else if (isLong) m.used = m.used + ((((this.nblocks - 1) >> ROW_SHIFT) - (blk >> ROW_SHIFT) + 1) * C_ROW)
+        else m.used = m.used + ((((blk + n - 1) >> ROW_SHIFT) - hintRow + 1) * C_ROW)
+        let slot = -1
+        if (blk >= 0) slot = this.takeSlot()
         if (auto && (blk < 0 || slot < 0)) {
             this.clamped = false
             const free = buf.getAt(H_FREE, "u16")
@@ -666,31 +807,10 @@ export class Pool {
         if (phase >= PHASE_COMPACT) compactAbortIfInGap(buf, blk, n)
         if (this.dumping !== null) this.dumping.capture(buf, blk, n)
         claimRun(buf, blk, n, black ? AT_MARK : AT_HEAD)
-        const off = blk << 4
-        // the payload is zeroed; the header's 8 bytes are all written below
-        buf.fillAt(off + OBJ_HEADER, (n << 4) - OBJ_HEADER, 0)
-        const e = this.htab + (slot << 1)
-        const last = buf.getAt(e, "u16") & MAX_GEN
-        const gen = last >= MAX_GEN ? 1 : last + 1
-        buf.setAt(e, "u16", blk)
-        buf.setAt(H_HHINT, "u16", slot + 1)
-        const slotBits = isLong ? slot | OF_LONG : slot
-        buf[off + O_TYPE] = type
-        buf[off + O_AUX] = aux
-        buf.setAt(off + O_SLOT, "u16", slotBits)
-        buf.setAt(off + O_GEN, "u16", gen)
-        buf.setAt(off + O_LEN, "u16", len)
-        // a u32 counter: its low byte, and the whole field once in 256 (the carry)
-        if (buf[H_ALLOCS] < 255) buf[H_ALLOCS]++
-        else buf.setAt(H_ALLOCS, "u32", buf.getAt(H_ALLOCS, "u32") + 1)
+        // (the fast path runs only without a threshold: the count is this path's)
         if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
-        const tb = H_TBLOCKS + (type << 1)
-        buf.setAt(tb, "u16", buf.getAt(tb, "u16") + n)
-        const tc = H_TCOUNT + (type << 1)
-        buf.setAt(tc, "u16", buf.getAt(tc, "u16") + 1)
-        const h = this.hid | (gen << HANDLE_SHIFT) | slot
-        if (depth > 0) this.pushRoot(h)
-        return h
+        this.slotFound = isLong ? slot | OF_LONG : slot
+        return blk
     }
 
     /**
@@ -768,14 +888,17 @@ export class Pool {
     free(h: Handle): void {
         this.release(h)
         // (its finaliser is due at once; a walk of the slots would cost this call CHECK_SLOTS reads)
-        this.finalisers.released(h)
-        if (this.finalisers.due > 0) this.drain(0)
+        const f = this.finalisers
+        if (f.registered !== 0) f.released(h)
+        if (f.due > 0) this.drain(0)
     }
 
     /** Frees `h`'s object and its handle slot. */
     private release(h: Handle): void {
         const off = this.head(h)
-        charge(C_FREE, "free()")
+        const m = meter
+        m.used = m.used + C_FREE
+        if (m.used > m.next) m.over(C_FREE, "free()")
         const buf = this.buf
         const blk = off >> 4
         if (buf[H_PHASE] === PHASE_MARK) unqueue(buf, blk)
@@ -783,14 +906,15 @@ export class Pool {
         // (u16 fields through getAt/setAt: see "Hot paths" in layout.ts)
         const e = this.htab + (slot << 1)
         buf.setAt(e, "u16", buf.getAt(off + O_GEN, "u16") | SLOT_FREE)
-        const n = (buf.getAt(off + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
-        releaseRun(buf, blk, n)
+        const n = (buf.getAt(off + O_LEN, "u16") + (OBJ_HEADER + BLOCK - 1)) >> 4
+        releaseRun(buf, blk, n, 0, 0)
         if (buf[H_FLAGS] & F_POISON) buf.fillAt(off + 4, (n << 4) - 4, POISON)
         const tb = H_TBLOCKS + (buf[off + O_TYPE] << 1)
         buf.setAt(tb, "u16", buf.getAt(tb, "u16") - n)
         const tc = tb + (H_TCOUNT - H_TBLOCKS)
         buf.setAt(tc, "u16", buf.getAt(tc, "u16") - 1)
-        if (buf[H_FREES] < 255) buf[H_FREES]++
+        const frees = buf[H_FREES]
+        if (frees < 255) buf[H_FREES] = frees + 1
         else buf.setAt(H_FREES, "u32", buf.getAt(H_FREES, "u32") + 1)
     }
 
@@ -839,30 +963,37 @@ export class Pool {
      */
     private head(h: Handle): number {
         const m = meter
-        m.used += C_ACCESS
+        m.used = m.used + C_ACCESS
         if (m.used > m.next) m.over(C_ACCESS, "a pool access")
-        if (!isInt(h) || h <= 0) throw new HandleError("not a handle: " + h)
+        // an int32 number whose pool id is this pool's (so positive: the id is 1..15)
+        // (here and below: separate ifs, a few VM operations fewer than || chains)
+        if ((h | 0) !== h) throw this.notOurs(h)
         if (h >> POOL_SHIFT !== this.id) throw this.notOurs(h)
         const slot = h & 0xfff
         if (slot >= this.hcap) throw new HandleError("not a handle: " + h + " (slot " + slot + "; this pool has " + this.hcap + " handle slots)")
         const buf = this.buf
-        const at = this.htab + (slot << 1)
-        const e = buf.getAt(at, "u16")
-        if (e & SLOT_FREE || buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) {
-            if (((h >> HANDLE_SHIFT) & MAX_GEN) === 0) throw new HandleError("not a handle: " + h + " (generation 0)")
-            throw new HandleError("stale handle " + h + ": its object was freed")
-        }
+        const e = buf.getAt(this.htab + (slot << 1), "u16")
+        if (e & SLOT_FREE) throw this.stale(h)
+        if (buf.getAt((e << 4) + O_GEN, "u16") !== ((h >> HANDLE_SHIFT) & MAX_GEN)) throw this.stale(h)
         // During a sweep, an unmarked head not yet swept is garbage already: it was
         // unreachable when marking ended, and so is everything it references, which
         // the sweep may have freed. Reviving it would revive a damaged graph.
         // A phantom view's (dry) sweep frees nothing: its unmarked heads stay live.
-        if (buf[H_PHASE] === PHASE_SWEEP && e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD && (buf[H_FLAGS] & F_DRY) === 0)
-            throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
+        if (buf[H_PHASE] === PHASE_SWEEP)
+            if (e >= buf.getAt(H_CURSOR, "u16") && ((buf[ATB + (e >> 2)] >> ((e & 3) << 1)) & 3) === AT_HEAD && (buf[H_FLAGS] & F_DRY) === 0)
+                throw new HandleError("stale handle " + h + ": its object was unreachable when this collection marked, and is being freed")
         return e << 4
     }
 
-    /** The HandleError for a positive integer `h` whose pool id is not this pool's. */
+    /** The HandleError for `h`, whose slot is free or holds another generation. */
+    private stale(h: Handle): HandleError {
+        if (((h >> HANDLE_SHIFT) & MAX_GEN) === 0) return new HandleError("not a handle: " + h + " (generation 0)")
+        return new HandleError("stale handle " + h + ": its object was freed")
+    }
+
+    /** The HandleError for `h`, which is not an int32 number with this pool's id. */
     private notOurs(h: Handle): HandleError {
+        if (!isInt(h) || h <= 0) return new HandleError("not a handle: " + h)
         const id = h >> POOL_SHIFT
         if (id === 0) return new HandleError("not a handle: " + h + " (no pool id: a handle of pool " + this.id + " is at least " + this.hid + ")")
         return new HandleError("handle of another pool: " + h + " (pool id " + id + "; this pool's is " + this.id + ")")
@@ -1028,32 +1159,48 @@ export class Pool {
         return [this.buf.getAt(p + BM_WIDTH, "u16"), this.buf.getAt(p + BM_HEIGHT, "u16"), this.buf[p + BM_BPP]]
     }
 
-    /** Byte offset and bit shift of pixel (x, y); checks the bounds. */
-    private pixel(h: Handle, x: number, y: number): number[] {
-        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
-        // (a pixel access costs more than the access head() charged: the array below)
-        meter.used += C_PIXEL
-        const buf = this.buf
-        intArg(x, "pixel x", 0, buf.getAt(p + BM_WIDTH, "u16") - 1)
-        intArg(y, "pixel y", 0, buf.getAt(p + BM_HEIGHT, "u16") - 1)
-        const bpp = buf[p + BM_BPP]
-        const bit = x * bpp
-        return [p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3), bit & 7, bpp]
-    }
-
     /** The colour index of pixel (x, y). */
     getPixel(h: BitmapHandle, x: number, y: number): number {
-        const px = this.pixel(h, x, y)
-        return (this.buf[px[0]] >> px[1]) & ((1 << px[2]) - 1)
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        // (a pixel access costs more than the access head() charged: the bounds and the bits)
+        meter.used = meter.used + C_PIXEL
+        const buf = this.buf
+        // (the bounds checked inline: intArg()'s checks and errors)
+        const w = buf.getAt(p + BM_WIDTH, "u16")
+        if ((x | 0) !== x) throw intError(x, "pixel x", 0, w - 1)
+        if (x < 0) throw intError(x, "pixel x", 0, w - 1)
+        if (x >= w) throw intError(x, "pixel x", 0, w - 1)
+        const ht = buf.getAt(p + BM_HEIGHT, "u16")
+        if ((y | 0) !== y) throw intError(y, "pixel y", 0, ht - 1)
+        if (y < 0) throw intError(y, "pixel y", 0, ht - 1)
+        if (y >= ht) throw intError(y, "pixel y", 0, ht - 1)
+        const bpp = buf[p + BM_BPP]
+        const bit = x * bpp
+        return (buf[p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3)] >> (bit & 7)) & ((1 << bpp) - 1)
     }
 
     /** Sets pixel (x, y) to colour index `c` (0 .. 2^bpp - 1). */
     setPixel(h: BitmapHandle, x: number, y: number, c: number): void {
-        const px = this.pixel(h, x, y)
-        const mask = (1 << px[2]) - 1
-        intArg(c, "pixel colour", 0, mask)
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        meter.used = meter.used + C_PIXEL
         const buf = this.buf
-        buf[px[0]] = (buf[px[0]] & ~(mask << px[1])) | (c << px[1])
+        const w = buf.getAt(p + BM_WIDTH, "u16")
+        if ((x | 0) !== x) throw intError(x, "pixel x", 0, w - 1)
+        if (x < 0) throw intError(x, "pixel x", 0, w - 1)
+        if (x >= w) throw intError(x, "pixel x", 0, w - 1)
+        const ht = buf.getAt(p + BM_HEIGHT, "u16")
+        if ((y | 0) !== y) throw intError(y, "pixel y", 0, ht - 1)
+        if (y < 0) throw intError(y, "pixel y", 0, ht - 1)
+        if (y >= ht) throw intError(y, "pixel y", 0, ht - 1)
+        const bpp = buf[p + BM_BPP]
+        const mask = (1 << bpp) - 1
+        if ((c | 0) !== c) throw intError(c, "pixel colour", 0, mask)
+        if (c < 0) throw intError(c, "pixel colour", 0, mask)
+        if (c > mask) throw intError(c, "pixel colour", 0, mask)
+        const bit = x * bpp
+        const at = p + BM_DATA + y * buf.getAt(p + BM_STRIDE, "u16") + (bit >> 3)
+        const sh = bit & 7
+        buf[at] = (buf[at] & ~(mask << sh)) | (c << sh)
     }
 
     /** Fills a bitmap with colour index `c`. */
@@ -1143,13 +1290,17 @@ export class Pool {
      * is full (its handle stays the same). Returns the new length.
      */
     push<T extends Handle>(h: ListHandle<T>, v: Checked<T> | 0): number {
+        // v is checked once, here: a growth's allocation keeps it alive (pinned), so the
+        // store below needs no second check (storeRef's)
         if (v !== 0) this.head(v)
         let off = this.typed(h, T_LIST)
         const buf = this.buf
         const count = buf.getAt(off + OBJ_HEADER + LIST_COUNT, "u32")
         const cap = (buf.getAt(off + O_LEN, "u16") - LIST_ITEMS) >> 2
         if (count >= cap) off = this.growList(h, cap < 2 ? 4 : cap * 2, v)
-        this.storeRef(off + OBJ_HEADER + LIST_ITEMS + (count << 2), v)
+        buf.setAt(off + OBJ_HEADER + LIST_ITEMS + (count << 2), "u32", v)
+        // the write barrier (shade() returns at once outside a collection)
+        if (v !== 0) if (buf[H_PHASE] !== PHASE_IDLE) shade(buf, v)
         buf.setAt(off + OBJ_HEADER + LIST_COUNT, "u32", count + 1)
         if (this.finalisers.due > 0) this.drain(0)
         return count + 1
@@ -1171,7 +1322,7 @@ export class Pool {
         const off = this.typed(h, T_LIST) + OBJ_HEADER
         const buf = this.buf
         const count = buf.getAt(off + LIST_COUNT, "u32")
-        intArg(i, "list index", 0, count - 1)
+        if ((i | 0) !== i || i < 0 || i >= count) throw intError(i, "list index", 0, count - 1)
         const at = off + LIST_ITEMS + (i << 2)
         const v = buf.getAt(at, "u32")
         // an overlapping copy towards lower offsets is safe on the VM and in Node
