@@ -416,7 +416,8 @@ export class Pool {
         lastPoolId = lastPoolId >= MAX_POOL_ID ? 1 : lastPoolId + 1
         this.id = lastPoolId
         this.hid = lastPoolId << POOL_SHIFT
-        this.finalisers.hid = this.hid
+        // the finalisers' tables, allocated once, next to the pool Buffer (finalisers.ts)
+        this.finalisers.init(this.hid, hcap)
         const buf = Buffer.alloc(size)
         this.buf = buf
         this.size = size
