@@ -173,6 +173,41 @@ describe("finalisers", () => {
         await pool.verifyAsync()
     })
 
+    test("the VM objects a pool keeps for its life (finaliser tables, root names) all exist after the constructor and never grow", () => {
+        // On the VM a long-lived object allocated (or an array grown) late lands in the middle of
+        // the VM heap's free space (its allocator is first-fit and never moves objects): so the
+        // pool makes them all next to its Buffer. Their sizes are fixed from the constructor on.
+        const pool = new Pool({ size: 4096, namedRoots: 5 })
+        const p = pool as unknown as { finalisers: { regs: Buffer; gens: Buffer; fns: unknown[]; uses: number[] }; rootNames: (string | null)[] }
+        const f = p.finalisers
+        const hcap = (4096 >> 4) >> 3
+        const regs = f.regs
+        const gens = f.gens
+        expect(regs).not.toBeNull()
+        expect(regs.length).toBe(hcap)
+        expect(gens.length).toBe(hcap * 2)
+        expect(f.fns.length).toBe(MAX_FINALISERS)
+        expect(f.uses.length).toBe(MAX_FINALISERS)
+        expect(p.rootNames.length).toBe(5)
+        const ran: number[] = []
+        for (let i = 0; i < MAX_FINALISERS; i++) {
+            const h = pool.number(i)
+            pool.onFree(h, () => ran.push(i))
+            if (i < 5) pool.setRoot("r" + i, h)
+        }
+        expect(() => pool.setRoot("r5", pool.number(5))).toThrow(/all 5 named roots are in use/)
+        pool.delRoot("r0")
+        pool.collect()
+        expect(ran.sort((a, b) => a - b)).toEqual([0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+        expect(f.regs).toBe(regs)
+        expect(f.gens).toBe(gens)
+        expect(f.fns.length).toBe(MAX_FINALISERS)
+        expect(f.uses.length).toBe(MAX_FINALISERS)
+        expect(p.rootNames.length).toBe(5)
+        pool.verify()
+        checkPool(pool)
+    })
+
     test("on a pool of more handles than one check walks, a finaliser found late still gets its own handle, once, even after its slot was reused", async () => {
         const pool = new Pool({ size: 32768, handles: 1000 })
         expect(1000).toBeGreaterThan(CHECK_SLOTS)

@@ -6,11 +6,19 @@
  * bytes, so the callbacks live outside the pool, in a table of at most
  * MAX_FINALISERS distinct functions (compared by identity, each counted by
  * the objects that use it; an entry no object uses any more is free again).
- * Per handle slot, allocated at the first onFree(): one byte (low nibble: the
+ * Per handle slot: one byte (low nibble: the
  * table entry of the slot's registered finaliser, high nibble: the entry of
  * a due one, 0: none) and the u16 generation of that object. So every object
  * of the pool may have a finaliser for 3 bytes a handle slot, and a program
  * that makes a closure per object gets a clear error, not a VM panic.
+ *
+ * All of it is allocated by init(), which the Pool constructor calls just
+ * before it allocates the pool Buffer, and none of it is reallocated later
+ * (the function table has its MAX_FINALISERS entries from the start): the
+ * DeviceScript VM's collector never moves an object and its allocator is
+ * first-fit, so a long-lived object allocated late lands in the middle of
+ * the VM heap's free space and splits it (made at the first onFree(), these
+ * tables cut the largest free run after the demo by several KB: docs/boards.md).
  *
  * An object is found freed by its slot: free, or holding another generation
  * than the one stored at registration (so however late the walk that finds
@@ -31,7 +39,7 @@
  * and mutate anything; an exception one throws is logged and dropped.
  */
 import { ArgumentError } from "./errors"
-import { H_FREES, H_HCAP, MAX_GEN, O_GEN, SLOT_FREE } from "./layout"
+import { H_FREES, MAX_GEN, O_GEN, SLOT_FREE } from "./layout"
 
 /** Distinct finaliser functions registered at once (a nibble per slot names one). */
 export const MAX_FINALISERS = 15
@@ -60,6 +68,7 @@ export class Finalisers {
     private regs: Buffer = null
     /** Per slot, u16: the generation of the registered or due object. */
     private gens: Buffer = null
+    /** The table: MAX_FINALISERS entries from init() on, null where no object uses one. */
     private readonly fns: ((h: number) => void)[] = []
     /** Objects using each table entry, registered or due. */
     private readonly uses: number[] = []
@@ -78,6 +87,18 @@ export class Finalisers {
     /** Finalisers due to run: a field, so that a public call's check costs one read, not a call. */
     due = 0
 
+    /** Allocates the tables for a pool of `hcap` handle slots with id `hid` in place (see the top). */
+    init(hid: number, hcap: number): void {
+        this.hid = hid
+        this.regs = Buffer.alloc(hcap)
+        this.gens = Buffer.alloc(hcap * 2)
+        // the last entry first: one allocation of the arrays' storage
+        for (let i = MAX_FINALISERS - 1; i >= 0; i--) {
+            this.fns[i] = null
+            this.uses[i] = 0
+        }
+    }
+
     /**
      * Registers `fn` for the live object `h`,
      * replacing an earlier one. Throws ArgumentError, changing nothing, when
@@ -87,21 +108,16 @@ export class Finalisers {
         let idx = this.fns.indexOf(fn)
         if (idx < 0) {
             idx = this.uses.indexOf(0)
-            if (idx < 0) {
-                if (this.fns.length >= MAX_FINALISERS)
-                    throw new ArgumentError(
-                        "onFree: " + MAX_FINALISERS + " distinct finaliser functions are in use already: register one shared function for many objects (it gets the handle)"
-                    )
-                idx = this.fns.length
-                this.fns.push(fn)
-                this.uses.push(0)
-            } else this.fns[idx] = fn
+            if (idx < 0)
+                throw new ArgumentError(
+                    "onFree: " + MAX_FINALISERS + " distinct finaliser functions are in use already: register one shared function for many objects (it gets the handle)"
+                )
+            this.fns[idx] = fn
         }
-        if (this.regs === null) {
-            const hcap = buf.getAt(H_HCAP, "u16")
-            this.regs = Buffer.alloc(hcap)
-            this.gens = Buffer.alloc(hcap * 2)
+        // with none registered no walk concerns anything: only frees from now on can
+        if (this.registered === 0) {
             this.seenFrees = buf.getAt(H_FREES, "u32")
+            this.pending = false
         }
         const slot = h & 0xfff
         let r = this.regs[slot]
@@ -128,7 +144,6 @@ export class Finalisers {
 
     /** Removes the live object `h`'s finaliser; true if it had one. */
     remove(h: number): boolean {
-        if (this.regs === null) return false
         const slot = h & 0xfff
         const r = this.regs[slot] & 0x0f
         // (a registration of another generation: the slot's previous object, freed, its finaliser due)

@@ -435,7 +435,11 @@ export class Pool {
         lastPoolId = lastPoolId >= MAX_POOL_ID ? 1 : lastPoolId + 1
         this.id = lastPoolId
         this.hid = lastPoolId << POOL_SHIFT
-        this.finalisers.hid = this.hid
+        // the VM objects the pool keeps for its life, allocated once, next to the pool Buffer:
+        // the VM never moves an object, so one allocated (or grown) later would split its free
+        // space (finalisers.ts). The root names: all ncap entries now, the last first (one allocation).
+        this.finalisers.init(this.hid, hcap)
+        for (let i = ncap - 1; i >= 0; i--) this.rootNames[i] = null
         const buf = Buffer.alloc(size)
         this.buf = buf
         this.size = size
