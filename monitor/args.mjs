@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util"
 import { DEFAULT_BAUD } from "./sources/serial.mjs"
-import { DEFAULT_WEB_PORT } from "./web.mjs"
+import { DEFAULT_WEB_PORT } from "./views/web.mjs"
 
 export const HELP = `poolgc monitor: watch a poolgc pool's memory map live.
 

@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs"
 import { afterEach, describe, expect, test, vi } from "vitest"
 import { LINE_TEXT_MAX, linkOf, LogPath, RING_BYTES } from "../host/logpath.mjs"
-import { MonitorSession } from "../monitor/session.mjs"
+import { MonitorSession } from "../monitor/protocol/session.mjs"
 import { BOARDS } from "../src/boards"
 import { runDemo } from "../src/demo"
 import { Pool } from "../src/index"

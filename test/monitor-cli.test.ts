@@ -8,7 +8,7 @@ import os from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
 import { parseCli } from "../monitor/args.mjs"
-import { readRecording, RecordingWriter } from "../monitor/recording.mjs"
+import { readRecording, RecordingWriter } from "../monitor/protocol/recording.mjs"
 import { BOARD_VENDORS, listFromSysfs } from "../monitor/sources/ports.mjs"
 import { FIXTURE, STATS_FIXTURE } from "./monitor-support"
 

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs"
 import { expect, test, vi } from "vitest"
 import { linkOf, LogPath, RING_BYTES } from "../host/logpath.mjs"
-import { MonitorSession } from "../monitor/session.mjs"
+import { MonitorSession } from "../monitor/protocol/session.mjs"
 import { BOARDS } from "../src/boards"
 import { runDemo } from "../src/demo"
 import { Pool } from "../src/index"

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import { describe, expect, test } from "vitest"
-import { parsePayload } from "../monitor/payload.mjs"
+import { parsePayload } from "../monitor/protocol/payload.mjs"
 
 describe("monitor --sim", () => {
     test("prints the demo's whole dumps and its log lines, then exits 0", async () => {
