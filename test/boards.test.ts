@@ -90,7 +90,7 @@ describe("board configurations", () => {
     })
 
     test("the firmware builds with every board file loaded and validated by devs build", () => {
-        const r = devs(["build", "-v"])
+        const r = devs(["build", "demo/main.ts", "-v"])
         expect(r.status, r.stdout + r.stderr).toBe(0)
         for (const b of boards) expect(r.stdout + r.stderr).toContain(`custom board: ${b.id}`)
     })
