@@ -2,8 +2,9 @@
  * `npm run bench [-- --quick] [-- --json FILE] [-- --vm] [-- --only a,b] [-- --traces a,b] [-- --runs N] [-- --rounds N] [-- --no-vm-compact]`
  *
  * 1. Bundles bench/main.ts (TypeScript, importing poolgc's sources) with
- *    esbuild into bench/.build/main.mjs, mapping `./platform` / `../platform`
- *    to host/platform.ts exactly as vitest.config.ts does; npm packages stay
+ *    esbuild into bench/.build/main.mjs through the Node seam (host/seam.mjs,
+ *    as vitest: src/platform.ts -> host/platform.ts, poolgc's u16 fields as
+ *    byte operations, the Buffer methods installed first); npm packages stay
  *    external (imported from node_modules).
  * 2. Compiles bench/as/heap.ts with AssemblyScript's `asc` (--runtime minimal:
  *    TLSF + a two-colour mark-sweep collected on request) into
@@ -23,7 +24,7 @@ import os from "node:os"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
-import { INLINE_U16_FILES, inlineU16 } from "../host/inline-u16.mjs"
+import { esbuildPlugin } from "../host/seam.mjs"
 import { median } from "./median.mjs"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -82,19 +83,8 @@ function parseArgs(argv) {
     return o
 }
 
-/**
- * What vitest.config.ts does: the device seam becomes the Node seam, and
- * poolgc's u16 getAt/setAt become byte operations (host/inline-u16.mjs).
- */
-const platformAlias = seam => ({
-    name: "platform-alias",
-    setup(build) {
-        build.onResolve({ filter: /^\.{1,2}\/platform$/ }, () => ({ path: resolve(ROOT, seam) }))
-        build.onLoad({ filter: INLINE_U16_FILES }, args => ({ contents: inlineU16(readFileSync(args.path, "utf8")).code, loader: "ts" }))
-    },
-})
-
-export async function bundle(entry, outfile, seam = "host/platform.ts") {
+/** Bundles `entry` for Node through the seam (host/seam.mjs), as vitest runs the same sources. */
+export async function bundle(entry, outfile) {
     await esbuild.build({
         entryPoints: [resolve(ROOT, entry)],
         outfile: resolve(ROOT, outfile),
@@ -103,7 +93,7 @@ export async function bundle(entry, outfile, seam = "host/platform.ts") {
         format: "esm",
         target: "node20",
         packages: "external",
-        plugins: [platformAlias(seam)],
+        plugins: [esbuildPlugin()],
         logLevel: "error",
     })
 }

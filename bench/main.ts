@@ -1,9 +1,8 @@
 /**
  * The Node side of `npm run bench`: replays one trace on one system, several
  * times, and prints one JSON line. bench/bench.mjs bundles this file with
- * esbuild (mapping `./platform` / `../platform` to host/platform.ts, as
- * vitest.config.ts does) and runs it once per (system, trace) in a fresh
- * process, so no system's JIT feedback or garbage affects another's.
+ * esbuild through the Node seam (host/seam.mjs, as vitest) and runs it once
+ * per (system, trace) in a fresh process, so no system's JIT feedback or garbage affects another's.
  *
  *   node bench/.build/main.mjs <system> <trace> <runs> <quick 0|1> <wasm path>
  */

@@ -1,8 +1,8 @@
 /**
  * The platform seam, Node.js side: the twin of `src/platform.ts`.
  *
- * Importing it gives Node's Buffer the four DeviceScript Buffer methods that
- * poolgc uses, with the VM's semantics (read from the DeviceScript runtime's
+ * `installBufferMethods()` gives Node's Buffer the four DeviceScript Buffer
+ * methods that poolgc uses, with the VM's semantics (read from the DeviceScript runtime's
  * `devs_buffer_op`, `devs_value_to_int`, `devs_value_from_double`,
  * `jd_numfmt_write_*`, `fillAt` and `blitAt`, and checked against the real VM,
  * byte for byte, by `test/seam.test.ts`):
@@ -31,7 +31,7 @@
  *   memcpy (measured: forward byte propagation below 512 bytes, memmove from 512
  *   up; devices' memcpy may differ again). Here: RangeError. An overlapping copy
  *   to a lower offset is a forward memcpy, which gives the memmove result (as Node).
- * The Node builds (vitest.config.ts, bench/bench.mjs) also rewrite poolgc's
+ * The Node builds (host/seam.mjs, used by vitest and the bench) also rewrite poolgc's
  * `getAt(off, "u16")` / `setAt(off, "u16", v)` with a pure offset into byte
  * operations before this shim sees them (`host/inline-u16.mjs`: V8 does not
  * inline this shim into functions as large as the allocator's); the shim serves
@@ -323,8 +323,17 @@ declare global {
     }
 }
 
-const proto = Buffer.prototype as any
-proto.getAt = getAt
-proto.setAt = setAt
-proto.fillAt = fillAt
-proto.blitAt = blitAt
+/**
+ * Gives Node's Buffer the four methods above, in place of whatever it had
+ * under these names. Called once per process (or vitest worker) before any
+ * device code runs, by host/setup.ts, which host/seam.mjs puts first in every
+ * Node build; importing this module does not do it. Calling it again changes
+ * nothing.
+ */
+export function installBufferMethods(): void {
+    const proto = Buffer.prototype as any
+    proto.getAt = getAt
+    proto.setAt = setAt
+    proto.fillAt = fillAt
+    proto.blitAt = blitAt
+}

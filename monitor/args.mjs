@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util"
 import { DEFAULT_BAUD } from "./sources/serial.mjs"
-import { DEFAULT_WEB_PORT } from "./web.mjs"
+import { DEFAULT_WEB_PORT } from "./views/web.mjs"
 
 export const HELP = `poolgc monitor: watch a poolgc pool's memory map live.
 
@@ -12,7 +12,7 @@ Usage: npm run monitor -- [source] [options]
 
 Sources (one; default: the first DeviceScript board found on USB):
   --port PATH      a serial port (/dev/ttyACM0, /dev/serial/by-id/..., COM5)
-  --sim [FILE]     run FILE (default src/main.ts) in the DeviceScript simulator
+  --sim [FILE]     run FILE (default demo/main.ts) in the DeviceScript simulator
   --replay FILE    play a recording back with its timing
   --fast           with --replay: as fast as possible
   --list           list the serial ports, marking those that look like boards
@@ -88,7 +88,7 @@ export function parseCli(argv) {
         help: !!values.help,
         list: !!values.list,
         port: values.port,
-        sim: values.sim ? optional.sim ?? "src/main.ts" : undefined,
+        sim: values.sim ? optional.sim ?? "demo/main.ts" : undefined,
         replay: values.replay,
         fast: !!values.fast,
         web,

@@ -9,12 +9,12 @@
  */
 import { existsSync } from "node:fs"
 import { HELP, parseCli } from "./args.mjs"
-import { MonitorSession } from "./session.mjs"
-import { RecordingWriter } from "./recording.mjs"
+import { MonitorSession } from "./protocol/session.mjs"
+import { RecordingWriter } from "./protocol/recording.mjs"
 import { sessionInput } from "./sources/input.mjs"
-import { startPlainView } from "./plain.mjs"
-import { renderScreen, startTtyView } from "./terminal.mjs"
-import { startWeb } from "./web.mjs"
+import { startPlainView } from "./views/plain.mjs"
+import { renderScreen, startTtyView } from "./views/terminal.mjs"
+import { startWeb } from "./views/web.mjs"
 import { hex4, listPorts } from "./sources/ports.mjs"
 
 /** @param {string} msg */

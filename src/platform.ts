@@ -1,10 +1,11 @@
 /**
  * The platform seam, device side. poolgc's allocator and collector import only
  * this module for what differs between the DeviceScript VM and Node.js; the
- * Node.js twin is `host/platform.ts`, which vitest substitutes for this file and
- * which also gives Node's Buffer the VM's getAt/setAt/blitAt/fillAt; before Node
- * runs poolgc's modules, `host/inline-u16.mjs` rewrites their u16 getAt/setAt
- * into byte operations (speed only: see "Hot paths" in poolgc/layout.ts).
+ * Node.js twin is `host/platform.ts`. Every Node build (vitest, the bench) goes
+ * through `host/seam.mjs`, which substitutes that twin for this file, installs
+ * its shim of the VM's getAt/setAt/blitAt/fillAt on Node's Buffer first, and
+ * rewrites poolgc's u16 getAt/setAt into byte operations (`host/inline-u16.mjs`;
+ * speed only: see "Hot paths" in poolgc/layout.ts).
  * `test/vm/seam.vm.ts` and `test/seam.test.ts` prove the two behave alike.
  */
 import * as ds from "@devicescript/core"

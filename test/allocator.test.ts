@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest"
-import "../host/platform"
 import { AT_FREE } from "../src/poolgc/layout"
 import { codeOf, findRun, findRunTop, FIT, largestRun } from "../src/poolgc/allocator"
 import { MemoryError, Pool } from "../src/index"

@@ -76,7 +76,7 @@ describe("board configurations", () => {
         }
     })
 
-    test("src/boards.ts is generated from the board files (npm run boards)", () => {
+    test("demo/boards.ts is generated from the board files (npm run boards)", () => {
         expect(readFileSync(MODULE, "utf8")).toBe(renderModule(boards))
     })
 
@@ -90,7 +90,7 @@ describe("board configurations", () => {
     })
 
     test("the firmware builds with every board file loaded and validated by devs build", () => {
-        const r = devs(["build", "-v"])
+        const r = devs(["build", "demo/main.ts", "-v"])
         expect(r.status, r.stdout + r.stderr).toBe(0)
         for (const b of boards) expect(r.stdout + r.stderr).toContain(`custom board: ${b.id}`)
     })
@@ -98,13 +98,13 @@ describe("board configurations", () => {
     test("devs build rejects a board file with a bad pin (the validation the test above relies on)", () => {
         const dir = mkdtempSync(join(tmpdir(), "poolgc-boards-"))
         try {
-            for (const f of ["package.json", "devsconfig.json", "boards", "src"]) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
+            for (const f of ["package.json", "devsconfig.json", "boards", "src", "demo"]) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
             symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"))
             const f = join(dir, "boards/poolgc_pico.board.json")
             const j = JSON.parse(readFileSync(f, "utf8"))
             j.led.pin = 99
             writeFileSync(f, JSON.stringify(j))
-            const r = devs(["build"], dir)
+            const r = devs(["build", "demo/main.ts"], dir)
             expect(r.status).not.toBe(0)
             expect(r.stdout + r.stderr).toMatch(/poolgc_pico\.board\.json.*led\.pin=99/)
         } finally {
@@ -117,7 +117,7 @@ describe("npm run flash", () => {
     test("--dry-run prints the bundle and flash commands for each board, and runs nothing", () => {
         const r = spawnSync(process.execPath, ["tools/flash.mjs", "--board", "pico", "--dry-run"], { cwd: ROOT, encoding: "utf8" })
         expect(r.status).toBe(0)
-        expect(r.stdout).toContain("$ node node_modules/@devicescript/cli/devicescript bundle src/main.ts --board poolgc_pico --flash-file built/poolgc_pico.uf2\n")
+        expect(r.stdout).toContain("$ node node_modules/@devicescript/cli/devicescript bundle demo/main.ts --board poolgc_pico --flash-file built/poolgc_pico.uf2\n")
         expect(r.stdout).toContain("$ node node_modules/@devicescript/cli/devicescript flash rp2040 --board poolgc_pico --file built/poolgc_pico.uf2\n")
         expect(r.stdout).toContain("dry run, nothing was run")
         const files: Record<string, string> = {
@@ -131,7 +131,7 @@ describe("npm run flash", () => {
             const family = id.includes("pico") ? "rp2040" : "esp32"
             const plan = flashPlan(parseArgs(["--board", id, ...(family === "esp32" ? ["--port", "/dev/ttyUSB0"] : [])]))
             expect(plan.map(s => s.argv.slice(1).join(" "))).toEqual([
-                `bundle src/main.ts --board ${id} --flash-file ${file}`,
+                `bundle demo/main.ts --board ${id} --flash-file ${file}`,
                 `flash ${family} --board ${id}${family === "esp32" ? " --port /dev/ttyUSB0" : ""} --file ${file}`,
             ])
         }

@@ -10,7 +10,7 @@
  * device configuration at the architecture's DCFG offset (id, name, product
  * id, pins, LED, log pin, exactly the board file's), and the flash storage at
  * its offset (the board's size, the program in it whole, byte for byte the
- * compiled src/main.ts). What a real runtime image holds, and whether it
+ * compiled demo/main.ts). What a real runtime image holds, and whether it
  * boots, this cannot tell.
  */
 import { spawnSync } from "node:child_process"
@@ -55,7 +55,7 @@ function expectedDcfg(id: string, json: any) {
 let dir = ""
 beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "poolgc-bundle-"))
-    for (const f of ["package.json", "devsconfig.json", "boards", "src"]) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
+    for (const f of ["package.json", "devsconfig.json", "boards", "src", "demo"]) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"))
 })
 afterAll(() => {
@@ -82,7 +82,7 @@ describe("devs bundle with a stand-in runtime image: poolgc's side only (board c
             const out = join(dir, `${b.id}.img`)
             // devs bundle serves 127.0.0.1:8081-8083 while it runs the program: the simulator lock keeps runSim away
             const r = await withSimLock(async () =>
-                spawnSync(process.execPath, [CLI, "--no-colors", "bundle", "src/main.ts", "--board", b.id, "--flash-file", out], {
+                spawnSync(process.execPath, [CLI, "--no-colors", "bundle", "demo/main.ts", "--board", b.id, "--flash-file", out], {
                     cwd: dir,
                     encoding: "utf8",
                     timeout: 240000,

@@ -8,7 +8,7 @@
  * baseline: no block, handle or root is lost.
  */
 import { describe, expect, test } from "vitest"
-import { newGame } from "../src/game"
+import { newGame } from "../demo/game"
 import { Handle, MemoryError, Pool } from "../src/index"
 import { checkPool } from "./support/check"
 import { roundFailed } from "./support/rounds"

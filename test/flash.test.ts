@@ -21,7 +21,7 @@ let dir = ""
 
 beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "poolgc-flash-"))
-    for (const f of ["package.json", "devsconfig.json", "boards", "src", "tools"]) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
+    for (const f of ["package.json", "devsconfig.json", "boards", "src", "demo", "tools"]) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"))
 })
 afterAll(() => {

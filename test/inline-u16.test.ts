@@ -7,7 +7,6 @@
 import { readFileSync, readdirSync } from "node:fs"
 import { transformSync } from "esbuild"
 import { describe, expect, test } from "vitest"
-import "../host/platform"
 import { inlineU16, isPure } from "../host/inline-u16.mjs"
 import { Pool } from "../src/index"
 

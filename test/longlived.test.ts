@@ -1,12 +1,12 @@
 /**
- * Long-lived placement on the demo's game (src/game.ts), issue 6: the same
+ * Long-lived placement on the demo's game (demo/game.ts), issue 6: the same
  * 300 rounds with every object placed bottom-up, and with the long-lived ones
  * (the enemies list, which grows and moves, and the level bitmaps) placed
  * top-down. Compaction is off, so the placement alone is measured. The
  * figures are printed and recorded in README.md ("Long-lived placement").
  */
 import { expect, test } from "vitest"
-import { newGame } from "../src/game"
+import { newGame } from "../demo/game"
 import { Pool } from "../src/index"
 import { roundFailed } from "./support/rounds"
 

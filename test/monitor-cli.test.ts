@@ -8,7 +8,7 @@ import os from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
 import { parseCli } from "../monitor/args.mjs"
-import { readRecording, RecordingWriter } from "../monitor/recording.mjs"
+import { readRecording, RecordingWriter } from "../monitor/protocol/recording.mjs"
 import { BOARD_VENDORS, listFromSysfs } from "../monitor/sources/ports.mjs"
 import { FIXTURE, STATS_FIXTURE } from "./monitor-support"
 
@@ -20,9 +20,9 @@ const cli = (...args: string[]) => spawnSync(process.execPath, ["monitor/cli.mjs
 describe("options", () => {
     test("optional values of --sim and --web, and the defaults", () => {
         expect(parseCli([])).toMatchObject({ port: undefined, sim: undefined, replay: undefined, web: null, baud: 1500000 })
-        expect(parseCli(["--sim"]).sim).toBe("src/main.ts")
+        expect(parseCli(["--sim"]).sim).toBe("demo/main.ts")
         expect(parseCli(["--sim", "x.ts", "--web"])).toMatchObject({ sim: "x.ts", web: 8090 })
-        expect(parseCli(["--web", "0", "--sim"])).toMatchObject({ sim: "src/main.ts", web: 0 })
+        expect(parseCli(["--web", "0", "--sim"])).toMatchObject({ sim: "demo/main.ts", web: 0 })
         expect(parseCli(["--sim=a.ts", "--web=9000"])).toMatchObject({ sim: "a.ts", web: 9000 })
         expect(parseCli(["--port", "/dev/ttyUSB0", "--baud", "115200", "--record", "r.rec"])).toMatchObject({
             port: "/dev/ttyUSB0",

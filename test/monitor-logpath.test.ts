@@ -10,9 +10,9 @@
 import { readFileSync } from "node:fs"
 import { expect, test, vi } from "vitest"
 import { linkOf, LogPath, RING_BYTES } from "../host/logpath.mjs"
-import { MonitorSession } from "../monitor/session.mjs"
-import { BOARDS } from "../src/boards"
-import { runDemo } from "../src/demo"
+import { MonitorSession } from "../monitor/protocol/session.mjs"
+import { BOARDS } from "../demo/boards"
+import { runDemo } from "../demo/demo"
 import { Pool } from "../src/index"
 import { LogEvent, recordConsole } from "./support/logevents"
 

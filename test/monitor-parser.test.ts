@@ -8,11 +8,11 @@
  */
 import { EventEmitter } from "node:events"
 import { describe, expect, test } from "vitest"
-import { classifyLine, DumpAssembler, dumpCrc } from "../monitor/dumps.mjs"
-import { FrameStripper, MAX_FRAME } from "../monitor/frames.mjs"
-import { LineSplitter, MAX_LINE } from "../monitor/lines.mjs"
-import { blockChanges, blockTypes, isPhantom, parsePayload, plainText } from "../monitor/payload.mjs"
-import { startPlainView } from "../monitor/plain.mjs"
+import { classifyLine, DumpAssembler, dumpCrc } from "../monitor/protocol/dumps.mjs"
+import { FrameStripper, MAX_FRAME } from "../monitor/protocol/frames.mjs"
+import { LineSplitter, MAX_LINE } from "../monitor/protocol/lines.mjs"
+import { blockChanges, blockTypes, isPhantom, parsePayload, plainText } from "../monitor/protocol/payload.mjs"
+import { startPlainView } from "../monitor/views/plain.mjs"
 import { Pool } from "../src/index"
 import {
     chunks,

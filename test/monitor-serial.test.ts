@@ -16,7 +16,7 @@ import { closeSync, mkdtempSync, readFileSync, rmSync, writeSync } from "node:fs
 import os from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
-import { readRecording } from "../monitor/recording.mjs"
+import { readRecording } from "../monitor/protocol/recording.mjs"
 import { EMPTY_READS, readUnix } from "../monitor/sources/serial.mjs"
 import { dumpsOf, escapeText, fixtureLines, frame } from "./monitor-support"
 import { killPtyPairs, openHost, sendTo, startPtyPair } from "./support/pty"

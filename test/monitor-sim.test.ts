@@ -1,12 +1,12 @@
 /**
- * `monitor --sim` end to end: the demo (src/main.ts) runs in the DeviceScript
+ * `monitor --sim` end to end: the demo (demo/main.ts) runs in the DeviceScript
  * simulator, and the plain output has its whole dumps and its log lines. The
  * simulator run takes the cross-process lock (sim/lock.mjs), so this
  * queues behind other test files' simulator runs.
  */
 import { spawn, spawnSync } from "node:child_process"
 import { describe, expect, test } from "vitest"
-import { parsePayload } from "../monitor/payload.mjs"
+import { parsePayload } from "../monitor/protocol/payload.mjs"
 
 describe("monitor --sim", () => {
     test("prints the demo's whole dumps and its log lines, then exits 0", async () => {
@@ -39,7 +39,7 @@ describe("monitor --sim", () => {
             expect(p.error).toBeNull()
             expect(p.blocks).toHaveLength(1024)
         }
-        expect(lines).toContain("monitor: ended: src/main.ts finished")
+        expect(lines).toContain("monitor: ended: demo/main.ts finished")
     })
 
     /** The monitor on `args`, to its exit: code, stdout, stderr. */

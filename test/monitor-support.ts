@@ -3,8 +3,8 @@
  * generator, board-like encodings of a text stream, and running a byte stream
  * through a MonitorSession.
  */
-import { readRecording } from "../monitor/recording.mjs"
-import { MonitorSession } from "../monitor/session.mjs"
+import { readRecording } from "../monitor/protocol/recording.mjs"
+import { MonitorSession } from "../monitor/protocol/session.mjs"
 
 /** The demo, in the dump format before the statistics lines (4 summary lines). */
 export const FIXTURE = "test/fixtures/monitor-demo.rec"

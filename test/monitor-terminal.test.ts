@@ -7,9 +7,9 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import { describe, expect, test } from "vitest"
-import { MonitorSession } from "../monitor/session.mjs"
-import { legend, printable, renderScreen, startTtyView } from "../monitor/terminal.mjs"
-import { PALETTE, SWATCH } from "../monitor/palette.mjs"
+import { MonitorSession } from "../monitor/protocol/session.mjs"
+import { legend, printable, renderScreen, startTtyView } from "../monitor/views/terminal.mjs"
+import { PALETTE, SWATCH } from "../monitor/views/palette.mjs"
 import { FIXTURE, fixtureLines, fixtureText, runSession, STATS_FIXTURE } from "./monitor-support"
 
 // eslint-disable-next-line no-control-regex

@@ -9,9 +9,9 @@
 import { mkdirSync } from "node:fs"
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { SWATCH } from "../monitor/palette.mjs"
-import { MonitorSession } from "../monitor/session.mjs"
-import { startWeb } from "../monitor/web.mjs"
+import { SWATCH } from "../monitor/views/palette.mjs"
+import { MonitorSession } from "../monitor/protocol/session.mjs"
+import { startWeb } from "../monitor/views/web.mjs"
 import { fixtureText, STATS_FIXTURE } from "./monitor-support"
 import { launchBrowser } from "./support/browser"
 

@@ -44,12 +44,19 @@ describe("the npm package", () => {
         expect(packed).toEqual(
             ["LICENSE", "README.md", "devsconfig.json", "package.json", "sim/lock.mjs", "sim/poolgc-sim.mjs", "sim/runner.mjs", ...library].sort()
         )
-        for (const demo of ["src/main.ts", "src/demo.ts", "src/game.ts", "src/board.ts", "src/boards.ts"]) expect(packed).not.toContain(demo)
+        const demo = readdirSync(join(ROOT, "demo"))
+        expect(demo).toEqual(expect.arrayContaining(["main.ts", "demo.ts", "game.ts", "board.ts", "boards.ts"]))
+        for (const f of demo) expect(packed).not.toContain(`demo/${f}`)
+    })
+
+    test("src/ holds the library only (the demo and its board settings are in demo/)", () => {
+        expect(readdirSync(join(ROOT, "src")).sort()).toEqual(["index.ts", "platform.ts", "poolgc"])
+        expect(readdirSync(join(ROOT, "src/poolgc")).every(f => f.endsWith(".ts"))).toBe(true)
     })
 
     test("no install-time script: the local build is `prepare`, which npm runs for the project's own install, not for a dependency from the registry or a tarball", () => {
         for (const s of ["preinstall", "install", "postinstall"]) expect(pkg.scripts[s], s).toBeUndefined()
-        expect(pkg.scripts.prepare).toBe("devicescript build --quiet")
+        expect(pkg.scripts.prepare).toBe("devicescript build demo/main.ts --quiet")
     })
 
     test("a consumer installs the tarball without a nested DeviceScript build, compiles a program that imports poolgc, and runs it with poolgc-sim", () => {

@@ -5,7 +5,7 @@ import { runTestMode } from "../sim/runner.mjs"
 const names = [...readFileSync("test/vm/probes.ts", "utf8").match(/PROBES = \[([^\]]*)\]/)![1].matchAll(/"([^"]+)"/g)].map(m => m[1])
 // the largest pool, then each other pool size a board uses, as test/vm/steplimit.vm.ts orders them
 const sizes = [32768]
-for (const m of readFileSync("src/boards.ts", "utf8").matchAll(/pool: (\d+)/g)) if (!sizes.includes(Number(m[1]))) sizes.push(Number(m[1]))
+for (const m of readFileSync("demo/boards.ts", "utf8").matchAll(/pool: (\d+)/g)) if (!sizes.includes(Number(m[1]))) sizes.push(Number(m[1]))
 
 describe("the VM's step limit", () => {
     test("every worst-case operation, at 32 KiB and at every board's pool size, fits in its share of a slice: half, 60 % for a failing allocation (no InfiniteLoop or StackOverflow panic)", async () => {

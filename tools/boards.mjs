@@ -6,12 +6,12 @@
  * patches them into the runtime image) and hold nothing else: DeviceScript's
  * board schema allows no keys of its own (`additionalProperties: false`).
  *
- * The firmware cannot read JSON, so this writes src/boards.ts, a table of
- * every board's settings that src/board.ts looks up at start-up by the id the
+ * The firmware cannot read JSON, so this writes demo/boards.ts, a table of
+ * every board's settings that demo/board.ts looks up at start-up by the id the
  * runtime image carries (`ds._dcfgString("id")`).
  *
- *   node tools/boards.mjs           write src/boards.ts
- *   node tools/boards.mjs --check   exit 1 if src/boards.ts is out of date
+ *   node tools/boards.mjs           write demo/boards.ts
+ *   node tools/boards.mjs --check   exit 1 if demo/boards.ts is out of date
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url"
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
 export const BOARDS_DIR = join(ROOT, "boards")
-export const MODULE = join(ROOT, "src", "boards.ts")
+export const MODULE = join(ROOT, "demo", "boards.ts")
 /** The file name, in the boards directory, of poolgc's settings for every board. */
 export const SETTINGS_FILE = "poolgc-boards.json"
 
@@ -106,7 +106,7 @@ export function checkSettings(s) {
     return out
 }
 
-/** src/boards.ts for these boards. @param {Board[]} boards */
+/** demo/boards.ts for these boards. @param {Board[]} boards */
 export function renderModule(boards) {
     const rows = [
         ...boards.map(b => ({
@@ -160,12 +160,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
             old = readFileSync(MODULE, "utf8")
         } catch {}
         if (old !== text) {
-            console.error("src/boards.ts is out of date: run `npm run boards`")
+            console.error("demo/boards.ts is out of date: run `npm run boards`")
             process.exit(1)
         }
-        console.log("src/boards.ts is up to date")
+        console.log("demo/boards.ts is up to date")
     } else {
         writeFileSync(MODULE, text)
-        console.log("wrote src/boards.ts")
+        console.log("wrote demo/boards.ts")
     }
 }

@@ -1,10 +1,10 @@
 /**
- * Times the demo as `npm start` runs it (src/main.ts in the simulator: the
+ * Times the demo as `npm start` runs it (demo/main.ts in the simulator: the
  * default 16 KiB pool, 48 rounds, no pause), from its first line to its last,
  * without the simulator's start-up. Run by tools/dump-time.mjs.
  */
 import * as ds from "@devicescript/core"
-import { runDemo } from "../src/demo"
+import { runDemo } from "../demo/demo"
 import { Pool } from "../src/index"
 
 const pool = new Pool({ size: 16384 })

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run flash -- --board <id>`: puts the DeviceScript runtime and the poolgc
- * firmware (src/main.ts) on a board, with the CLI's own commands:
+ * firmware (demo/main.ts) on a board, with the CLI's own commands:
  *
- *   1. devs bundle src/main.ts --board <id> --flash-file built/<id>.uf2 (RP2040) or built/<id>-<offset>.bin (ESP32)
+ *   1. devs bundle demo/main.ts --board <id> --flash-file built/<id>.uf2 (RP2040) or built/<id>-<offset>.bin (ESP32)
  *      the runtime image for the board (downloaded from the DeviceScript
  *      releases, cached 24 h in .devicescript/cache/, patched with
  *      boards/<id>.board.json), the compiled program and its settings, in one file;
@@ -18,7 +18,7 @@
  *   --runtime-only   only `devs flash ... --board <id>` (the runtime, no program:
  *                    deploy the program from VS Code or `devs devtools` afterwards)
  *   --port <path>    ESP32: the serial port for esptool (default: the CLI's search)
- *   --entry <file>   the program (default src/main.ts)
+ *   --entry <file>   the program (default demo/main.ts)
  *   --image <file>   the runtime image, downloaded beforehand (offline): copied
  *                    into the CLI's cache under the name the CLI looks for
  *
@@ -169,7 +169,7 @@ export function flashPlan(o) {
             ? `built/${b.id}.uf2`
             : `built/${b.id}-${ESP32_OFFSETS[b.json.archId] ?? "0x0"}.bin`
     return [
-        { argv: [CLI, "bundle", o.entry ?? "src/main.ts", "--board", b.id, "--flash-file", file], what: `bundle the runtime and ${o.entry ?? "src/main.ts"} for ${b.json.devName}` },
+        { argv: [CLI, "bundle", o.entry ?? "demo/main.ts", "--board", b.id, "--flash-file", file], what: `bundle the runtime and ${o.entry ?? "demo/main.ts"} for ${b.json.devName}` },
         { argv: [...flash, "--file", file], what: `flash ${file}` },
     ]
 }

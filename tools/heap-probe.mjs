@@ -36,10 +36,11 @@ const ROUNDS = 16
 /** The probe program: the setup, then one allocation of `k` bytes. */
 export function probeSource(heapKB, pool, k, led, rounds = ROUNDS) {
     const src = relative(dir, join(root, "src")).replace(/\\/g, "/")
+    const demo = relative(dir, join(root, "demo")).replace(/\\/g, "/")
     const ballast = SIM_HEAP - heapKB * 1024
     return `import * as ds from "@devicescript/core"
 import { Pool } from "${src}/index"
-import { runDemo } from "${src}/demo"
+import { runDemo } from "${demo}/demo"
 const ballast = Buffer.alloc(${Math.max(ballast, 1)})
 const pool = new Pool({ size: ${pool} })
 await runDemo(pool, { rounds: ${rounds}, pause: 0, ledBeat: ${led ? 0x002000 : 0}, ledFail: ${led ? 0xff0000 : 0} })

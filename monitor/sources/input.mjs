@@ -4,7 +4,7 @@
  * recording.
  *
  * @typedef {{ data: (chunk: Uint8Array) => void,
- *   status: (state: import("../session.mjs").Status["state"], detail?: string) => void }} SourceInput
+ *   status: (state: import("../protocol/session.mjs").Status["state"], detail?: string) => void }} SourceInput
  * @typedef {{ done: Promise<{ ok: boolean, message?: string }>, stop: () => Promise<void> }} Source
  *   `done` settles (never rejects) when the source ends by itself or after stop();
  *   `ok` is false when it ended in failure (the simulator panicked, say).
@@ -12,8 +12,8 @@
 
 /**
  * An input that feeds the session and, when given, a recording writer.
- * @param {import("../session.mjs").MonitorSession} session
- * @param {import("../recording.mjs").RecordingWriter | null} recorder
+ * @param {import("../protocol/session.mjs").MonitorSession} session
+ * @param {import("../protocol/recording.mjs").RecordingWriter | null} recorder
  * @returns {SourceInput}
  */
 export function sessionInput(session, recorder) {

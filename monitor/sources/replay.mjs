@@ -1,10 +1,10 @@
 /**
- * Plays a recording (monitor/recording.mjs) back into the monitor: with its
+ * Plays a recording (monitor/protocol/recording.mjs) back into the monitor: with its
  * timing (each chunk at its recorded time after the start), or with `fast`
  * as fast as possible (yielding to the event loop now and then, so the web
  * view and the terminal stay live).
  */
-import { readRecording } from "../recording.mjs"
+import { readRecording } from "../protocol/recording.mjs"
 
 const STATES = new Set(["waiting", "connected", "disconnected"])
 const sleep = (/** @type {number} */ ms) => new Promise(r => setTimeout(r, ms))

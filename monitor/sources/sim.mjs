@@ -1,6 +1,6 @@
 /**
  * The DeviceScript simulator as a source: runs a program (default the demo,
- * src/main.ts) with sim/runner.mjs's runSim in normal mode and feeds its
+ * demo/main.ts) with sim/runner.mjs's runSim in normal mode and feeds its
  * output lines (already without the `WASM> ` prefix) as bytes, one `\n` each.
  *
  * The run ends when a line matches `until` (default: the demo's last line,
@@ -10,7 +10,7 @@
  */
 import { runSim } from "../../sim/runner.mjs"
 
-export const DEMO_ENTRY = "src/main.ts"
+export const DEMO_ENTRY = "demo/main.ts"
 export const DEMO_DONE = /^poolgc demo done$/
 
 /**

@@ -1,4 +1,4 @@
-import { Game, playRound } from "../../src/game"
+import { Game, playRound } from "../../demo/game"
 import { MemoryError, Pool } from "../../src/index"
 
 /** Plays round `n` of the demo's game; true if it ran out of memory (a MemoryError, caught), false if it completed. */

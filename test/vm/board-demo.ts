@@ -1,5 +1,5 @@
 /**
- * One board's settings (src/boards.ts) on the simulator, as its firmware uses
+ * One board's settings (demo/boards.ts) on the simulator, as its firmware uses
  * them: the VM heap cut to the board's (a ballast of 64 KB less it), its pool,
  * a bounded demo with its LED colours, then its headroom allocated in one
  * piece. test/boards.test.ts writes a copy per board with BOARD_ID replaced
@@ -7,8 +7,8 @@
  * fails it.
  */
 import * as ds from "@devicescript/core"
-import { boardById } from "../../src/board"
-import { runDemo } from "../../src/demo"
+import { boardById } from "../../demo/board"
+import { runDemo } from "../../demo/demo"
 import { Pool } from "../../src/index"
 
 const b = boardById("BOARD_ID")

@@ -1,6 +1,6 @@
 /**
  * Every worst-case operation of test/vm/probes.ts, at the largest pool and at
- * each board's pool size (src/boards.ts), run
+ * each board's pool size (demo/boards.ts), run
  * after burning the part of the slice it may not use (SHARE): an empty loop
  * of 14,560 iterations fills the 131,072-op slice (9 ops each, measured), so
  * burning (100 - share)% of them leaves the operation share% of the slice.
@@ -8,7 +8,7 @@
  * Prints "fits <probe> at <size>" for each; test/steplimit.test.ts checks them all.
  */
 import * as ds from "@devicescript/core"
-import { BOARDS } from "../../src/boards"
+import { BOARDS } from "../../demo/boards"
 import { PROBES, SHARE, prepare } from "./probes"
 
 /** A suspension: the VM's step count, and the slice meter's, start again. */

@@ -1,8 +1,8 @@
 /**
  * The web view's server (node:http, no dependencies), on 127.0.0.1 only:
  *
- * - `GET /`            the page (monitor/web/page.html: HTML, CSS and script in
- *                      one file, with monitor/payload.mjs inlined into it; it
+ * - `GET /`            the page (monitor/views/web/page.html: HTML, CSS and script in
+ *                      one file, with monitor/protocol/payload.mjs inlined into it; it
  *                      loads nothing from the network);
  * - `GET /events`      Server-Sent Events: first `snapshot` (everything so far),
  *                      then `dump`, `damaged`, `log` and `status` as they happen;
@@ -17,14 +17,14 @@ import { PALETTE } from "./palette.mjs"
 
 const PAGE = new URL("./web/page.html", import.meta.url)
 /** The page uses the monitor's own block functions: payload.mjs, inlined without its `export`s. */
-const SHARED = new URL("./payload.mjs", import.meta.url)
+const SHARED = new URL("../protocol/payload.mjs", import.meta.url)
 export const DEFAULT_WEB_PORT = 8090
 /** Log lines sent in a snapshot. */
 const SNAPSHOT_LOGS = 300
 
-/** @typedef {import("./session.mjs").MonitorSession} MonitorSession */
+/** @typedef {import("../protocol/session.mjs").MonitorSession} MonitorSession */
 
-/** @param {import("./session.mjs").DumpRecord} d */
+/** @param {import("../protocol/session.mjs").DumpRecord} d */
 const dumpJson = d => ({ seq: d.seq, dump: d.dump, at: d.at, stats: d.stats, blocks: d.blocks, texts: d.texts, error: d.error })
 
 /** @param {MonitorSession} session */

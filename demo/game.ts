@@ -4,7 +4,7 @@
  * apart from demo.ts (which prints and blinks) so Node tests can run the same
  * workload: test/longlived.test.ts measures long-lived placement on it.
  */
-import { Handle, Pool, RecordKind } from "./index"
+import { Handle, Pool, RecordKind } from "../src/index"
 
 /** The game's state that lives across rounds. */
 export interface Game {

@@ -1,6 +1,6 @@
 /**
  * Which board the firmware runs on, and so its pool size and LED colours
- * (src/boards.ts, generated from boards/poolgc-boards.json and the board files).
+ * (demo/boards.ts, generated from boards/poolgc-boards.json and the board files).
  *
  * At start-up, from the configuration the runtime image carries: a board
  * flashed with `npm run flash -- --board <id>` (`devs flash ... --board

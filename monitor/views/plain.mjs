@@ -11,23 +11,23 @@
  *
  * Control characters in device lines are written as \xNN.
  */
-import { plainText } from "./payload.mjs"
+import { plainText } from "../protocol/payload.mjs"
 import { printable } from "./terminal.mjs"
 
 /**
- * @param {import("./session.mjs").MonitorSession} session
+ * @param {import("../protocol/session.mjs").MonitorSession} session
  * @param {NodeJS.WritableStream} out
  */
 export function startPlainView(session, out) {
-    /** @param {import("./session.mjs").LogEntry} e */
+    /** @param {import("../protocol/session.mjs").LogEntry} e */
     const onLog = e => {
         const text = printable(e.text) + (e.cut ? " …(cut)" : "")
         out.write(e.kind === "monitor" || e.kind === "damage" ? `monitor: ${text}\n` : `${text}\n`)
     }
-    /** @param {import("./session.mjs").DumpRecord} d */
+    /** @param {import("../protocol/session.mjs").DumpRecord} d */
     // packed map rows (the packedMap option) unpacked: every row as MicroPython prints it
     const onDump = d => out.write(`=== dump ${d.dump}: whole, ${d.texts.length} lines ===\n${d.texts.map(plainText).join("\n")}\n`)
-    /** @param {import("./session.mjs").Status} s */
+    /** @param {import("../protocol/session.mjs").Status} s */
     const onStatus = s => out.write(`monitor: ${s.state}${s.detail ? `: ${printable(s.detail)}` : ""}\n`)
     session.on("log", onLog)
     session.on("dump", onDump)

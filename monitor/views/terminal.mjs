@@ -8,7 +8,7 @@
  * `renderScreen` is pure (state in, text out), so it is tested by rendering to
  * a string; `startTtyView` only schedules it and writes it.
  */
-import { blockTypes, BLOCK, ROW_BLOCKS } from "./payload.mjs"
+import { blockTypes, BLOCK, ROW_BLOCKS } from "../protocol/payload.mjs"
 import { PALETTE, SWATCH, TYPE_LETTER } from "./palette.mjs"
 
 const ESC = "\x1b["
@@ -16,7 +16,7 @@ const ESC = "\x1b["
 const SGR_RE = /\x1b\[[0-9;]*m/g
 
 /**
- * @typedef {import("./session.mjs").MonitorSession} MonitorSession
+ * @typedef {import("../protocol/session.mjs").MonitorSession} MonitorSession
  * @typedef {{ width?: number, height?: number, color?: boolean, now?: number, log?: boolean }} RenderOptions
  *   now: ms since the session started (for "3 s ago"); log: false leaves the log lines out
  */

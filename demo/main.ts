@@ -1,12 +1,12 @@
 /**
- * The poolgc demo (src/demo.ts) on this board's pool: the size and the LED
- * colours come from its board settings (src/board.ts, boards/*.board.json).
+ * The poolgc demo (demo/demo.ts) on this board's pool: the size and the LED
+ * colours come from its board settings (demo/board.ts, boards/*.board.json).
  *
  * On a board it runs forever, a round every 250 ms; in the simulator
  * (`npm start`) it runs SIM_ROUNDS rounds, prints DEMO_DONE and stops.
  */
 import * as ds from "@devicescript/core"
-import { Pool } from "./index"
+import { Pool } from "../src/index"
 import { currentBoard } from "./board"
 import { DEMO_DONE, runDemo } from "./demo"
 

@@ -4,13 +4,13 @@
  * breathing. Every step prints the memory map over serial (stdout in the
  * simulator), for the monitor or a terminal to show.
  *
- * src/main.ts runs it with its board's settings (src/board.ts);
+ * demo/main.ts runs it with its board's settings (demo/board.ts);
  * test/vm/boards.vm.ts runs it, bounded, with every board's.
  */
 import { setStatusLight } from "@devicescript/runtime"
 import { newGame, playRound } from "./game"
-import { MemoryError, Pool, RecordKind } from "./index"
-import { drainSlice } from "./platform"
+import { MemoryError, Pool, RecordKind } from "../src/index"
+import { drainSlice } from "../src/platform"
 
 /** The line `npm start` waits for. */
 export const DEMO_DONE = "poolgc demo done"
