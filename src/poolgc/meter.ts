@@ -190,7 +190,7 @@ export const C_ROW = 250
 /** Releasing an object (free(); its handle is charged apart). */
 export const C_FREE = 500
 /** A pixel access, beyond C_ACCESS. */
-export const C_PIXEL = 160
+export const C_PIXEL = 60
 /** A collection or compaction step's fixed part (its units are charged apart). */
 export const C_STEP = 400
 /** stats(): the fixed part, and per block of the pool (the walk of the table). */
