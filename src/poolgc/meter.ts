@@ -197,7 +197,7 @@ export const C_ROW = 250
 /** Releasing an object (free(); its handle is charged apart). */
 export const C_FREE = 500
 /** A pixel access, beyond C_ACCESS. */
-export const C_PIXEL = 160
+export const C_PIXEL = 60
 /** A collection or compaction step's fixed part (its units are charged apart). */
 export const C_STEP = 400
 /**
