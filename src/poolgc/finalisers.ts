@@ -18,7 +18,8 @@
  * DeviceScript VM's collector never moves an object and its allocator is
  * first-fit, so a long-lived object allocated late lands in the middle of
  * the VM heap's free space and splits it (made at the first onFree(), these
- * tables cut the largest free run after the demo by several KB: docs/boards.md).
+ * tables would cut the largest free run after the demo by several KB:
+ * docs/boards.md, "Pool sizes, measured").
  *
  * An object is found freed by its slot: free, or holding another generation
  * than the one stored at registration (so however late the walk that finds

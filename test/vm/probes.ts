@@ -287,7 +287,9 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             i++
         }
         // the end of the pool: filled with live one-block numbers
+        // (pauses: how many pushes and frees fit before the meter's share depends on the pool's size)
         for (let k = 0; k < 40; k++) {
+            if (k % 8 === 0) await pause()
             try {
                 pool.push(tail, pool.number(k))
             } catch (e) {
@@ -295,7 +297,10 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
                 break
             }
         }
-        for (let k = 0; k < sep.length; k++) if (k % 3 !== 0 && pool.isLive(sep[k])) pool.free(sep[k])
+        for (let k = 0; k < sep.length; k++) {
+            if (k % 16 === 0) await pause()
+            if (k % 3 !== 0 && pool.isLive(sep[k])) pool.free(sep[k])
+        }
         pool.enable()
         await pause()
         return () => {
