@@ -187,7 +187,7 @@ const CENSUS_BASE = 16
 /** An ATB census costs a unit per 2^CENSUS_ATB_SHIFT data blocks (tools/step-probe.mjs verify-census-atb). */
 const CENSUS_ATB_SHIFT = 2
 /** A type census costs CENSUS_TYPES_EIGHTHS / 8 units a handle slot (tools/step-probe.mjs verify-census-types). */
-const CENSUS_TYPES_EIGHTHS = 7
+const CENSUS_TYPES_EIGHTHS = 8
 /** A block census costs CENSUS_BLOCKS_EIGHTHS / 8 units a handle slot (tools/step-probe.mjs verify-census-blocks). */
 const CENSUS_BLOCKS_EIGHTHS = 9
 /** Units the program's first ATB census spends building the lookup tables (FREES, HEADS). */
