@@ -2030,7 +2030,7 @@ export class Pool {
     private verifyRun(v: Verifier, u: number): boolean {
         const want = v.censusDue() ? v.censusUnits() : u
         const room = meter.units(want, C_CALL + C_STEP)
-        // (verifyAsync() suspends before each slice, so a census has the whole share: CENSUS fits in it)
+        // (verifyAsync() suspends before each slice, so a census has the whole share, which the largest fits)
         if (room < want && (room < 1 || v.censusDue())) return false
         const done = v.run(room)
         meter.used += C_STEP + v.lastWork * UNIT_OPS
@@ -2066,7 +2066,7 @@ export class Pool {
      * one item (an object, a slot, a root, a reference, a row) holds at the
      * instant of its slice, and when the pool changed while the check was
      * counting objects, free blocks or live slots, those counts are taken
-     * again in one slice each (a census, of up to censusUnits() units: 1,861
+     * again in one slice each (a census, of up to censusUnits() units: 2,320
      * at 32 KiB, whatever `units` is; verify.ts). A corruption present from
      * the start to the end of the check, in place, is found; a sound pool is
      * never reported corrupt.
