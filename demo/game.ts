@@ -2,7 +2,7 @@
  * The demo's small game, a round at a time, on a pool it is given: sprites
  * come and go, a new score every round, a level bitmap now and then. Kept
  * apart from demo.ts (which prints and blinks) so Node tests can run the same
- * workload: test/longlived.test.ts measures long-lived placement on it.
+ * workload: test/core/longlived.test.ts measures long-lived placement on it.
  */
 import { Handle, Pool, RecordKind } from "../src/index"
 

@@ -27,7 +27,7 @@
  * VM (getAt past the end returns undefined, setAt saturates) and the byte form
  * does not; the device code never relies on either (verify() and the
  * differential test against the real VM would show it), and
- * test/inline-u16.test.ts checks the equivalence on in-range values.
+ * test/device/inline-u16.test.ts checks the equivalence on in-range values.
  */
 
 /** A receiver: `buf`, `this.buf`. */

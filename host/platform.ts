@@ -5,7 +5,7 @@
  * methods that poolgc uses, with the VM's semantics (read from the DeviceScript runtime's
  * `devs_buffer_op`, `devs_value_to_int`, `devs_value_from_double`,
  * `jd_numfmt_write_*`, `fillAt` and `blitAt`, and checked against the real VM,
- * byte for byte, by `test/seam.test.ts`):
+ * byte for byte, by `test/device/seam.test.ts`):
  * - Numbers are what the VM can hold: NaN is the canonical NaN (payload and sign
  *   dropped), -0 and subnormal doubles are 0. `getAt` results and `setAt` values
  *   are normalised so.
@@ -187,7 +187,7 @@ function writeInt(buf: Buffer, off: number, f: Fmt, q: number) {
 function getAt(this: Buffer, offset: number, fmt: string): number {
     // Fast path for what poolgc does all the time: an unsigned format at a
     // non-negative integer offset inside the buffer. Same results as the full
-    // shim (test/seam.test.ts compares both with the VM). Kept this small so
+    // shim (test/device/seam.test.ts compares both with the VM). Kept this small so
     // V8 can inline it into small functions; the allocator's u16 fields do not
     // come here at all in Node (host/inline-u16.mjs rewrites them).
     if ((offset >>> 0) === offset) {

@@ -19,7 +19,7 @@
  * the setup module as a vitest setup file) and `esbuildPlugin()` (bench/bench.mjs:
  * onResolve + onLoad, and the setup module injected into the bundle, evaluated
  * before the entry). Both call `resolveSeam` and `transformSeam` below, so a
- * source file comes out the same through either (test/seam-build.test.ts).
+ * source file comes out the same through either (test/device/seam-build.test.ts).
  */
 import { readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"

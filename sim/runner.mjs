@@ -43,7 +43,7 @@
  * shares the CPU. A loop of 20,000 two-argument function calls
  * (test/vm/fixtures/calls.vm.ts) takes 644-680 ms in test mode and 38-45 ms in
  * normal mode: ~15x, so normal mode really is not GC-stress mode
- * (test/runner.test.ts re-checks the ratio).
+ * (test/device/runner.test.ts re-checks the ratio).
  *
  * Invariants: every `runSim` kills its child and closes its server before its
  * promise settles, so calls can follow each other. runSim calls queue because they

@@ -6,7 +6,7 @@
  * its shim of the VM's getAt/setAt/blitAt/fillAt on Node's Buffer first, and
  * rewrites poolgc's u16 getAt/setAt into byte operations (`host/inline-u16.mjs`;
  * speed only: see "Hot paths" in poolgc/layout.ts).
- * `test/vm/seam.vm.ts` and `test/seam.test.ts` prove the two behave alike.
+ * `test/vm/seam.vm.ts` and `test/device/seam.test.ts` prove the two behave alike.
  */
 import * as ds from "@devicescript/core"
 

@@ -50,7 +50,7 @@ export class UsageError extends Error {}
  * The runtime image `devs bundle` and `devs flash` download for each of our
  * boards' architectures (the CLI's arch table, `bareUrl`: a board file of
  * our own has no image of its own, so the CLI takes its chip's and patches
- * the board file into it). test/flash.test.ts checks these against the CLI.
+ * the board file into it). test/boards/flash.test.ts checks these against the CLI.
  */
 export const RUNTIME_IMAGES = {
     rp2040: "https://github.com/microsoft/devicescript-pico/releases/latest/download/devicescript-rp2040-pico.uf2",

@@ -1,5 +1,5 @@
 /**
- * What the bundle check (test/bundle.test.ts) needs to put a stand-in runtime
+ * What the bundle check (test/boards/bundle.test.ts) needs to put a stand-in runtime
  * image where `devs bundle` looks for one, and to read back what the CLI
  * wrote into it: the CLI's own architecture table, UF2 and BIN images, and
  * DeviceScript's device configuration (DCFG) format.

@@ -2,7 +2,7 @@
  * One board's settings (demo/boards.ts) on the simulator, as its firmware uses
  * them: the VM heap cut to the board's (a ballast of 64 KB less it), its pool,
  * a bounded demo with its LED colours, then its headroom allocated in one
- * piece. test/boards.test.ts writes a copy per board with BOARD_ID replaced
+ * piece. test/boards/boards.test.ts writes a copy per board with BOARD_ID replaced
  * (test-artifacts/boards/) and runs each; a VM out-of-memory (panic 60004)
  * fails it.
  */

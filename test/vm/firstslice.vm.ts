@@ -1,5 +1,5 @@
 /**
- * The slice meter's first reset (run by test/meter.test.ts): the program's
+ * The slice meter's first reset (run by test/core/meter.test.ts): the program's
  * very first act is a loop of pool calls, and it suspends every 50 calls.
  * 50 allocations are charged 70,000 operations, so two such runs together
  * pass the meter's share (96,000): each suspension must start the count

@@ -1,5 +1,5 @@
 /**
- * The slice meter on the real VM (run by test/meter.test.ts in test mode).
+ * The slice meter on the real VM (run by test/core/meter.test.ts in test mode).
  * Each scenario calls one public operation in a tight loop, without ever
  * suspending, until poolgc throws StepLimitError; then burns what the rule
  * leaves the caller (131,072 - SHARE - UNCHECKED operations, less the loop's

@@ -1,5 +1,5 @@
 /**
- * verify() on the real VM (run by test/vm-model.test.ts): random operations on
+ * verify() on the real VM (run by test/device/vm-model.test.ts): random operations on
  * small pools with pool.verify() after every one, the directly rooted numbers
  * checked for life and value; and a whole verifyAsync() of a full 32 KiB pool
  * whose every run(1000) chunk starts with half of its slice already used.

@@ -1,6 +1,6 @@
 /**
- * poolgc on the real DeviceScript VM (run by test/vm.test.ts in test mode,
- * with @devicescript/test). The same behaviours as test/pool.test.ts, where
+ * poolgc on the real DeviceScript VM (run by test/device/vm.test.ts in test mode,
+ * with @devicescript/test). The same behaviours as test/core/pool.test.ts, where
  * the VM could differ from Node: Buffer semantics, exceptions and instanceof,
  * strings, numbers, suspension in collectAsync.
  */

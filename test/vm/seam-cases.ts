@@ -1,7 +1,7 @@
 /**
  * Differential cases for the platform seam: the same code runs on the DeviceScript
  * VM (test/vm/seam.vm.ts) and in Node with host/platform.ts installed
- * (test/seam.test.ts), and both must print identical lines.
+ * (test/device/seam.test.ts), and both must print identical lines.
  *
  * Rules, so that one file compiles under DeviceScript and runs in Node:
  * - no imports; only the global Buffer and its getAt/setAt/fillAt/blitAt/[i];

@@ -1,5 +1,5 @@
 /**
- * VM side of the seam check (test/seam.test.ts runs it with runTestMode).
+ * VM side of the seam check (test/device/seam.test.ts runs it with runTestMode).
  * Runs the cases of seam-cases.ts group by group: all of them in one go exceed
  * the VM's 128k-ops-per-slice limit (InfiniteLoop panic), so it sleeps between
  * groups. Node runs the same groups via runSeamCases; the output must be identical.

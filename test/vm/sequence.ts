@@ -1,6 +1,6 @@
 /**
  * A seeded sequence of pool operations for the differential test: the same
- * code runs in Node (test/differential.test.ts) and on the VM
+ * code runs in Node (test/device/differential.test.ts) and on the VM
  * (test/vm/differential.vm.ts) and logs the same lines, unless the two
  * platforms disagree somewhere. Logged: every error, a map dump every
  * MAP_EVERY steps (every other one packed), and at the end the map (plain

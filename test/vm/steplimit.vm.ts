@@ -5,7 +5,7 @@
  * of 14,560 iterations fills the 131,072-op slice (9 ops each, measured), so
  * burning (100 - share)% of them leaves the operation share% of the slice.
  * If it needed more, the VM would panic (InfiniteLoop) and the run fail.
- * Prints "fits <probe> at <size>" for each; test/steplimit.test.ts checks them all.
+ * Prints "fits <probe> at <size>" for each; test/device/steplimit.test.ts checks them all.
  */
 import * as ds from "@devicescript/core"
 import { BOARDS } from "../../demo/boards"

@@ -1,6 +1,6 @@
 /**
  * verifyAsync() on the real VM beside fibers that change the pool in every
- * slice (run by test/verify-vm.test.ts in test mode): a 32 KiB pool of
+ * slice (run by test/device/verify-vm.test.ts in test mode): a 32 KiB pool of
  * 1,200 kept 1-block records in a rooted list, and two mutator fibers that
  * allocate, link, free, set and drop roots and step the collector, then
  * suspend. verifyAsync() must finish (three times), report a damaged kept
