@@ -28,18 +28,8 @@ import { describe, expect, test } from "vitest"
 
 import { HandleError, MemoryError, Pool } from "../../src/index"
 import type { Handle, RecordKind } from "../../src/index"
+import { rng } from "../support/rng"
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-    let a = seed >>> 0
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0
-        let t = a
-        t = Math.imul(t ^ (t >>> 15), t | 1)
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-}
 
 const tick = () => new Promise<void>(r => setImmediate(r))
 

@@ -5,21 +5,10 @@ import { describe, expect, test } from "vitest"
 import { ArgumentError, HandleError, Pool } from "../../src/index"
 import { withSimLock } from "../../sim/lock.mjs"
 import { checkPool } from "../support/check"
+import { rng } from "../support/rng"
 
 const ROOT = join(__dirname, "../..")
 const FIXTURE = "test/fixtures/typed-handles.ts"
-
-/** A seeded generator (mulberry32), so a failure replays. */
-function rng(seed: number) {
-    let a = seed >>> 0
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0
-        let t = a
-        t = Math.imul(t ^ (t >>> 15), t | 1)
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-}
 
 describe("typed handles, checked by the DeviceScript compiler", () => {
     test("every misuse in the fixture is refused, and nothing else", async () => {

@@ -9,18 +9,8 @@ import { describe, expect, test } from "vitest"
 import { CorruptionError, Pool, Verifier, verifyPool } from "../../src/index"
 import * as L from "../../src/poolgc/layout"
 import { C_CALL, C_STEP, SHARE, UNIT_OPS } from "../../src/poolgc/meter"
+import { rng } from "../support/rng"
 
-/** A small seeded generator (mulberry32): a failure replays from its seed. */
-function rng(seed: number) {
-    let a = seed >>> 0
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0
-        let t = a
-        t = Math.imul(t ^ (t >>> 15), t | 1)
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-}
 
 const turn = () => new Promise<void>(resolve => setImmediate(resolve))
 
