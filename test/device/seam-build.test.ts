@@ -51,7 +51,7 @@ describe("one seam, two adapters", () => {
             ["../platform", "src/poolgc/pool.ts", NODE_PLATFORM],
             ["../platform", "src/poolgc/meter.ts", NODE_PLATFORM],
             ["./platform", "src/index.ts", NODE_PLATFORM],
-            ["../../src/platform", "demo/demo.ts", NODE_PLATFORM],
+            ["../src/platform", "demo/demo.ts", NODE_PLATFORM],
             ["../../src/platform", "test/vm/seam.vm.ts", NODE_PLATFORM],
             ["./platform", "test/x.ts", null], // some other platform module
             ["../platform", "src/index.ts", null],

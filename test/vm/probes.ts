@@ -58,6 +58,8 @@ function withBudget(o: PoolOptions, budget: number): PoolOptions {
 
 async function finish(pool: Pool, pause: Pause) {
     // complete any collection the build left, so the probe starts from rest
+    // (a suspension before each step: the builder's own calls may have used the meter's share)
+    await pause()
     while (!pool.collectStep(500)) await pause()
 }
 
