@@ -25,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, GC_UNIT_OPS, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -793,7 +793,7 @@ export class Pool {
         }
         if (blk < 0 || slot < 0) {
             // a collection the meter cut short might have made room: not out of memory yet
-            if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * GC_UNIT_OPS)
+            if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * UNIT_OPS)
             const err = this.outOfMemory(len, n, blk >= 0)
             // the public call ends here, having changed nothing it depends on: its finalisers run
             if (this.finalisers.due > 0) this.drain(0)
@@ -1593,7 +1593,7 @@ export class Pool {
      * work done is charged to the meter.
      */
     private runStep(budget: number, reserveOps: number): boolean {
-        return this.runUnits(budget, meter.units(budget, reserveOps + C_STEP, GC_UNIT_OPS))
+        return this.runUnits(budget, meter.units(budget, reserveOps + C_STEP))
     }
 
     /**
@@ -1619,7 +1619,7 @@ export class Pool {
      * Not timed, and the finalisers are looked for by the operation itself.
      */
     private asyncStep(seen: Dump): boolean {
-        return this.meteredStep(meter.units(this.budget, C_STEP, GC_UNIT_OPS), seen)
+        return this.meteredStep(meter.units(this.budget, C_STEP), seen)
     }
 
     /** The step itself, `units` of work at most, and its charge: the fixed part and the units it did. */
@@ -1627,7 +1627,7 @@ export class Pool {
         const buf = this.buf
         const work0 = buf.getAt(H_GCWORK, "u32")
         const done = step(buf, units, seen)
-        meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * GC_UNIT_OPS
+        meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * UNIT_OPS
         return done
     }
 
@@ -1639,9 +1639,9 @@ export class Pool {
      * `while (!collect())` spinning.
      */
     private roomToStep(budget: number, what: string): number {
-        const units = meter.units(budget, C_STEP + C_CALL, GC_UNIT_OPS)
+        const units = meter.units(budget, C_STEP + C_CALL)
         const want = budget < MIN_STEP ? budget : MIN_STEP
-        if (units < want) throw meter.refusal(what, C_STEP + want * GC_UNIT_OPS)
+        if (units < want) throw meter.refusal(what, C_STEP + want * UNIT_OPS)
         return units
     }
 
@@ -2029,7 +2029,7 @@ export class Pool {
      */
     private verifyRun(v: Verifier, u: number): boolean {
         const want = v.censusDue() ? v.censusUnits() : u
-        const room = meter.units(want, C_CALL + C_STEP, UNIT_OPS)
+        const room = meter.units(want, C_CALL + C_STEP)
         // (verifyAsync() suspends before each slice, so a census has the whole share, which the largest fits)
         if (room < want && (room < 1 || v.censusDue())) return false
         const done = v.run(room)
@@ -2050,7 +2050,7 @@ export class Pool {
         const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
         // at most what the meter has left (a unit costs the VM at most 37.3 operations, measured:
         // see VERIFY_MAX_UNITS); the work done is charged
-        const room = meter.units(u, C_CALL + C_STEP, UNIT_OPS)
+        const room = meter.units(u, C_CALL + C_STEP)
         const v = this.verifier()
         const done = v.run(room)
         meter.used += C_STEP + v.lastWork * UNIT_OPS
