@@ -401,9 +401,6 @@ export class Pool {
     private dumping: Dump = null
     /** Dumps' map rows run-length packed (packedMap). */
     private packed = false
-    /** rowSpan()'s offsets: in the caller's Buffer, and in the bitmap's pixel data. */
-    private spanOther = 0
-    private spanPixels = 0
 
     constructor(options?: PoolOptions) {
         const o = options || {}
@@ -1216,58 +1213,6 @@ export class Pool {
         let byte = c
         for (let b = bpp; b < 8; b <<= 1) byte |= byte << b
         buf.fillAt(p + BM_DATA, buf.getAt(p + BM_STRIDE, "u16") * buf.getAt(p + BM_HEIGHT, "u16"), byte & 0xff)
-    }
-
-    /**
-     * Copies rows `firstRow` .. `firstRow + rows - 1` (default: every row) of
-     * a bitmap's pixels into `dst` at `dstAt` (default 0), allocating nothing,
-     * and returns the bytes copied: `rows * stride`, where stride =
-     * ceil(width * bpp / 8). The layout (docs/bitmaps.md) is the pool's own:
-     * rows top to bottom, each `stride` bytes; within a byte, pixel x sits at
-     * bits (x * bpp) % 8 and up, the first pixel in the lowest bits; the bits
-     * after the last pixel of a row are padding.
-     */
-    readBitmap(h: BitmapHandle, dst: Buffer, dstAt?: number, firstRow?: number, rows?: number): number {
-        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
-        charge(C_CALL, "readBitmap()")
-        const n = this.rowSpan(p, "readBitmap", dst, dstAt, firstRow, rows)
-        dst.blitAt(this.spanOther, this.buf, p + BM_DATA + this.spanPixels, n)
-        return n
-    }
-
-    /**
-     * Copies pixels into a bitmap from `src` at `srcAt` (default 0): rows
-     * `firstRow` .. `firstRow + rows - 1` (default every row), `rows * stride`
-     * bytes in readBitmap()'s layout. Returns the bytes copied. A source too
-     * short is an ArgumentError and nothing changes.
-     */
-    writeBitmap(h: BitmapHandle, src: Buffer, srcAt?: number, firstRow?: number, rows?: number): number {
-        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
-        charge(C_CALL, "writeBitmap()")
-        const n = this.rowSpan(p, "writeBitmap", src, srcAt, firstRow, rows)
-        this.buf.blitAt(p + BM_DATA + this.spanPixels, src, this.spanOther, n)
-        return n
-    }
-
-    /**
-     * The bytes of a row range of the bitmap whose payload is at `p`, checked
-     * against both buffers; its offsets in `other` and in the pixel data go to
-     * spanOther and spanPixels (fields, not an array: no VM allocation).
-     */
-    private rowSpan(p: number, what: string, other: Buffer, at: number, firstRow: number, rows: number): number {
-        if (!(other instanceof Buffer)) throw new ArgumentError(what + ": needs a Buffer, got " + other)
-        const buf = this.buf
-        const h = buf.getAt(p + BM_HEIGHT, "u16")
-        const stride = buf.getAt(p + BM_STRIDE, "u16")
-        const from = at === undefined ? 0 : intArg(at, what + " buffer offset", 0, other.length)
-        const r0 = firstRow === undefined ? 0 : intArg(firstRow, what + " first row", 0, h - 1)
-        const n = rows === undefined ? h - r0 : intArg(rows, what + " rows", 0, h - r0)
-        const bytes = n * stride
-        if (bytes > other.length - from)
-            throw new ArgumentError(what + ": " + n + " rows of " + stride + " bytes need " + bytes + " bytes from offset " + from + ", the Buffer has " + (other.length - from))
-        this.spanOther = from
-        this.spanPixels = r0 * stride
-        return bytes
     }
 
     /** Items in a list. */
