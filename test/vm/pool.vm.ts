@@ -204,10 +204,10 @@ describe("poolgc on the VM", () => {
         await ds.sleep(0) // each test starts a fresh VM slice
         const pool = new Pool({ size: 32768 })
         // an 8,192-char string: stored straight from the string. Before, Buffer.from made an
-        // 8 KB copy first: with the program holding another 4 KB (here 8), that panicked (60004)
+        // 8 KB copy first: with the program holding another 4 KB, that panicked (60004)
         let text = repeated("ab", 8192)
         await ds.sleep(0)
-        let ballast = Buffer.alloc(8192)
+        let ballast = Buffer.alloc(4096)
         const s = pool.string(text)
         text = null
         ballast = null
