@@ -3,7 +3,7 @@
  * precise references, an incremental mark-sweep collector and a memory map
  * over serial. Import from here in your own DeviceScript project.
  */
-export { MAX_READ, Pool, VERIFY_MAX_UNITS } from "./poolgc/pool"
+export { MAX_READ, MonitoredPool, ObjectPool, Pool, VERIFY_MAX_UNITS } from "./poolgc/pool"
 export type { PoolOptions, PoolStats, RecordKind } from "./poolgc/pool"
 export type { BitmapHandle, BytesHandle, Checked, Handle, HandleKind, HandleOf, ListHandle, NumberHandle, RecordHandle, StringHandle, TypedHandle } from "./poolgc/handles"
 export { PoolError, MemoryError, HandleError, ArgumentError, CorruptionError, StepLimitError } from "./poolgc/errors"
