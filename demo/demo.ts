@@ -9,7 +9,7 @@
  */
 import { setStatusLight } from "@devicescript/runtime"
 import { newGame, playRound } from "./game"
-import { MemoryError, Pool, RecordKind } from "../src/index"
+import { MemoryError, MonitoredPool, RecordKind } from "../src/index"
 import { drainSlice } from "../src/platform"
 
 /** The line `npm start` waits for. */
@@ -34,7 +34,7 @@ function say(text: string) {
     console.log("demo: " + text)
 }
 
-async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
+async function story(pool: MonitoredPool, TileGrid: RecordKind, Group: RecordKind) {
     say("the guide's story, on a " + pool.size + "-byte pool")
     await pool.memInfo(true)
     await drainSlice(1)
@@ -87,7 +87,7 @@ async function story(pool: Pool, TileGrid: RecordKind, Group: RecordKind) {
 }
 
 /** Compaction: slides the live objects together so the free space is one run, and says what it changed. */
-async function compactAndShow(pool: Pool) {
+async function compactAndShow(pool: MonitoredPool) {
     const before = pool.stats()
     await pool.compactAsync()
     const after = pool.stats()
@@ -99,7 +99,7 @@ async function compactAndShow(pool: Pool) {
 }
 
 /** The story, then `options.rounds` rounds of the game (0: forever). */
-export async function runDemo(pool: Pool, options: DemoOptions) {
+export async function runDemo(pool: MonitoredPool, options: DemoOptions) {
     // The status LED's client lives as long as the program: made first, it sits next to
     // the pool in the VM's heap instead of splitting the free space later in the run.
     if (options.ledBeat !== 0 || options.ledFail !== 0) await setStatusLight(0x000000)

@@ -4,7 +4,7 @@
  * apart from demo.ts (which prints and blinks) so Node tests can run the same
  * workload: test/core/longlived.test.ts measures long-lived placement on it.
  */
-import { Handle, Pool, RecordKind } from "../src/index"
+import { Handle, ObjectPool, RecordKind } from "../src/index"
 
 /** The game's state that lives across rounds. */
 export interface Game {
@@ -16,7 +16,7 @@ export interface Game {
 }
 
 /** Sets up a game: the Sprite kind and the enemies list, rooted as "enemies". */
-export function newGame(pool: Pool, longLived: boolean): Game {
+export function newGame(pool: ObjectPool, longLived: boolean): Game {
     const Sprite = pool.defineRecord("Sprite", ["bitmap", "x", "y"])
     const enemies = pool.list(4)
     pool.setRoot("enemies", enemies)
@@ -25,7 +25,7 @@ export function newGame(pool: Pool, longLived: boolean): Game {
 }
 
 /** One round of the game. Throws MemoryError when the pool is short (the round's new objects are then dropped). */
-export function playRound(pool: Pool, game: Game, n: number): void {
+export function playRound(pool: ObjectPool, game: Game, n: number): void {
     const enemies = game.enemies
     const scope = pool.enter()
     try {
