@@ -21,7 +21,7 @@
  *   handle slot), marked heads become plain heads again.
  *
  * The program may run between steps. Correctness then rests on three rules,
- * kept by pool.ts:
+ * kept by the pool's layers (core.ts, objects.ts):
  * 1. Write barrier: every reference the program stores (into an object or a
  *    root) goes through shade(), which marks the target if a cycle is running
  *    (Dijkstra's insertion barrier). So no reachable object stays white.
@@ -29,7 +29,7 @@
  *    are born marked (AT_MARK); they start with no references.
  * 3. An object freed during MARK is first removed from the mark stack.
  * 4. During SWEEP, an unmarked head at or above the cursor is garbage already
- *    (its references may be freed before it): pool.ts refuses handles to it,
+ *    (its references may be freed before it): head() (core.ts) refuses handles to it,
  *    so the program cannot revive a damaged graph.
  * 5. An allocation that may run a step pins the objects the caller is about
  *    to link (push() pins its list and the new item).

@@ -1,6 +1,7 @@
 /**
  * The memory manager core of a pool: the class every Pool is built on
- * (PoolCore; objects.ts adds the typed object API, pool.ts the diagnostics).
+ * (PoolCore; objects.ts adds the typed object API, diagnostics.ts stats and
+ * dumps, pool.ts the integrity check).
  * It owns one Buffer allocated once and everything that changes which blocks
  * and handle slots are in use: allocation (the fast path and allocSlow()),
  * release, relocation, the handle table and handle resolution, the roots and

@@ -1,5 +1,5 @@
 /**
- * The hot paths' shortcuts (src/poolgc/pool.ts alloc(), push(), number()...):
+ * The hot paths' shortcuts (src/poolgc/core.ts alloc(), objects.ts push(), number()...):
  * the allocation's fast path writes exactly what the general path's
  * findRun() + claimRun() would, and each public call resolves each handle it
  * is given once (every resolution charges the meter C_ACCESS, so the
