@@ -103,7 +103,9 @@ export const SCAN_CHUNK = 32
  * Marks the object named by handle `h` if it is live and unmarked, and queues
  * it for scanning if it holds references. Stale or null handles are ignored
  * (a root may outlive an explicitly released object). Used for roots at the
- * start of a cycle and as the write barrier during MARK and SWEEP.
+ * start of a cycle and as the write barrier during MARK and SWEEP. Its slot
+ * and generation test is head()'s (core.ts) without the errors, inline: see
+ * head() for why it is not a shared call.
  */
 export function shade(buf: Buffer, h: number): void {
     const phase = buf[H_PHASE]
@@ -254,6 +256,7 @@ function mark(buf: Buffer, budget: number): number {
             for (let k = from; k < to; k++) {
                 const h = buf.getAt(refs + (k << 2), "u32")
                 if (h === 0) continue
+                // (the slot and generation test of shade() and head(), inline: once a reference)
                 const slot = h & HANDLE_SLOT_MASK
                 if (slot >= hcap) continue
                 const e = buf.getAt(htab + (slot << 1), "u16")
