@@ -408,7 +408,7 @@ function sweep(buf: Buffer, budget: number): number {
                 v ^= 2 << sh
                 k++
             } else if (c === AT_HEAD) {
-                // garbage: free the object and its handle slot
+                // garbage: free the object and its handle slot (the writes of release() in core.ts, inline: see there)
                 const blk = (b & ~3) + k
                 const off = blk << BLOCK_SHIFT
                 const n = (buf.getAt(off + O_LEN, "u16") + BLOCK_ROUND) >> BLOCK_SHIFT

@@ -638,7 +638,15 @@ export class PoolCore {
         if (f.due > 0) this.drain(0)
     }
 
-    /** Frees `h`'s object and its handle slot. */
+    /**
+     * Frees `h`'s object and its handle slot. The collector's sweep frees a
+     * garbage object with the same slot and per-type count writes, its own
+     * copy (collector.ts), and releases its blocks in bulk instead of
+     * releaseRun(): both writes as one shared function measured +13 VM
+     * operations a free() (step probes: free-90 56,453 -> 57,641, each-free
+     * 18,671 -> 18,932) and +3.4 % on the sweep (sweep-all-dead 44,840 ->
+     * 46,352).
+     */
     private release(h: Handle): void {
         const off = this.head(h)
         const m = meter
