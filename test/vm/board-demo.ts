@@ -9,11 +9,11 @@
 import * as ds from "@devicescript/core"
 import { boardById } from "../../demo/board"
 import { runDemo } from "../../demo/demo"
-import { Pool } from "../../src/index"
+import { MonitoredPool } from "../../src/index"
 
 const b = boardById("BOARD_ID")
 const ballast = Buffer.alloc(64 * 1024 - b.vmHeapKB * 1024 + 1)
-const pool = new Pool({ size: b.pool })
+const pool = new MonitoredPool({ size: b.pool }) // the demo firmware's class (demo/main.ts)
 await runDemo(pool, { rounds: 16, pause: 0, ledBeat: b.ledBeat, ledFail: b.ledFail })
 // Let the status LED's last packets drain before measuring: while the host is
 // slow (a loaded CI machine), packets to the simulated LED are still live VM
