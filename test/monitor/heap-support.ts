@@ -43,6 +43,32 @@ export const HAND_DUMP = [
     " o 3585 A 100 480 -",
 ]
 
+/**
+ * HAND_DUMP one step on: its phantoms collected, 1281 freed and its slot
+ * reused (66817), strings 4097 and 4353 born into the list, 4609 and 5121
+ * born and dropped, the temporary gone (2305 unreachable).
+ */
+export const LATER_DUMP = [
+    "HEAP: objects: 13, roots: 2, kinds: 2, total: 4096",
+    " k 1 Player name,items,next",
+    " k 2 Empty -",
+    " r game 257",
+    " r best 1793",
+    " o 257 R1 12 64 L 513 769 1793",
+    " o 513 S 5 96 L",
+    " o 769 L 24 128 - 1025 0 66817 1537 4097 4353",
+    " o 1025 F 8 176 -",
+    " o 66817 A 40 208 -",
+    " o 1537 P 24 272 -",
+    " o 1793 R1 12 320 - 2049 0 0",
+    " o 2049 S 3 352 -",
+    " o 2305 R2 0 384 -",
+    " o 4097 S 20 416 -",
+    " o 4353 S 20 448 -",
+    " o 4609 S 20 480 -",
+    " o 5121 F 8 512 -",
+]
+
 /** A graph as the tests build it (the fields of a HeapGraph that the writer needs). */
 export type TestGraph = {
     total: number

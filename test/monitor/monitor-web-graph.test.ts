@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { MonitorSession } from "../../monitor/protocol/session.mjs"
 import { startWeb } from "../../monitor/views/web.mjs"
 import { launchBrowser } from "../support/browser"
-import { framed, HAND_DUMP } from "./heap-support"
+import { framed, HAND_DUMP, LATER_DUMP } from "./heap-support"
 import { fixtureLines, STATS_FIXTURE } from "./monitor-support"
 
 /** The statistics fixture's dump 1 (a map dump), renumbered. */
@@ -24,27 +24,6 @@ function mapDump(n: number) {
     return framed(n, texts)
 }
 
-/** The hand-written dump one step on: the phantoms collected, 1281 freed and its slot reused, strings born. */
-const LATER = [
-    "HEAP: objects: 13, roots: 2, kinds: 2, total: 4096",
-    " k 1 Player name,items,next",
-    " k 2 Empty -",
-    " r game 257",
-    " r best 1793",
-    " o 257 R1 12 64 L 513 769 1793",
-    " o 513 S 5 96 L",
-    " o 769 L 24 128 - 1025 0 66817 1537 4097 4353",
-    " o 1025 F 8 176 -",
-    " o 66817 A 40 208 -",
-    " o 1537 P 24 272 -",
-    " o 1793 R1 12 320 - 2049 0 0",
-    " o 2049 S 3 352 -",
-    " o 2305 R2 0 384 -",
-    " o 4097 S 20 416 -",
-    " o 4353 S 20 448 -",
-    " o 4609 S 20 480 -",
-    " o 5121 F 8 512 -",
-]
 
 let browser: Browser
 let page: Page
@@ -55,7 +34,7 @@ const feed = (lines: string[]) => session.data(Buffer.from(lines.join("\n") + "\
 
 beforeAll(async () => {
     session.setStatus("connected", "test")
-    feed([...mapDump(1), ...framed(2, HAND_DUMP), ...mapDump(3), ...framed(4, LATER)])
+    feed([...mapDump(1), ...framed(2, HAND_DUMP), ...mapDump(3), ...framed(4, LATER_DUMP)])
     web = await startWeb(session, { port: 0 })
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1400, height: 1400 } })
