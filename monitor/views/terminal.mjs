@@ -355,7 +355,8 @@ export function applyKeys(nav, keys, session) {
         else if (view === "graph") {
             const g = heaps[at].graph
             if (!g || !g.objects.length) continue
-            const cur = g.objects.findIndex(o => o.handle === nav.handle)
+            // no selection (or one this dump lacks) shows the first object selected
+            const cur = Math.max(0, g.objects.findIndex(o => o.handle === nav.handle))
             const typed = nav.typed ?? ""
             if (key === "down" || key === "j") nav = { ...nav, handle: g.objects[Math.min(g.objects.length - 1, cur + 1)].handle }
             else if (key === "up" || key === "k") nav = { ...nav, handle: g.objects[Math.max(0, cur - 1)].handle }
