@@ -50,14 +50,17 @@ const RESTART_RE = /^start: /
 
 export class MonitorSession extends EventEmitter {
     /**
-     * @param {{ source?: string, historyLimit?: number, logLimit?: number, idleMs?: number }} [options]
+     * @param {{ source?: string, historyLimit?: number, heapLimit?: number, logLimit?: number, idleMs?: number }} [options]
+     *   heapLimit: heap dumps kept (the oldest go first); fewer than map dumps, since a heap dump's text
+     *   grows with its objects (97 KB for 2,048 of them) where a 32 KiB pool's map is 32 rows of 64 blocks.
      *   idleMs: a dump whose end has not come after this long without a dump line
      *   is judged damaged (0: never; the next dump or the end of the source judges it).
      */
-    constructor({ source = "", historyLimit = 2000, logLimit = 1000, idleMs = 3000 } = {}) {
+    constructor({ source = "", historyLimit = 2000, heapLimit = 200, logLimit = 1000, idleMs = 3000 } = {}) {
         super()
         this.started = Date.now()
         this.historyLimit = historyLimit
+        this.heapLimit = heapLimit
         this.logLimit = logLimit
         this.idleMs = idleMs
         /** @type {DumpRecord[]} */
@@ -178,7 +181,7 @@ export class MonitorSession extends EventEmitter {
                 const rec = { seq: ++this.seq, dump: v.dump, at: this.now(), texts: v.texts, lines: v.lines, ...p }
                 this.counters.whole++
                 this.heaps.push(rec)
-                if (this.heaps.length > this.historyLimit) this.heaps.splice(0, this.heaps.length - this.historyLimit)
+                if (this.heaps.length > this.heapLimit) this.heaps.splice(0, this.heaps.length - this.heapLimit)
                 this.emit("heap", rec)
                 if (p.error) this.note(`heap dump ${v.dump} came whole but the monitor cannot read it: ${p.error}`)
             } else if (v.whole) {

@@ -145,6 +145,14 @@ describe("heap dumps in the stream", () => {
         expect(s.damaged[0].summary).toMatch(/^dump 5 damaged: lost 1 line of 20 \(0\)$/)
     })
 
+    test("heapLimit: the oldest heap dumps go first, the map dumps' history is its own", () => {
+        const s = new MonitorSession({ source: "test", idleMs: 0, heapLimit: 3 })
+        for (let n = 1; n <= 5; n++) s.data(Buffer.from(framed(n, HAND_DUMP).join("\n") + "\n", "latin1"))
+        s.close()
+        expect(s.heaps.map(h => h.dump)).toEqual([3, 4, 5])
+        expect(s.counters.whole).toBe(5)
+    })
+
     test("a torn dump is flagged with its count of changes; a whole dump the monitor cannot read is a note, not a graph", () => {
         const { s } = feed([...framed(1, [...HAND_DUMP, " torn 3"]), ...framed(2, HAND_DUMP.map((t, i) => (i === 7 ? " o 513 S 5 96 L 257" : t)))])
         expect(s.heaps[0].graph!.torn).toBe(3)
