@@ -257,6 +257,8 @@ const OWED_GC = 1
 const OWED_GC_DONE = 2
 const OWED_COMPACT = 3
 const OWED_DONE = 4
+const SLOW_DUMP = 1
+const SLOW_OWED = 2
 /** Allocation-table bytes a dump walks between suspensions (~200 VM operations each at most). */
 const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
@@ -414,6 +416,12 @@ export class Pool {
      * it is not OWED_NONE every allocation takes the general path, which keeps it.
      */
     private owed = OWED_NONE
+    /**
+     * Nonzero while alloc()'s fast path must not run (one field, so the fast
+     * path reads one): SLOW_DUMP while a dump walks the table (this.dumping),
+     * SLOW_OWED while the retry rule is in force (this.owed).
+     */
+    private slow = 0
     /** The refused allocation's type and payload length: its retry succeeding settles the debt. */
     private owedType = 0
     private owedLen = 0
@@ -627,17 +635,16 @@ export class Pool {
         let slot = -1
         let slotBits = -1
         // The fast path: no collection or compaction under way (the phase byte), neither
-        // long-lived placement nor poison (the flags byte above it), no threshold, no retry
-        // rule in force (allocSlow), no dump
-        // walking the table, room on the root stack (with no scope open the stack is empty);
+        // long-lived placement nor poison (the flags byte above it), no threshold, neither
+        // a dump walking the table nor the retry rule in force (this.slow), room on the root stack (with no scope open the stack is empty);
         // and the first fit is plain from the summary of the hint's row, the lowest row with
         // a free block (none lies below the hint): its lead run if that holds n blocks (it
         // then starts at the hint), else its trail run if that does and no run between them
         // does (the row's inner bound says so, or the hint lies in the trail run). That is where findRun() looks first, and the claim
         // below writes what claimRun() would.
-        if (((buf.getAt(H_PHASE, "u16") & 0xc0ff) | buf.getAt(H_THRESH, "u16") | this.owed) === 0)
+        if (((buf.getAt(H_PHASE, "u16") & 0xc0ff) | buf.getAt(H_THRESH, "u16")) === 0)
             if (long !== true)
-                if (this.dumping === null)
+                if (this.slow === 0)
                     if (buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16")) {
                         const hint = buf.getAt(H_HINT, "u16")
                         const rs = hint & ~(ROW_BLOCKS - 1)
@@ -829,6 +836,7 @@ export class Pool {
             if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) {
                 if (this.owed === OWED_NONE) {
                     this.owed = OWED_GC
+                    this.slow |= SLOW_OWED
                     this.owedType = type
                     this.owedLen = len
                     this.owedFree = buf.getAt(H_FREE, "u16")
@@ -836,6 +844,7 @@ export class Pool {
                 throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * GC_UNIT_OPS)
             }
             this.owed = OWED_NONE
+            this.slow &= ~SLOW_OWED
             const err = this.outOfMemory(len, n, blk >= 0)
             // the public call ends here, having changed nothing it depends on: its finalisers run
             if (this.finalisers.due > 0) this.drain(0)
@@ -859,7 +868,10 @@ export class Pool {
         // the refused allocation's retry found room, or the program has since used more
         // than the collection freed: the next failure collects again
         if (this.owed !== OWED_NONE)
-            if ((type === this.owedType && len === this.owedLen) || buf.getAt(H_FREE, "u16") < this.owedFree) this.owed = OWED_NONE
+            if ((type === this.owedType && len === this.owedLen) || buf.getAt(H_FREE, "u16") < this.owedFree) {
+                this.owed = OWED_NONE
+                this.slow &= ~SLOW_OWED
+            }
         return blk
     }
 
@@ -1007,6 +1019,7 @@ export class Pool {
         if (buf[H_PHASE] !== PHASE_IDLE) return
         // (a new collection: whatever a refused allocation was owed is in it)
         this.owed = OWED_NONE
+        this.slow &= ~SLOW_OWED
         startCycle(buf)
         if (this.pinned !== 0) shade(buf, this.pinned)
     }
@@ -1935,12 +1948,14 @@ export class Pool {
         while (this.dumping !== null) await rest(1)
         const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false, this.packed)
         this.dumping = dump
+        this.slow |= SLOW_DUMP
         try {
             await roomFor(C_WALK)
             while (!dump.walk(this.buf, WALK_BYTES)) await rest(1)
             meter.spent(C_WALK)
         } finally {
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
         }
         await this.print(dump, sink)
     }
@@ -2007,15 +2022,18 @@ export class Pool {
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
             dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true, this.packed)
             this.dumping = dump
+            this.slow |= SLOW_DUMP
             // (one walk slice costs about what a collection step does: they take turns, not a slice together)
             await roomFor(C_WALK)
             while (!dump.walk(buf, WALK_BYTES)) await rest(1)
             meter.spent(C_WALK)
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
             while (!this.asyncStep(null)) await rest(1)
         } finally {
             // (nothing above throws; were it interrupted, the next collect() would finish the dry cycle)
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
             this.asyncRunning = false
         }
         this.finalise()
