@@ -39,7 +39,7 @@ import { ATB, claimRun, findRun, findRunTop, largestRun, releaseRun, summariseRo
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STEP, charge, C_POISON_BLOCK, meter, MIN_STEP, pause, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STEP, charge, C_POISON_BLOCK, GC_UNIT_OPS, meter, MIN_STEP, pause } from "./meter"
 import { Finalisers } from "./finalisers"
 import {
     AT_HEAD,
@@ -164,6 +164,22 @@ const ASYNC_COLLECT = 0
 const ASYNC_COLLECT_COMPACT = 1
 const ASYNC_COMPACT = 2
 
+// The retry rule's states (Pool.owed). An allocation refused because the meter cut its
+// collection short leaves OWED_GC; when that collection has ended, OWED_GC_DONE: the next
+// allocation that finds no room starts no collection, only a compaction if the free space
+// would suffice (refused in turn: OWED_COMPACT, then OWED_DONE), else it is MemoryError.
+// Without it a loop that makes garbage before each retry livelocks a full pool: every
+// retry's first allocation takes the room the collection freed and the next one starts
+// another collection, which the meter cuts short again.
+const OWED_NONE = 0
+const OWED_GC = 1
+const OWED_GC_DONE = 2
+const OWED_COMPACT = 3
+const OWED_DONE = 4
+/** What alloc() gates its fast path on (PoolCore.slow) while a dump walks the table: diagnostics.ts sets it. */
+export const SLOW_DUMP = 1
+const SLOW_OWED = 2
+
 /** Blocks checked at each end of a run in debug mode (a bound for the VM's step limit). */
 const POISON_CHECK = 64
 const POISON32 = 0xdbdbdbdb
@@ -237,6 +253,23 @@ export class PoolCore {
     protected allocated = 0
     /** The handle slot allocSlow() found for the run it returns, with OF_LONG for a long-lived object. */
     private slotFound = -1
+    /**
+     * The retry rule's state (OWED_*): what has become of the collection (and
+     * compaction) that an allocation refused with StepLimitError started. While
+     * it is not OWED_NONE every allocation takes the general path, which keeps it.
+     */
+    private owed = OWED_NONE
+    /**
+     * Nonzero while alloc()'s fast path must not run (one field, so the fast
+     * path reads one): SLOW_DUMP while a dump walks the table (this.dumping),
+     * SLOW_OWED while the retry rule is in force (this.owed).
+     */
+    protected slow = 0
+    /** The refused allocation's type and payload length: its retry succeeding settles the debt. */
+    private owedType = 0
+    private owedLen = 0
+    /** The pool's free blocks when the allocation was refused: the program using more than the collection freed settles it too. */
+    private owedFree = 0
     /** Byte offset of the row summary (rowTable(nblocks)). */
     private readonly rows: number
     /** The dump whose walk is in progress, if any (see memmap.ts). */
@@ -344,8 +377,8 @@ export class PoolCore {
         let slot = -1
         let slotBits = -1
         // The fast path: no collection or compaction under way (the phase byte), neither
-        // long-lived placement nor poison (the flags byte above it), no threshold, no dump
-        // walking the table, room on the root stack (with no scope open the stack is empty);
+        // long-lived placement nor poison (the flags byte above it), no threshold, neither
+        // a dump walking the table nor the retry rule in force (this.slow), room on the root stack (with no scope open the stack is empty);
         // and the first fit is plain from the summary of the hint's row, the lowest row with
         // a free block (none lies below the hint): its lead run if that holds n blocks (it
         // then starts at the hint), else its trail run if that does and no run between them
@@ -353,7 +386,7 @@ export class PoolCore {
         // below writes what claimRun() would.
         if (((buf.getAt(H_PHASE, "u16") & 0xc0ff) | buf.getAt(H_THRESH, "u16")) === 0)
             if (long !== true)
-                if (this.dumping === null)
+                if (this.slow === 0)
                     if (buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16")) {
                         const hint = buf.getAt(H_HINT, "u16")
                         const rs = hint & ~(ROW_BLOCKS - 1)
@@ -408,7 +441,7 @@ export class PoolCore {
                         }
                     }
         if (blk < 0) {
-            blk = this.allocSlow(n, len, depth, pin, pin2, long)
+            blk = this.allocSlow(type, n, len, depth, pin, pin2, long)
             slotBits = this.slotFound
             slot = slotBits & OF_SLOT
         }
@@ -446,7 +479,7 @@ export class PoolCore {
      * searches after them, MemoryError, then the claim of the run found.
      * Returns the run's first block; the handle slot is left in slotFound.
      */
-    private allocSlow(n: number, len: number, depth: number, pin: Handle, pin2: Handle, long: boolean): number {
+    private allocSlow(type: number, n: number, len: number, depth: number, pin: Handle, pin2: Handle, long: boolean): number {
         const buf = this.buf
         // the rest of the fixed part now; the searches and collection steps as they run
         const m = meter
@@ -456,6 +489,7 @@ export class PoolCore {
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
         if (n > this.nblocks - this.data)
             throw new MemoryError("memory allocation failed, allocating " + len + " bytes: larger than the pool (" + (this.nblocks - this.data) * BLOCK + " bytes for objects)")
+        this.clamped = false
         const flags = buf[H_FLAGS] // LONG and POISON do not change during an allocation
         const isLong = long === undefined ? (flags & F_LONG) !== 0 : long
         // a phantom view drives its own (dry) cycle: allocations neither advance nor start one
@@ -471,6 +505,10 @@ export class PoolCore {
                 if (pin2) shade(buf, pin2)
                 this.runStep(this.budget, this.searchOps * 3)
             }
+        } else if (buf[H_PHASE] >= PHASE_COMPACT && !(flags & F_DRY)) {
+            // with collection off, a compaction an allocation started (and the meter cut
+            // short) goes on in the next ones: else every retry would be refused again
+            this.runStep(this.budget >> 1, this.searchOps * 3)
         }
         // (the search's charge as searched() computes it, inline: the common case)
         const hintRow = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
@@ -482,20 +520,26 @@ export class PoolCore {
         if (blk >= 0) slot = this.takeSlot()
         if (auto && (blk < 0 || slot < 0)) {
             this.clamped = false
-            const free = buf.getAt(H_FREE, "u16")
-            const frees = buf.getAt(H_FREES, "u32")
             const work0 = buf.getAt(H_GCWORK, "u32")
-            this.start()
-            if (pin) shade(buf, pin)
-            if (pin2) shade(buf, pin2)
-            this.runStep(this.budget, this.searchOps * 3)
-            // search again only if the collection freed something
-            if (buf.getAt(H_FREES, "u32") !== frees) {
-                if (buf.getAt(H_FREE, "u16") > free || blk < 0) {
-                    blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-                    this.searched(blk, n, isLong)
+            // the retry rule: once the collection a refused allocation started has ended,
+            // the next allocation that finds no room starts no other (MicroPython: collect,
+            // search once more, MemoryError); it may still compact, once
+            this.settle()
+            if (this.owed < OWED_GC_DONE) {
+                const free = buf.getAt(H_FREE, "u16")
+                const frees = buf.getAt(H_FREES, "u32")
+                this.start()
+                if (pin) shade(buf, pin)
+                if (pin2) shade(buf, pin2)
+                this.runStep(this.budget, this.searchOps * 3)
+                // search again only if the collection freed something
+                if (buf.getAt(H_FREES, "u32") !== frees) {
+                    if (buf.getAt(H_FREE, "u16") > free || blk < 0) {
+                        blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                        this.searched(blk, n, isLong)
+                    }
+                    slot = blk < 0 ? -1 : this.takeSlot()
                 }
-                slot = blk < 0 ? -1 : this.takeSlot()
             }
             // enough free in total, but in pieces: compact with what the collection
             // left of the budget (one failing allocation spends one budget), then search again
@@ -503,7 +547,7 @@ export class PoolCore {
             // less what may follow it: a search and, if that fails, the error's largest-run
             // count, each reading at worst every row of the table: about nblocks/8 units
             const left = this.budget - (buf.getAt(H_GCWORK, "u32") - work0) - (this.nblocks >> 3)
-            if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT) {
+            if (blk < 0 && this.owed !== OWED_DONE && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT) {
                 const phase = buf[H_PHASE]
                 if (phase === PHASE_IDLE) {
                     startCompaction(buf)
@@ -531,7 +575,18 @@ export class PoolCore {
         }
         if (blk < 0 || slot < 0) {
             // a collection the meter cut short might have made room: not out of memory yet
-            if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * UNIT_OPS)
+            if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) {
+                if (this.owed === OWED_NONE) {
+                    this.owed = OWED_GC
+                    this.slow |= SLOW_OWED
+                    this.owedType = type
+                    this.owedLen = len
+                    this.owedFree = buf.getAt(H_FREE, "u16")
+                } else if (this.owed === OWED_GC_DONE) this.owed = OWED_COMPACT
+                throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * GC_UNIT_OPS)
+            }
+            this.owed = OWED_NONE
+            this.slow &= ~SLOW_OWED
             const err = this.outOfMemory(len, n, blk >= 0)
             // the public call ends here, having changed nothing it depends on: its finalisers run
             if (this.finalisers.due > 0) this.drain(0)
@@ -552,7 +607,19 @@ export class PoolCore {
         // (the fast path runs only without a threshold: the count is this path's)
         if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
         this.slotFound = isLong ? slot | OF_LONG : slot
+        // the refused allocation's retry found room, or the program has since used more
+        // than the collection freed: the next failure collects again
+        if (this.owed !== OWED_NONE)
+            if ((type === this.owedType && len === this.owedLen) || buf.getAt(H_FREE, "u16") < this.owedFree) {
+                this.owed = OWED_NONE
+                this.slow &= ~SLOW_OWED
+            }
         return blk
+    }
+
+    /** The retry rule's step from OWED_GC to OWED_GC_DONE (or COMPACT to DONE) once the pool is idle again. */
+    private settle(): void {
+        if (this.owed & 1) if (this.buf[H_PHASE] === PHASE_IDLE) this.owed++
     }
 
     /**
@@ -944,6 +1011,9 @@ export class PoolCore {
     private start(): void {
         const buf = this.buf
         if (buf[H_PHASE] !== PHASE_IDLE) return
+        // (a new collection: whatever a refused allocation was owed is in it)
+        this.owed = OWED_NONE
+        this.slow &= ~SLOW_OWED
         startCycle(buf)
         if (this.pinned !== 0) shade(buf, this.pinned)
     }
@@ -955,7 +1025,7 @@ export class PoolCore {
      * work done is charged to the meter.
      */
     protected runStep(budget: number, reserveOps: number): boolean {
-        return this.runUnits(budget, meter.units(budget, reserveOps + C_STEP))
+        return this.runUnits(budget, meter.units(budget, reserveOps + C_STEP, GC_UNIT_OPS))
     }
 
     /**
@@ -981,7 +1051,7 @@ export class PoolCore {
      * Not timed, and the finalisers are looked for by the operation itself.
      */
     protected asyncStep(seen: Dump): boolean {
-        return this.meteredStep(meter.units(this.budget, C_STEP), seen)
+        return this.meteredStep(meter.units(this.budget, C_STEP, GC_UNIT_OPS), seen)
     }
 
     /** The step itself, `units` of work at most, and its charge: the fixed part and the units it did. */
@@ -989,7 +1059,7 @@ export class PoolCore {
         const buf = this.buf
         const work0 = buf.getAt(H_GCWORK, "u32")
         const done = step(buf, units, seen)
-        meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * UNIT_OPS
+        meter.spent(C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * GC_UNIT_OPS)
         return done
     }
 
@@ -1001,9 +1071,9 @@ export class PoolCore {
      * `while (!collect())` spinning.
      */
     private roomToStep(budget: number, what: string): number {
-        const units = meter.units(budget, C_STEP + C_CALL)
+        const units = meter.units(budget, C_STEP + C_CALL, GC_UNIT_OPS)
         const want = budget < MIN_STEP ? budget : MIN_STEP
-        if (units < want) throw meter.refusal(what, C_STEP + want * UNIT_OPS)
+        if (units < want) throw meter.refusal(what, C_STEP + want * GC_UNIT_OPS)
         return units
     }
 

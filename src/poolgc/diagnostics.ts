@@ -9,6 +9,7 @@
  * stats() walks the allocation table once, charged to the meter first. The
  * map's format is memmap.ts's and docs/serial-format.md's.
  */
+import { SLOW_DUMP } from "./core"
 import { ObjectPool } from "./objects"
 import { freeRuns } from "./allocator"
 import { startCycle } from "./collector"
@@ -213,12 +214,14 @@ export class MonitoredPool extends ObjectPool {
         while (this.dumping !== null) await rest(1)
         const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false, this.packed)
         this.dumping = dump
+        this.slow |= SLOW_DUMP
         try {
             await roomFor(C_WALK)
             while (!dump.walk(this.buf, WALK_BYTES)) await rest(1)
-            meter.used += C_WALK
+            meter.spent(C_WALK)
         } finally {
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
         }
         await this.print(dump, sink)
     }
@@ -247,7 +250,7 @@ export class MonitoredPool extends ObjectPool {
             }
             if (sink) sink(line)
             else console.log(line)
-            meter.used += C_LINE
+            meter.spent(C_LINE)
             k++
             bytes += n
             line = dump.next()
@@ -285,15 +288,18 @@ export class MonitoredPool extends ObjectPool {
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
             dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true, this.packed)
             this.dumping = dump
+            this.slow |= SLOW_DUMP
             // (one walk slice costs about what a collection step does: they take turns, not a slice together)
             await roomFor(C_WALK)
             while (!dump.walk(buf, WALK_BYTES)) await rest(1)
-            meter.used += C_WALK
+            meter.spent(C_WALK)
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
             while (!this.asyncStep(null)) await rest(1)
         } finally {
             // (nothing above throws; were it interrupted, the next collect() would finish the dry cycle)
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
             this.asyncRunning = false
         }
         this.finalise()

@@ -55,11 +55,11 @@ export class Pool extends MonitoredPool {
      */
     private verifyRun(v: Verifier, u: number): boolean {
         const want = v.censusDue() ? v.censusUnits() : u
-        const room = meter.units(want, C_CALL + C_STEP)
+        const room = meter.units(want, C_CALL + C_STEP, UNIT_OPS)
         // (verifyAsync() suspends before each slice, so a census has the whole share, which the largest fits)
         if (room < want && (room < 1 || v.censusDue())) return false
         const done = v.run(room)
-        meter.used += C_STEP + v.lastWork * UNIT_OPS
+        meter.spent(C_STEP + v.lastWork * UNIT_OPS)
         return done
     }
 
@@ -76,10 +76,10 @@ export class Pool extends MonitoredPool {
         const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
         // at most what the meter has left (a unit costs the VM at most 37.3 operations, measured:
         // see VERIFY_MAX_UNITS); the work done is charged
-        const room = meter.units(u, C_CALL + C_STEP)
+        const room = meter.units(u, C_CALL + C_STEP, UNIT_OPS)
         const v = this.verifier()
         const done = v.run(room)
-        meter.used += C_STEP + v.lastWork * UNIT_OPS
+        meter.spent(C_STEP + v.lastWork * UNIT_OPS)
         if (!done && room < u) throw meter.refusal("verify()", C_STEP + u * UNIT_OPS)
         if (!done) throw new PoolError("verify() did not finish within " + u + " work units (half a VM slice holds " + VERIFY_MAX_UNITS + "): use await verifyAsync() for a pool this size")
     }
