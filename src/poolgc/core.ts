@@ -30,10 +30,12 @@
  * All of a pool's state (its fields) is declared here, even what only the
  * layers above use (record kinds, the dump in progress): the constructor
  * allocates the VM objects the pool keeps for its life before the pool's
- * Buffer, in one place (see the constructor).
+ * Buffer, in one place (see the constructor). This module imports nothing
+ * of the layers above, not even a type: DeviceScript emits a module's
+ * imports before the module, and a class emitted before its base class
+ * fails to compile (an internal assertion in `devs build`).
  */
 import { boolArg, intArg, isInt } from "./args"
-import type { RecordKind } from "./objects"
 import type { Dump } from "./memmap"
 import { ATB, claimRun, findRun, findRunTop, largestRun, releaseRun, summariseRows } from "./allocator"
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
@@ -157,6 +159,21 @@ export interface PoolOptions {
      * false: rows as MicroPython prints them. See docs/serial-format.md.
      */
     packedMap?: boolean
+}
+
+/**
+ * A record type: a name and its reference fields, in order. What
+ * defineRecord() and kindOf() return is a copy: changing it changes nothing
+ * in the pool, and record() accepts it by pool, id and name.
+ */
+export interface RecordKind<F extends string = string> {
+    /** Kind id stored in each record's header (1..255). */
+    id: number
+    name: string
+    /** The reference fields, in the order the record stores them. */
+    fields: F[]
+    /** Id of the pool that defined the kind. */
+    pool: number
 }
 
 // what runAsync() starts

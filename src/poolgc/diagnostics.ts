@@ -9,8 +9,8 @@
  * stats() walks the allocation table once, charged to the meter first. The
  * map's format is memmap.ts's and docs/serial-format.md's.
  */
-import { SLOW_DUMP } from "./core"
 import { ObjectPool } from "./objects"
+import { SLOW_DUMP } from "./core"
 import { freeRuns } from "./allocator"
 import { startCycle } from "./collector"
 import { ArgumentError } from "./errors"

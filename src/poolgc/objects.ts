@@ -15,6 +15,7 @@
  */
 import { intArg, intError, isInt } from "./args"
 import { PoolCore } from "./core"
+import type { RecordKind } from "./core"
 import { ATB } from "./allocator"
 import { pushMark, shade } from "./collector"
 import { ArgumentError, CorruptionError, MemoryError } from "./errors"
@@ -59,20 +60,7 @@ import type {
     StringHandle,
 } from "./handles"
 
-/**
- * A record type: a name and its reference fields, in order. What
- * defineRecord() and kindOf() return is a copy: changing it changes nothing
- * in the pool, and record() accepts it by pool, id and name.
- */
-export interface RecordKind<F extends string = string> {
-    /** Kind id stored in each record's header (1..255). */
-    id: number
-    name: string
-    /** The reference fields, in the order the record stores them. */
-    fields: F[]
-    /** Id of the pool that defined the kind. */
-    pool: number
-}
+export type { RecordKind } from "./core"
 
 /**
  * Largest payload readBytes() and getString() copy out of the pool in one

@@ -17,7 +17,7 @@ import { H_NCAP } from "./layout"
 export { MonitoredPool } from "./diagnostics"
 export type { PhantomReport, PoolStats, TypeUsage } from "./diagnostics"
 export { MAX_READ, ObjectPool } from "./objects"
-export type { RecordKind } from "./objects"
+export type { RecordKind } from "./core"
 export type { PoolOptions } from "./core"
 export type { Handle } from "./handles"
 
