@@ -282,9 +282,8 @@ export class PoolCore {
      * SLOW_OWED while the retry rule is in force (this.owed).
      */
     protected slow = 0
-    /** The refused allocation's type and payload length: its retry succeeding settles the debt. */
-    private owedType = 0
-    private owedLen = 0
+    /** The refused allocation's type and payload length, (type << 16) | length: its retry succeeding settles the debt. */
+    private owedTicket = 0
     /** The pool's free blocks when the allocation was refused: the program using more than the collection freed settles it too. */
     private owedFree = 0
     /** Byte offset of the row summary (rowTable(nblocks)). */
@@ -596,8 +595,7 @@ export class PoolCore {
                 if (this.owed === OWED_NONE) {
                     this.owed = OWED_GC
                     this.slow |= SLOW_OWED
-                    this.owedType = type
-                    this.owedLen = len
+                    this.owedTicket = (type << 16) | len
                     this.owedFree = buf.getAt(H_FREE, "u16")
                 } else if (this.owed === OWED_GC_DONE) this.owed = OWED_COMPACT
                 throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * GC_UNIT_OPS)
@@ -627,7 +625,7 @@ export class PoolCore {
         // the refused allocation's retry found room, or the program has since used more
         // than the collection freed: the next failure collects again
         if (this.owed !== OWED_NONE)
-            if ((type === this.owedType && len === this.owedLen) || buf.getAt(H_FREE, "u16") < this.owedFree) {
+            if (((type << 16) | len) === this.owedTicket || buf.getAt(H_FREE, "u16") < this.owedFree) {
                 this.owed = OWED_NONE
                 this.slow &= ~SLOW_OWED
             }
