@@ -2054,6 +2054,16 @@ export class Pool {
         v.names(kinds, named)
     }
 
+    /**
+     * The pool's own arrays, for heapDump() and whyAlive() (heapdump.ts,
+     * whyalive.ts): the named roots' names by slot (null: a free slot) and
+     * the record kinds by id - 1. Read them; never change them.
+     */
+    graphNames(): [string[], RecordKind[]] {
+        charge(C_CALL, "graphNames()")
+        return [this.rootNames, this.kinds]
+    }
+
     /** Name of the record kind with id `id` (for the map writer and tools). */
     kindName(id: number): string {
         charge(C_CALL, "kindName()")
