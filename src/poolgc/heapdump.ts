@@ -163,9 +163,11 @@ class Walk {
                 }
                 cost += C_CHECK_OBJECT + this.skipped * C_SKIP
             }
-            let left = this.refLeft
+            const left = this.refLeft
+            if (left === 0) continue
             let at = this.refAt
             let h = this.hash
+            // at least one reference a round, so a slice always moves on
             const most = ((ops - cost) / C_CHECK_REF) | 0
             const n = left < most ? left : most > 0 ? most : 1
             for (let i = 0; i < n; i++) {
@@ -228,7 +230,7 @@ class HeapLines {
                 if (k.fields.length === 0) return s + "-"
                 for (let f = 0; f < k.fields.length; f++) {
                     const w = word(k.fields[f], NAME_MAX)
-                    if (s.length + w.length + 5 > TEXT_MAX) return s + "..."
+                    if (s.length + w.length + 5 > TEXT_MAX) return s + ",..."
                     s += (f > 0 ? "," : "") + w
                 }
                 return s
