@@ -44,19 +44,23 @@ function distances(pool: Pool, roots: Handle[]): Map<Handle, number> {
 }
 
 /** A random graph: objects of every type, random references (some to freed objects), named roots and temporaries. */
-function randomPool(seed: number) {
+function randomPool(seed: number, wide = false) {
     const r = rng(seed)
     const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]
-    const pool = new Pool({ size: 16384, handles: 1000, namedRoots: 8, rootStack: 16 })
+    const pool = new Pool({ size: wide ? 32768 : 16384, handles: wide ? 2048 : 1000, namedRoots: 8, rootStack: 16 })
+    // nothing is collected while the graph is built (its objects are rooted only at the end)
+    pool.disable()
     const kinds = [pool.defineRecord("A", ["x"]), pool.defineRecord("B", ["x", "y", "z"]), pool.defineRecord("C", ["p", "q"])]
+    // (made first, while the pool has room for it in one piece)
+    const hub = wide ? pool.list(600) : 0
     const objs: Handle[] = []
     const refHolders: Handle[] = []
-    const n = 20 + Math.floor(r() * 150)
-    for (let i = 0; i < n; i++) {
+    const n = wide ? 800 : 20 + Math.floor(r() * 150)
+    for (let i = 0; i < n && pool.memFree() > 6000; i++) {
         const k = r()
         let h: Handle
         if (k < 0.3) h = pool.record(pick(kinds))
-        else if (k < 0.5) h = pool.list(1 + Math.floor(r() * 6))
+        else if (k < 0.5) h = pool.list(wide && i % 80 === 0 ? 300 : 1 + Math.floor(r() * 6))
         else if (k < 0.65) h = pool.number(i)
         else if (k < 0.8) h = pool.bitmap(4, 4, 1)
         else if (k < 0.9) h = pool.string("s" + i)
@@ -64,14 +68,15 @@ function randomPool(seed: number) {
         objs.push(h)
         if (k < 0.5) refHolders.push(h)
     }
-    const edges = Math.floor(r() * 2.5 * n)
+    const edges = Math.floor((wide ? 2 + r() : r() * 2.5) * n)
     for (let e = 0; e < edges; e++) {
         const from = pick(refHolders)
         const to = r() < 0.1 ? 0 : pick(objs)
         if (pool.typeOf(from) === "list") {
             const l = pool.cast(from, "list")
-            if (r() < 0.6 || pool.length(l) === 0) pool.push(l, to)
-            else pool.set(l, Math.floor(r() * pool.length(l)), to)
+            // (a list grows by moving: when the pool has no room for that, an item is replaced instead)
+            if ((r() < 0.6 || pool.length(l) === 0) && pool.memFree() > 4096) pool.push(l, to)
+            else if (pool.length(l) > 0) pool.set(l, Math.floor(r() * pool.length(l)), to)
         } else {
             const rec = pool.cast(from, "record")
             pool.setField(rec, pick(pool.kindOf(rec).fields), to)
@@ -84,12 +89,18 @@ function randomPool(seed: number) {
     }
     const live = objs.filter(h => pool.isLive(h))
     const names: string[] = []
+    if (wide) {
+        // a hub: one root that holds 600 objects, so the levels below it are hundreds wide
+        for (let i = 0; i < 600; i++) pool.push(hub, pick(live))
+        pool.setRoot("hub", hub)
+        names.push("hub")
+    }
     for (let i = 0; i < 1 + r() * 4; i++) {
         const name = "root" + i
         pool.setRoot(name, pick(live))
         names.push(name)
     }
-    if (r() < 0.3) pool.delRoot(names.shift()!)
+    if (r() < 0.3) pool.delRoot(names.pop()!)
     const temps: Handle[] = []
     pool.enter()
     for (let i = 0; i < r() * 4; i++) temps.push(pool.keep(pick(live)))
@@ -142,6 +153,34 @@ describe("whyAlive()", () => {
         expect(paths).toBeGreaterThan(500)
         expect(phantoms).toBeGreaterThan(100)
         expect(longest).toBeGreaterThanOrEqual(6)
+    })
+
+    test("on 12 random graphs of 800 objects with fan-outs of hundreds (levels wider than the search's queue): the same", async () => {
+        let paths = 0
+        let wideLevels = 0
+        for (let seed = 1001; seed <= 1012; seed++) {
+            const { pool, live, names, temps, r } = randomPool(seed, true)
+            const roots = [...names.map(n => pool.getRoot(n)), ...temps]
+            const dist = distances(pool, roots)
+            const perLevel = new Map<number, number>()
+            for (const d of dist.values()) perLevel.set(d, (perLevel.get(d) || 0) + 1)
+            for (const c of perLevel.values()) if (c > 256) wideLevels++
+            for (const h of live.filter(() => r() < 0.05)) {
+                const why = await whyAlive(pool, h)
+                const d = dist.get(h)
+                expect(why.phantom, `seed ${seed}, ${h}`).toBe(d === undefined)
+                expect(why.length, `seed ${seed}, ${h}: ${why.text}`).toBe(d || 0)
+                for (let k = 1; k < why.handles.length; k++) {
+                    const idx = /^\[(\d+)\]$/.exec(why.steps[k])
+                    const p = why.handles[k - 1]
+                    if (idx) expect(pool.get(pool.cast(p, "list"), Number(idx[1]))).toBe(why.handles[k])
+                    else expect(pool.getField(pool.cast(p, "record"), why.steps[k])).toBe(why.handles[k])
+                }
+                if (d !== undefined) paths++
+            }
+        }
+        expect(paths).toBeGreaterThan(200)
+        expect(wideLevels).toBeGreaterThanOrEqual(10)
     })
 
     test("the guide's story: the bitmap's path from display, through the TileGrid the Group holds; a phantom after del", async () => {
