@@ -47,9 +47,17 @@ export interface AlivePath {
 export const WHY_SHOWN = 64
 /** Attempts before whyAlive() gives up on a pool that changes between its slices. */
 const TRIES = 4
-/** Estimated VM operations a step of the search costs: an object dequeued, a reference followed. */
-const C_OBJECT = 120
-const C_REF = 48
+/**
+ * VM operations charged for a step of the search (an object taken from the
+ * queue, a reference followed) and for a link of the path described. Upper
+ * bounds: on a 32 KiB pool of 1,724 one-block records in a chain
+ * (test/vm/heapgraph.vm.ts), the search passed with 250 an object and the
+ * description panicked with 250 a link and passed with 500, so the real
+ * costs are at most about 340 and 680 operations.
+ */
+const C_OBJECT = 500
+const C_REF = 60
+const C_LINK = 1000
 /** Operations the search spends between looks at the meter (it suspends when the share would be passed). */
 const CHUNK = 6000
 /** Queue entries (u16 slots); more objects at once wait as pending in their parent links. */
@@ -318,7 +326,7 @@ async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], targe
         const span = refSpan(buf, poff)
         let i = 0
         while (i < span[1] && buf.getAt(span[0] + (i << 2), "u32") !== ch) i++
-        cost += C_OBJECT + i * C_REF
+        cost += C_LINK + i * C_REF
         if (i >= span[1]) return null
         const isList = buf[poff] === T_LIST
         const kind = isList ? undefined : kinds[buf[poff + O_AUX] - 1]
