@@ -28,13 +28,14 @@ const END_RE = /^end lines=(\d{1,6}) crc=([0-9a-f]{8})$/
  *   `texts`: the n payload texts; `lines`: the n + 1 framed lines as received.
  * @typedef {{ whole: false, dump: number, lost: number[], endLost: boolean, crcMismatch: boolean,
  *   expected: number | null, received: number, highest: number, duplicates: number[], cause: string,
- *   summary: string }} DamagedDump
+ *   heap: boolean | null, summary: string }} DamagedDump
  *   `lost`: indexes known to be missing (of 0..n-1, or of 0..highest seen when the
  *   end was lost); `endLost`: the end line never came, so lines after the highest
  *   seen may be lost too; `crcMismatch`: all lines came but some text was altered
  *   or cut; `expected`: n from the end line, when it came; `received`: payload
  *   lines that came; `highest`: the highest payload index that came (-1: none);
- *   `cause`: what ended it (`end`, or why it was cut off).
+ *   `cause`: what ended it (`end`, or why it was cut off); `heap`: its line 0 came and starts with `HEAP:`
+ *   (true: a heap dump), or came and does not (false: a map dump), or was lost (null: it is not known which).
  * @typedef {WholeDump | DamagedDump} Verdict
  */
 
@@ -91,7 +92,7 @@ function summarize(d) {
     }
     if (d.crcMismatch) what.push("all lines came but the crc does not match: some text was altered or cut")
     if (d.duplicates.length) what.push(`line${d.duplicates.length === 1 ? "" : "s"} ${ranges(d.duplicates)} came twice`)
-    return `dump ${d.dump} damaged: ${what.join("; ")}`
+    return `${d.heap ? "heap dump" : "dump"} ${d.dump} damaged: ${what.join("; ")}`
 }
 
 export class DumpAssembler {
@@ -166,6 +167,7 @@ export class DumpAssembler {
             highest: this.highest,
             duplicates: [...new Set(this.duplicates)].sort((a, b) => a - b),
             cause,
+            heap: this.heapKind(),
         }
         this.last = { dump: d.dump, n: Math.max(this.highest, 0) }
         this.reset()
@@ -209,12 +211,19 @@ export class DumpAssembler {
                 highest: this.highest,
                 duplicates,
                 cause: "end",
+                heap: this.heapKind(),
             }
             verdict = { ...d, summary: summarize(d) }
         }
         this.last = { dump, n }
         this.reset()
         return verdict
+    }
+
+    /** Whether the dump being received is a heap dump, as its line 0 says (null: line 0 has not come). */
+    heapKind() {
+        const first = this.texts.get(0)
+        return first === undefined ? null : first.startsWith("HEAP:")
     }
 
     reset() {

@@ -7,17 +7,19 @@
  * - "log" (LogEntry): a console line that is not part of a dump (the program's
  *   logs, the runtime's `start:` / `Exception:` lines...), or a note from the
  *   monitor (kind "monitor") or a damage report (kind "damage");
- * - "dump" (DumpRecord): a whole dump;
- * - "damaged" (DamageRecord): a damaged dump; the last whole dump stays current;
+ * - "dump" (DumpRecord): a whole map dump (`memInfo()`, `phantoms()`);
+ * - "heap" (HeapRecord): a whole heap dump (its line 0 starts with `HEAP:`), read into a graph;
+ * - "damaged" (DamageRecord): a damaged dump (of either kind); the last whole one stays current;
  * - "status" (Status): the source connected, disconnected, ended...
  *
  * Pipeline: FrameStripper (Jacdac frames out) -> LineSplitter -> classifyLine ->
- * DumpAssembler -> parsePayload.
+ * DumpAssembler -> parsePayload (map dumps) or parseHeap (heap dumps).
  */
 import { EventEmitter } from "node:events"
 import { classifyLine, DumpAssembler } from "./dumps.mjs"
 import { FrameStripper } from "./frames.mjs"
 import { LineSplitter } from "./lines.mjs"
+import { isHeapDump, parseHeap } from "./heap.mjs"
 import { parsePayload } from "./payload.mjs"
 
 /**
@@ -28,8 +30,12 @@ import { parsePayload } from "./payload.mjs"
  *   blocks: string | null, error: string | null }} DumpRecord
  *   `seq`: 1, 2, ... over the session (device dump numbers restart with the program);
  *   `at`: ms since the session started.
+ * @typedef {{ seq: number, dump: number, at: number, texts: string[], lines: string[],
+ *   graph: import("./heap.mjs").HeapGraph | null, error: string | null }} HeapRecord
+ *   a whole heap dump; `seq` from the same counter as DumpRecord's.
  * @typedef {DamagedDump & { at: number, afterSeq: number }} DamageRecord
- *   `afterSeq`: the seq of the last whole dump before it (0: none).
+ *   `afterSeq`: the seq of the last whole dump of its kind before it (a map dump's, or a heap dump's when
+ *   `heap` is true; 0: none).
  * @typedef {{ at: number, text: string, kind: "log" | "system" | "monitor" | "damage", cut: boolean }} LogEntry
  *   `cut`: the line may be incomplete (the device dropped data in it or just
  *   before it, or the source broke before its end).
@@ -44,18 +50,23 @@ const RESTART_RE = /^start: /
 
 export class MonitorSession extends EventEmitter {
     /**
-     * @param {{ source?: string, historyLimit?: number, logLimit?: number, idleMs?: number }} [options]
+     * @param {{ source?: string, historyLimit?: number, heapLimit?: number, logLimit?: number, idleMs?: number }} [options]
+     *   heapLimit: heap dumps kept (the oldest go first); fewer than map dumps, since a heap dump's text
+     *   grows with its objects (97 KB for 2,048 of them) where a 32 KiB pool's map is 32 rows of 64 blocks.
      *   idleMs: a dump whose end has not come after this long without a dump line
      *   is judged damaged (0: never; the next dump or the end of the source judges it).
      */
-    constructor({ source = "", historyLimit = 2000, logLimit = 1000, idleMs = 3000 } = {}) {
+    constructor({ source = "", historyLimit = 2000, heapLimit = 200, logLimit = 1000, idleMs = 3000 } = {}) {
         super()
         this.started = Date.now()
         this.historyLimit = historyLimit
+        this.heapLimit = heapLimit
         this.logLimit = logLimit
         this.idleMs = idleMs
         /** @type {DumpRecord[]} */
         this.history = []
+        /** @type {HeapRecord[]} the whole heap dumps (map dumps are in `history`) */
+        this.heaps = []
         /** @type {DamageRecord[]} */
         this.damaged = []
         /** @type {LogEntry[]} */
@@ -74,6 +85,11 @@ export class MonitorSession extends EventEmitter {
     /** The last whole dump, or null. */
     get latest() {
         return this.history.at(-1) ?? null
+    }
+
+    /** The last whole heap dump, or null. */
+    get latestHeap() {
+        return this.heaps.at(-1) ?? null
     }
 
     /** The last whole dump that had a map, or null. */
@@ -159,7 +175,16 @@ export class MonitorSession extends EventEmitter {
     /** @param {Verdict[]} verdicts */
     verdicts(verdicts) {
         for (const v of verdicts) {
-            if (v.whole) {
+            if (v.whole && isHeapDump(v.texts)) {
+                const p = parseHeap(v.texts)
+                /** @type {HeapRecord} */
+                const rec = { seq: ++this.seq, dump: v.dump, at: this.now(), texts: v.texts, lines: v.lines, ...p }
+                this.counters.whole++
+                this.heaps.push(rec)
+                if (this.heaps.length > this.heapLimit) this.heaps.splice(0, this.heaps.length - this.heapLimit)
+                this.emit("heap", rec)
+                if (p.error) this.note(`heap dump ${v.dump} came whole but the monitor cannot read it: ${p.error}`)
+            } else if (v.whole) {
                 const p = parsePayload(v.texts)
                 /** @type {DumpRecord} */
                 const rec = { seq: ++this.seq, dump: v.dump, at: this.now(), texts: v.texts, lines: v.lines, ...p }
@@ -170,11 +195,12 @@ export class MonitorSession extends EventEmitter {
                 if (p.error) this.note(`dump ${v.dump} came whole but the monitor cannot read it: ${p.error}`)
             } else {
                 /** @type {DamageRecord} */
-                const rec = { ...v, at: this.now(), afterSeq: this.latest?.seq ?? 0 }
+                const last = v.heap ? this.latestHeap : this.latest
+                const rec = { ...v, at: this.now(), afterSeq: last?.seq ?? 0 }
                 this.counters.damaged++
                 this.damaged.push(rec)
                 if (this.damaged.length > this.historyLimit) this.damaged.splice(0, this.damaged.length - this.historyLimit)
-                const keep = this.latest ? `; still showing dump ${this.latest.dump}` : ""
+                const keep = last ? `; still showing ${v.heap ? "heap dump" : "dump"} ${last.dump}` : ""
                 this.pushLog({ at: rec.at, text: v.summary + keep, kind: "damage", cut: false })
                 this.emit("damaged", rec)
             }

@@ -8,7 +8,9 @@
  * `renderScreen` is pure (state in, text out), so it is tested by rendering to
  * a string; `startTtyView` only schedules it and writes it.
  */
+import { reachable } from "../protocol/graph.mjs"
 import { blockTypes, BLOCK, ROW_BLOCKS } from "../protocol/payload.mjs"
+import { renderGraphScreen } from "./terminal-graph.mjs"
 import { PALETTE, SWATCH, TYPE_LETTER } from "./palette.mjs"
 
 const ESC = "\x1b["
@@ -27,8 +29,8 @@ export function printable(s) {
     return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, c => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`).replace(/\t/g, " ")
 }
 
-/** @param {boolean} color @param {string} codes @param {string} text */
-function paint(color, codes, text) {
+/** `text` in SGR `codes` when `color` (else as it is). @param {boolean} color @param {string} codes @param {string} text */
+export function paint(color, codes, text) {
     return color && codes ? `${ESC}${codes}m${text}${ESC}0m` : text
 }
 
@@ -148,11 +150,11 @@ function bar(fraction, width) {
     return "█".repeat(n) + "░".repeat(width - n)
 }
 
-/** @param {number} bytes */
-const kb = bytes => (bytes >= 10240 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`)
+/** Bytes as `123 B`, or `12.3 KiB` from 10 KiB. @param {number} bytes */
+export const kb = bytes => (bytes >= 10240 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`)
 
-/** @param {number} ms */
-function ago(ms) {
+/** How long ago, in words: `just now`, `12 s ago`, `3 min ago`. @param {number} ms */
+export function ago(ms) {
     if (ms < 1000) return "just now"
     if (ms < 120000) return `${Math.round(ms / 1000)} s ago`
     return `${Math.round(ms / 60000)} min ago`
@@ -282,8 +284,13 @@ export function byTypeLines(byType, color, width) {
 
 /**
  * Which dump the terminal shows: the newest (live), or one the user stepped
- * back to (paused; `seq` is its DumpRecord.seq).
- * @typedef {{ paused: boolean, seq: number | null }} Nav
+ * back to (paused; `seq` is its DumpRecord.seq). The graph and diff views
+ * (`view`) step through the heap dumps in the same way (`heapPaused`,
+ * `heapSeq`, a HeapRecord.seq); `handle` is the object selected in the graph
+ * view (null: the first), `typed` the digits of a handle being typed, `base`
+ * the heap dump the diff compares with (null: the one before the shown one).
+ * @typedef {{ paused: boolean, seq: number | null, view?: "map" | "graph" | "diff", heapPaused?: boolean,
+ *   heapSeq?: number | null, handle?: number | null, typed?: string, base?: number | null }} Nav
  */
 
 /** @type {Nav} */
@@ -292,9 +299,9 @@ export const LIVE = Object.freeze({ paused: false, seq: null })
 /**
  * The index in `history` of the dump `nav` shows (-1: none yet). A paused dump
  * that left the history (past historyLimit) is replaced by the oldest kept.
- * @param {MonitorSession["history"]} history @param {Nav} nav
+ * @param {{ seq: number }[]} history @param {{ paused?: boolean, seq?: number | null }} nav
  */
-function shownIndex(history, nav) {
+export function shownIndex(history, nav) {
     if (!nav.paused || nav.seq === null) return history.length - 1
     const i = history.findIndex(d => d.seq >= /** @type {number} */ (nav.seq))
     return i < 0 ? history.length - 1 : i
@@ -305,22 +312,64 @@ function shownIndex(history, nav) {
  * space or p pauses on the dump shown / goes live again; left (or h) steps to
  * the dump before (pausing), right (or l) to the dump after (live again past
  * the newest). "quit" for q or Ctrl-C; other keys leave `nav` as it is.
+ * g shows the graph view (again: the map), d the diff view, m the map; in
+ * those views the same keys step through the heap dumps, and (graph view)
+ * j/k or down/up select the next/previous object, n the next phantom, digits
+ * and Enter select an object by handle (Backspace, Esc edit the digits), and
+ * (both) b makes the heap dump shown the diff's base (again: no base).
  * @param {Nav} nav @param {string} keys @param {MonitorSession} session
  * @returns {Nav | "quit"}
  */
 export function applyKeys(nav, keys, session) {
-    const h = session.history
     for (let i = 0; i < keys.length; ) {
         // arrows: CSI (ESC [ D) or, in application cursor mode, SS3 (ESC O D)
-        const arrow = /^\x1b[[O]([CD])/.exec(keys.slice(i))
-        const key = arrow ? (arrow[1] === "D" ? "left" : "right") : keys[i]
+        const arrow = /^\x1b[[O]([ABCD])/.exec(keys.slice(i))
+        const key = arrow ? { A: "up", B: "down", C: "right", D: "left" }[arrow[1]] ?? "" : keys[i]
         i += arrow ? 3 : 1
         if (key === "q" || key === "\x03") return "quit"
-        if (!h.length) continue
-        const at = shownIndex(h, nav)
-        if (key === " " || key === "p" || key === "P") nav = nav.paused ? LIVE : { paused: true, seq: h[at].seq }
-        else if (key === "left" || key === "h") nav = { paused: true, seq: h[Math.max(0, at - 1)].seq }
-        else if (key === "right" || key === "l") nav = nav.paused && at + 1 < h.length ? { paused: true, seq: h[at + 1].seq } : LIVE
+        const view = nav.view ?? "map"
+        if (key === "g" || key === "d" || (key === "m" && view !== "map")) {
+            const to = key === "m" ? "map" : key === "g" ? "graph" : "diff"
+            nav = { ...nav, view: view === to ? "map" : to, typed: "" }
+            continue
+        }
+        if (view === "map") {
+            const h = session.history
+            if (!h.length) continue
+            const at = shownIndex(h, nav)
+            if (key === " " || key === "p" || key === "P") nav = nav.paused ? { ...nav, paused: false, seq: null } : { ...nav, paused: true, seq: h[at].seq }
+            else if (key === "left" || key === "h") nav = { ...nav, paused: true, seq: h[Math.max(0, at - 1)].seq }
+            else if (key === "right" || key === "l")
+                nav = nav.paused && at + 1 < h.length ? { ...nav, paused: true, seq: h[at + 1].seq } : { ...nav, paused: false, seq: null }
+            continue
+        }
+        const heaps = session.heaps
+        if (!heaps.length) continue
+        const at = shownIndex(heaps, { paused: nav.heapPaused, seq: nav.heapSeq })
+        const paused = nav.heapPaused ?? false
+        if (key === " " || key === "p" || key === "P") nav = paused ? { ...nav, heapPaused: false, heapSeq: null } : { ...nav, heapPaused: true, heapSeq: heaps[at].seq }
+        else if (key === "left" || key === "h") nav = { ...nav, heapPaused: true, heapSeq: heaps[Math.max(0, at - 1)].seq }
+        else if (key === "right" || key === "l")
+            nav = paused && at + 1 < heaps.length ? { ...nav, heapPaused: true, heapSeq: heaps[at + 1].seq } : { ...nav, heapPaused: false, heapSeq: null }
+        else if (key === "b") nav = { ...nav, base: nav.base === heaps[at].seq ? null : heaps[at].seq }
+        else if (view === "graph") {
+            const g = heaps[at].graph
+            if (!g || !g.objects.length) continue
+            // no selection (or one this dump lacks) shows the first object selected
+            const cur = Math.max(0, g.objects.findIndex(o => o.handle === nav.handle))
+            const typed = nav.typed ?? ""
+            if (key === "down" || key === "j") nav = { ...nav, handle: g.objects[Math.min(g.objects.length - 1, cur + 1)].handle }
+            else if (key === "up" || key === "k") nav = { ...nav, handle: g.objects[Math.max(0, cur - 1)].handle }
+            else if (key === "n") {
+                const reached = reachable(g)
+                const order = [...g.objects.slice(cur + 1), ...g.objects.slice(0, cur + 1)]
+                const next = order.find(o => !reached.has(o.handle))
+                if (next) nav = { ...nav, handle: next.handle }
+            } else if (key >= "0" && key <= "9" && key.length === 1) nav = { ...nav, typed: (typed + key).slice(0, 10) }
+            else if (key === "\x7f" || key === "\b") nav = { ...nav, typed: typed.slice(0, -1) }
+            else if (key === "\x1b") nav = { ...nav, typed: "" }
+            else if ((key === "\r" || key === "\n") && typed) nav = { ...nav, handle: Number(typed), typed: "" }
+        }
     }
     return nav
 }
@@ -337,6 +386,7 @@ export function applyKeys(nav, keys, session) {
  */
 export function renderScreen(session, { width = 80, height = 40, color = true, now = session.now(), log = true, nav = LIVE, keys = false } = {}) {
     width = Math.max(20, width)
+    if (nav.view === "graph" || nav.view === "diff") return renderGraphScreen(session, { width, height, color, now, log, nav })
     const st = session.status
     const history = session.history
     const at = shownIndex(history, nav)
@@ -372,6 +422,7 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
                 ])
             )
         } else if (keys && history.length > 1) head.push(...items([`live (${history.length} dumps)`, "space/p: pause", "←: past dumps"]))
+        if (keys && session.heaps.length) head.push(...items([`${session.heaps.length} heap dumps`, "g: object graph", "d: diff"]))
         const s = latest.stats
         if (s) {
             const used = s.total > 0 ? s.used / s.total : 0
@@ -405,7 +456,8 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
                 )
         } else head.push(...wrap(`(dump ${latest.dump}: ${latest.error ?? "no summary"})`, width))
     }
-    const lastDamage = session.damaged.at(-1)
+    // a damaged heap dump is the graph view's to report
+    const lastDamage = session.damaged.findLast(x => !x.heap)
     /** @type {string[]} */
     const warn = []
     if (!nav.paused && lastDamage && lastDamage.afterSeq === (newest?.seq ?? 0)) {
@@ -436,6 +488,17 @@ export function renderScreen(session, { width = 80, height = 40, color = true, n
     }
     const fixed = [...head, ...map, ...warn]
     if (!log) return fixed.map(l => fit(l, width))
+    return withLog(session, fixed, { width, height, color })
+}
+
+/**
+ * `fixed` (the lines above the log), the log title, and the newest log lines
+ * that fit under them in `height`; every line cut to `width`. When even the
+ * fixed lines do not fit, the last line says how many are not shown.
+ * @param {MonitorSession} session @param {string[]} fixed
+ * @param {{ width: number, height: number, color: boolean }} options
+ */
+export function withLog(session, fixed, { width, height, color }) {
     const logRoom = Math.max(0, height - fixed.length - 1)
     /** @type {string[]} */
     const logs = []

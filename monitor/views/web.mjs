@@ -2,10 +2,10 @@
  * The web view's server (node:http, no dependencies), on 127.0.0.1 only:
  *
  * - `GET /`            the page (monitor/views/web/page.html: HTML, CSS and script in
- *                      one file, with monitor/protocol/payload.mjs inlined into it; it
- *                      loads nothing from the network);
+ *                      one file, with monitor/protocol/payload.mjs and graph.mjs inlined
+ *                      into it; it loads nothing from the network);
  * - `GET /events`      Server-Sent Events: first `snapshot` (everything so far),
- *                      then `dump`, `damaged`, `log` and `status` as they happen;
+ *                      then `dump`, `heap`, `damaged`, `log` and `status` as they happen;
  * - `GET /state.json`  the snapshot, for scripts.
  *
  * Requests whose Host is not this loopback address are refused (a page on
@@ -16,8 +16,11 @@ import http from "node:http"
 import { PALETTE } from "./palette.mjs"
 
 const PAGE = new URL("./web/page.html", import.meta.url)
-/** The page uses the monitor's own block functions: payload.mjs, inlined without its `export`s. */
-const SHARED = new URL("../protocol/payload.mjs", import.meta.url)
+/**
+ * The page uses the monitor's own block and graph functions: payload.mjs and graph.mjs, inlined
+ * without their `export`s (neither imports anything).
+ */
+const SHARED = [new URL("../protocol/payload.mjs", import.meta.url), new URL("../protocol/graph.mjs", import.meta.url)]
 export const DEFAULT_WEB_PORT = 8090
 /** Log lines sent in a snapshot. */
 const SNAPSHOT_LOGS = 300
@@ -27,13 +30,17 @@ const SNAPSHOT_LOGS = 300
 /** @param {import("../protocol/session.mjs").DumpRecord} d */
 const dumpJson = d => ({ seq: d.seq, dump: d.dump, at: d.at, stats: d.stats, blocks: d.blocks, texts: d.texts, error: d.error })
 
-/** @param {MonitorSession} session */
+/** @param {import("../protocol/session.mjs").HeapRecord} h */
+const heapJson = h => ({ seq: h.seq, dump: h.dump, at: h.at, texts: h.texts, graph: h.graph, error: h.error })
+
+/** Everything the page needs so far, as sent first on `/events` and served as `/state.json`. @param {MonitorSession} session */
 export function snapshot(session) {
     return {
         palette: PALETTE,
         status: session.status,
         counters: session.counters,
         history: session.history.map(dumpJson),
+        heaps: session.heaps.map(heapJson),
         damaged: session.damaged,
         logs: session.logs.slice(-SNAPSHOT_LOGS),
     }
@@ -45,7 +52,7 @@ export function snapshot(session) {
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
 export async function startWeb(session, { port = DEFAULT_WEB_PORT, host = "127.0.0.1" } = {}) {
-    const shared = readFileSync(SHARED, "utf8").replace(/^export /gm, "")
+    const shared = SHARED.map(u => readFileSync(u, "utf8").replace(/^export /gm, "")).join("\n")
     const page = readFileSync(PAGE, "utf8").replace("/*__SHARED__*/", () => shared)
     /** @type {Set<http.ServerResponse>} */
     const clients = new Set()
@@ -59,6 +66,7 @@ export async function startWeb(session, { port = DEFAULT_WEB_PORT, host = "127.0
     /** @type {Record<string, (x: any) => void>} */
     const handlers = {
         dump: d => broadcast("dump", dumpJson(d)),
+        heap: h => broadcast("heap", heapJson(h)),
         damaged: d => broadcast("damaged", d),
         log: e => broadcast("log", e),
         status: s => broadcast("status", { status: s, counters: session.counters }),

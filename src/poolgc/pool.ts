@@ -25,7 +25,7 @@ import { ATB, claimRun, findRun, findRunTop, freeRuns, largestRun, releaseRun, s
 import { pushMark, shade, startCycle, step, unqueue } from "./collector"
 import { compactAbortIfInGap, startCompaction } from "./compactor"
 import { ArgumentError, CorruptionError, HandleError, MemoryError, PoolError, StepLimitError } from "./errors"
-import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
+import { C_ACCESS, C_ALLOC, C_ALLOC_FAST, C_CALL, C_FREE, C_ROW, C_STATS, C_STATS_BYTE, C_STATS_META, C_STEP, charge, C_FIELD, C_LINE, C_PIXEL, C_POISON_BLOCK, C_WALK, GC_UNIT_OPS, meter, MIN_STEP, pause, rest, roomFor, UNIT_OPS } from "./meter"
 import { Finalisers } from "./finalisers"
 import { Dump } from "./memmap"
 import { Verifier } from "./verify"
@@ -244,6 +244,21 @@ export interface PoolStats {
 }
 
 const PHASE_NAMES = ["idle", "mark", "sweep", "hold", "compact", "lift"]
+
+// The retry rule's states (Pool.owed). An allocation refused because the meter cut its
+// collection short leaves OWED_GC; when that collection has ended, OWED_GC_DONE: the next
+// allocation that finds no room starts no collection, only a compaction if the free space
+// would suffice (refused in turn: OWED_COMPACT, then OWED_DONE), else it is MemoryError.
+// Without it a loop that makes garbage before each retry livelocks a full pool: every
+// retry's first allocation takes the room the collection freed and the next one starts
+// another collection, which the meter cuts short again.
+const OWED_NONE = 0
+const OWED_GC = 1
+const OWED_GC_DONE = 2
+const OWED_COMPACT = 3
+const OWED_DONE = 4
+const SLOW_DUMP = 1
+const SLOW_OWED = 2
 /** Allocation-table bytes a dump walks between suspensions (~200 VM operations each at most). */
 const WALK_BYTES = 128
 /** Map lines printed between suspensions (each costs the VM ~1-2K operations). */
@@ -395,6 +410,23 @@ export class Pool {
     private allocated = 0
     /** The handle slot allocSlow() found for the run it returns, with OF_LONG for a long-lived object. */
     private slotFound = -1
+    /**
+     * The retry rule's state (OWED_*): what has become of the collection (and
+     * compaction) that an allocation refused with StepLimitError started. While
+     * it is not OWED_NONE every allocation takes the general path, which keeps it.
+     */
+    private owed = OWED_NONE
+    /**
+     * Nonzero while alloc()'s fast path must not run (one field, so the fast
+     * path reads one): SLOW_DUMP while a dump walks the table (this.dumping),
+     * SLOW_OWED while the retry rule is in force (this.owed).
+     */
+    private slow = 0
+    /** The refused allocation's type and payload length: its retry succeeding settles the debt. */
+    private owedType = 0
+    private owedLen = 0
+    /** The pool's free blocks when the allocation was refused: the program using more than the collection freed settles it too. */
+    private owedFree = 0
     /** Byte offset of the row summary (rowTable(nblocks)). */
     private readonly rows: number
     /** The dump whose walk is in progress, if any (see memmap.ts). */
@@ -603,8 +635,8 @@ export class Pool {
         let slot = -1
         let slotBits = -1
         // The fast path: no collection or compaction under way (the phase byte), neither
-        // long-lived placement nor poison (the flags byte above it), no threshold, no dump
-        // walking the table, room on the root stack (with no scope open the stack is empty);
+        // long-lived placement nor poison (the flags byte above it), no threshold, neither
+        // a dump walking the table nor the retry rule in force (this.slow), room on the root stack (with no scope open the stack is empty);
         // and the first fit is plain from the summary of the hint's row, the lowest row with
         // a free block (none lies below the hint): its lead run if that holds n blocks (it
         // then starts at the hint), else its trail run if that does and no run between them
@@ -612,7 +644,7 @@ export class Pool {
         // below writes what claimRun() would.
         if (((buf.getAt(H_PHASE, "u16") & 0xc0ff) | buf.getAt(H_THRESH, "u16")) === 0)
             if (long !== true)
-                if (this.dumping === null)
+                if (this.slow === 0)
                     if (buf.getAt(H_SP, "u16") < buf.getAt(H_SCAP, "u16")) {
                         const hint = buf.getAt(H_HINT, "u16")
                         const rs = hint & ~(ROW_BLOCKS - 1)
@@ -667,7 +699,7 @@ export class Pool {
                         }
                     }
         if (blk < 0) {
-            blk = this.allocSlow(n, len, depth, pin, pin2, long)
+            blk = this.allocSlow(type, n, len, depth, pin, pin2, long)
             slotBits = this.slotFound
             slot = slotBits & OF_SLOT
         }
@@ -705,7 +737,7 @@ export class Pool {
      * searches after them, MemoryError, then the claim of the run found.
      * Returns the run's first block; the handle slot is left in slotFound.
      */
-    private allocSlow(n: number, len: number, depth: number, pin: Handle, pin2: Handle, long: boolean): number {
+    private allocSlow(type: number, n: number, len: number, depth: number, pin: Handle, pin2: Handle, long: boolean): number {
         const buf = this.buf
         // the rest of the fixed part now; the searches and collection steps as they run
         const m = meter
@@ -715,6 +747,7 @@ export class Pool {
             throw new MemoryError("root stack full (" + buf.getAt(H_SCAP, "u16") + " temporaries): leave() a scope or raise rootStack")
         if (n > this.nblocks - this.data)
             throw new MemoryError("memory allocation failed, allocating " + len + " bytes: larger than the pool (" + (this.nblocks - this.data) * BLOCK + " bytes for objects)")
+        this.clamped = false
         const flags = buf[H_FLAGS] // LONG and POISON do not change during an allocation
         const isLong = long === undefined ? (flags & F_LONG) !== 0 : long
         // a phantom view drives its own (dry) cycle: allocations neither advance nor start one
@@ -730,6 +763,10 @@ export class Pool {
                 if (pin2) shade(buf, pin2)
                 this.runStep(this.budget, this.searchOps * 3)
             }
+        } else if (buf[H_PHASE] >= PHASE_COMPACT && !(flags & F_DRY)) {
+            // with collection off, a compaction an allocation started (and the meter cut
+            // short) goes on in the next ones: else every retry would be refused again
+            this.runStep(this.budget >> 1, this.searchOps * 3)
         }
         // (the search's charge as searched() computes it, inline: the common case)
         const hintRow = buf.getAt(H_HINT, "u16") >> ROW_SHIFT
@@ -741,20 +778,26 @@ export class Pool {
         if (blk >= 0) slot = this.takeSlot()
         if (auto && (blk < 0 || slot < 0)) {
             this.clamped = false
-            const free = buf.getAt(H_FREE, "u16")
-            const frees = buf.getAt(H_FREES, "u32")
             const work0 = buf.getAt(H_GCWORK, "u32")
-            this.start()
-            if (pin) shade(buf, pin)
-            if (pin2) shade(buf, pin2)
-            this.runStep(this.budget, this.searchOps * 3)
-            // search again only if the collection freed something
-            if (buf.getAt(H_FREES, "u32") !== frees) {
-                if (buf.getAt(H_FREE, "u16") > free || blk < 0) {
-                    blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
-                    this.searched(blk, n, isLong)
+            // the retry rule: once the collection a refused allocation started has ended,
+            // the next allocation that finds no room starts no other (MicroPython: collect,
+            // search once more, MemoryError); it may still compact, once
+            this.settle()
+            if (this.owed < OWED_GC_DONE) {
+                const free = buf.getAt(H_FREE, "u16")
+                const frees = buf.getAt(H_FREES, "u32")
+                this.start()
+                if (pin) shade(buf, pin)
+                if (pin2) shade(buf, pin2)
+                this.runStep(this.budget, this.searchOps * 3)
+                // search again only if the collection freed something
+                if (buf.getAt(H_FREES, "u32") !== frees) {
+                    if (buf.getAt(H_FREE, "u16") > free || blk < 0) {
+                        blk = isLong ? findRunTop(buf, n) : findRun(buf, n)
+                        this.searched(blk, n, isLong)
+                    }
+                    slot = blk < 0 ? -1 : this.takeSlot()
                 }
-                slot = blk < 0 ? -1 : this.takeSlot()
             }
             // enough free in total, but in pieces: compact with what the collection
             // left of the budget (one failing allocation spends one budget), then search again
@@ -762,7 +805,7 @@ export class Pool {
             // less what may follow it: a search and, if that fails, the error's largest-run
             // count, each reading at worst every row of the table: about nblocks/8 units
             const left = this.budget - (buf.getAt(H_GCWORK, "u32") - work0) - (this.nblocks >> 3)
-            if (blk < 0 && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT) {
+            if (blk < 0 && this.owed !== OWED_DONE && buf.getAt(H_FREE, "u16") >= n && buf[H_FLAGS] & F_AUTOCOMPACT) {
                 const phase = buf[H_PHASE]
                 if (phase === PHASE_IDLE) {
                     startCompaction(buf)
@@ -790,7 +833,18 @@ export class Pool {
         }
         if (blk < 0 || slot < 0) {
             // a collection the meter cut short might have made room: not out of memory yet
-            if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * UNIT_OPS)
+            if (this.clamped && buf[H_PHASE] !== PHASE_IDLE) {
+                if (this.owed === OWED_NONE) {
+                    this.owed = OWED_GC
+                    this.slow |= SLOW_OWED
+                    this.owedType = type
+                    this.owedLen = len
+                    this.owedFree = buf.getAt(H_FREE, "u16")
+                } else if (this.owed === OWED_GC_DONE) this.owed = OWED_COMPACT
+                throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * GC_UNIT_OPS)
+            }
+            this.owed = OWED_NONE
+            this.slow &= ~SLOW_OWED
             const err = this.outOfMemory(len, n, blk >= 0)
             // the public call ends here, having changed nothing it depends on: its finalisers run
             if (this.finalisers.due > 0) this.drain(0)
@@ -811,7 +865,19 @@ export class Pool {
         // (the fast path runs only without a threshold: the count is this path's)
         if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
         this.slotFound = isLong ? slot | OF_LONG : slot
+        // the refused allocation's retry found room, or the program has since used more
+        // than the collection freed: the next failure collects again
+        if (this.owed !== OWED_NONE)
+            if ((type === this.owedType && len === this.owedLen) || buf.getAt(H_FREE, "u16") < this.owedFree) {
+                this.owed = OWED_NONE
+                this.slow &= ~SLOW_OWED
+            }
         return blk
+    }
+
+    /** The retry rule's step from OWED_GC to OWED_GC_DONE (or COMPACT to DONE) once the pool is idle again. */
+    private settle(): void {
+        if (this.owed & 1) if (this.buf[H_PHASE] === PHASE_IDLE) this.owed++
     }
 
     /**
@@ -951,6 +1017,9 @@ export class Pool {
     private start(): void {
         const buf = this.buf
         if (buf[H_PHASE] !== PHASE_IDLE) return
+        // (a new collection: whatever a refused allocation was owed is in it)
+        this.owed = OWED_NONE
+        this.slow &= ~SLOW_OWED
         startCycle(buf)
         if (this.pinned !== 0) shade(buf, this.pinned)
     }
@@ -1538,7 +1607,7 @@ export class Pool {
      * work done is charged to the meter.
      */
     private runStep(budget: number, reserveOps: number): boolean {
-        return this.runUnits(budget, meter.units(budget, reserveOps + C_STEP))
+        return this.runUnits(budget, meter.units(budget, reserveOps + C_STEP, GC_UNIT_OPS))
     }
 
     /**
@@ -1564,7 +1633,7 @@ export class Pool {
      * Not timed, and the finalisers are looked for by the operation itself.
      */
     private asyncStep(seen: Dump): boolean {
-        return this.meteredStep(meter.units(this.budget, C_STEP), seen)
+        return this.meteredStep(meter.units(this.budget, C_STEP, GC_UNIT_OPS), seen)
     }
 
     /** The step itself, `units` of work at most, and its charge: the fixed part and the units it did. */
@@ -1572,7 +1641,7 @@ export class Pool {
         const buf = this.buf
         const work0 = buf.getAt(H_GCWORK, "u32")
         const done = step(buf, units, seen)
-        meter.used += C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * UNIT_OPS
+        meter.spent(C_STEP + (buf.getAt(H_GCWORK, "u32") - work0) * GC_UNIT_OPS)
         return done
     }
 
@@ -1584,9 +1653,9 @@ export class Pool {
      * `while (!collect())` spinning.
      */
     private roomToStep(budget: number, what: string): number {
-        const units = meter.units(budget, C_STEP + C_CALL)
+        const units = meter.units(budget, C_STEP + C_CALL, GC_UNIT_OPS)
         const want = budget < MIN_STEP ? budget : MIN_STEP
-        if (units < want) throw meter.refusal(what, C_STEP + want * UNIT_OPS)
+        if (units < want) throw meter.refusal(what, C_STEP + want * GC_UNIT_OPS)
         return units
     }
 
@@ -1879,12 +1948,14 @@ export class Pool {
         while (this.dumping !== null) await rest(1)
         const dump = new Dump(this.buf, !!verbose, this.pauseMs, this.gcMs, false, this.packed)
         this.dumping = dump
+        this.slow |= SLOW_DUMP
         try {
             await roomFor(C_WALK)
             while (!dump.walk(this.buf, WALK_BYTES)) await rest(1)
-            meter.used += C_WALK
+            meter.spent(C_WALK)
         } finally {
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
         }
         await this.print(dump, sink)
     }
@@ -1913,7 +1984,7 @@ export class Pool {
             }
             if (sink) sink(line)
             else console.log(line)
-            meter.used += C_LINE
+            meter.spent(C_LINE)
             k++
             bytes += n
             line = dump.next()
@@ -1951,15 +2022,18 @@ export class Pool {
             // the snapshot: marked heads are reachable, unmarked heads are phantoms
             dump = new Dump(buf, !!verbose, this.pauseMs, this.gcMs, true, this.packed)
             this.dumping = dump
+            this.slow |= SLOW_DUMP
             // (one walk slice costs about what a collection step does: they take turns, not a slice together)
             await roomFor(C_WALK)
             while (!dump.walk(buf, WALK_BYTES)) await rest(1)
-            meter.used += C_WALK
+            meter.spent(C_WALK)
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
             while (!this.asyncStep(null)) await rest(1)
         } finally {
             // (nothing above throws; were it interrupted, the next collect() would finish the dry cycle)
             this.dumping = null
+            this.slow &= ~SLOW_DUMP
             this.asyncRunning = false
         }
         this.finalise()
@@ -1974,11 +2048,11 @@ export class Pool {
      */
     private verifyRun(v: Verifier, u: number): boolean {
         const want = v.censusDue() ? v.censusUnits() : u
-        const room = meter.units(want, C_CALL + C_STEP)
+        const room = meter.units(want, C_CALL + C_STEP, UNIT_OPS)
         // (verifyAsync() suspends before each slice, so a census has the whole share, which the largest fits)
         if (room < want && (room < 1 || v.censusDue())) return false
         const done = v.run(room)
-        meter.used += C_STEP + v.lastWork * UNIT_OPS
+        meter.spent(C_STEP + v.lastWork * UNIT_OPS)
         return done
     }
 
@@ -1995,10 +2069,10 @@ export class Pool {
         const u = units === undefined ? VERIFY_MAX_UNITS : verifyUnits(units)
         // at most what the meter has left (a unit costs the VM at most 37.3 operations, measured:
         // see VERIFY_MAX_UNITS); the work done is charged
-        const room = meter.units(u, C_CALL + C_STEP)
+        const room = meter.units(u, C_CALL + C_STEP, UNIT_OPS)
         const v = this.verifier()
         const done = v.run(room)
-        meter.used += C_STEP + v.lastWork * UNIT_OPS
+        meter.spent(C_STEP + v.lastWork * UNIT_OPS)
         if (!done && room < u) throw meter.refusal("verify()", C_STEP + u * UNIT_OPS)
         if (!done) throw new PoolError("verify() did not finish within " + u + " work units (half a VM slice holds " + VERIFY_MAX_UNITS + "): use await verifyAsync() for a pool this size")
     }

@@ -141,6 +141,119 @@ describe("the meter in Node, with the VM's limit", () => {
         checkPool(pool)
     })
 
+    // A loop that, refused, suspends and runs its whole iteration again: every retry makes the
+    // iteration's first object anew (the last attempt's is garbage), which the collection the
+    // refused allocation started frees. Without the retry rule each retry's first object took
+    // that room, the second failed and started a new collection, and the loop never ended.
+    test("a retry loop that leaves garbage at every refusal ends with MemoryError on a full pool", async () => {
+        const pool = new Pool({ size: 32768, handles: 1800 })
+        const R = pool.defineRecord("R", ["a", "b", "c", "d"])
+        const l = pool.list(0)
+        pool.setRoot("l", l)
+        let n = 0
+        let refusals = 0
+        let end: unknown = null
+        for (let tries = 0; tries < 20000 && end === null; tries++) {
+            await turn()
+            try {
+                const h = pool.number(n)
+                const k = pool.record(R)
+                pool.setField(k, "a", h)
+                pool.push(l, k)
+                n++
+            } catch (e) {
+                if (e instanceof StepLimitError) refusals++
+                else end = e
+            }
+        }
+        expect(end).toBeInstanceOf(MemoryError)
+        expect(refusals).toBeGreaterThan(0) // (the collections of the full pool did not fit in a slice)
+        expect(pool.length(l)).toBe(n)
+        for (let i = 0; i < n; i += 97) expect(pool.getNumber(pool.getField(pool.get(l, i), "a"))).toBe(i)
+        checkPool(pool)
+        // and the pool is not left refusing: after the MemoryError a smaller request collects again
+        await turn()
+        pool.delRoot("l")
+        let made = false
+        for (let i = 0; i < 50 && !made; i++) {
+            await turn()
+            try {
+                pool.bytes(64)
+                made = true
+            } catch (e) {
+                if (!(e instanceof StepLimitError)) throw e
+            }
+        }
+        expect(made).toBe(true)
+    })
+
+    // A step's units are charged after its work, with no check; such a charge once armed
+    // nothing, so a loop of steps with a suspension between them (the clock standing still,
+    // as on the VM within a millisecond) carried the count on until it refused.
+    test("a loop of collection steps with a suspension between them is never refused", async () => {
+        const pool = new Pool({ size: 32768, handles: 2048 })
+        const l = pool.list(0)
+        pool.setRoot("l", l)
+        for (let i = 0; i < 1000; i++) {
+            await turn()
+            try {
+                pool.push(l, pool.number(i))
+            } catch (e) {
+                if (!(e instanceof StepLimitError)) throw e
+                i-- // (a collection of the list's old copies, cut short: again after a suspension)
+            }
+        }
+        await turn()
+        pool.collectStep(1)
+        let steps = 0
+        for (let done = false; !done; steps++) {
+            await turn()
+            expect(meter.used).toBeLessThan(ARM_AT)
+            done = pool.collectStep(500)
+        }
+        expect(steps).toBeGreaterThan(4)
+    })
+
+    test("with collection off, a compaction the meter cut short goes on in the retries and the allocation succeeds", async () => {
+        const pool = new Pool({ size: 32768, handles: 2048 })
+        pool.disable()
+        const items: number[] = []
+        for (let i = 0; ; i++) {
+            if ((i & 31) === 0) await turn()
+            try {
+                items.push(pool.bytes(24))
+            } catch (e) {
+                expect(e).toBeInstanceOf(MemoryError)
+                break
+            }
+        }
+        // every other object freed: the free space is all 2-block holes
+        for (let i = 0; i < items.length; i += 2) {
+            if ((i & 63) === 0) await turn()
+            pool.free(items[i])
+        }
+        await turn()
+        expect(pool.stats().largestFree).toBeLessThan(400)
+        let done = false
+        let refusals = 0
+        for (let tries = 0; tries < 200 && !done; tries++) {
+            await turn()
+            spend(SHARE - 40000) // (little room: the compaction needs several slices)
+            try {
+                pool.bytes(10000)
+                done = true
+            } catch (e) {
+                if (!(e instanceof StepLimitError)) throw e
+                refusals++
+            }
+        }
+        expect(done).toBe(true)
+        expect(refusals).toBeGreaterThan(0)
+        await turn()
+        expect(pool.stats().compactions).toBe(1)
+        checkPool(pool)
+    })
+
     test("two stats() of the fully fragmented 32 KiB pool fit in one slice", async () => {
         meter.limit = 0 // (the build suspends only every 4 allocations)
         const pool = new Pool(everyBlockOptions(32768))

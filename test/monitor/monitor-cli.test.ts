@@ -10,7 +10,8 @@ import { afterAll, describe, expect, test } from "vitest"
 import { parseCli } from "../../monitor/args.mjs"
 import { readRecording, RecordingWriter } from "../../monitor/protocol/recording.mjs"
 import { BOARD_VENDORS, listFromSysfs } from "../../monitor/sources/ports.mjs"
-import { FIXTURE, STATS_FIXTURE } from "./monitor-support"
+import { FIXTURE, fixtureText, STATS_FIXTURE } from "./monitor-support"
+import { framed, HAND_DUMP, LATER_DUMP } from "./heap-support"
 
 const dir = mkdtempSync(join(os.tmpdir(), "poolgc-cli-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -89,6 +90,57 @@ describe("replay and record", () => {
         ])
         expect(r.stdout).toContain(" phantoms: 8 objects, 208 bytes a collection would free\nGC memory layout; from 0:\n00000: " + "M".repeat(44) + "L==rsfA=fAp==l=fa==.\n")
         expect(r.stdout).not.toContain("damaged")
+        expect(r.stdout).toContain("\nmonitor-stats done\n")
+    })
+
+    test("--replay of a recording with map and heap dumps: each read as its kind, the heap dumps' phantoms and diff, a damaged heap dump reported", () => {
+        // the statistics fixture with heap dumps after its dump 2 and at its end (numbers a map dump never has)
+        const text = fixtureText(STATS_FIXTURE)
+        const cut = text.indexOf("\n", text.search(/@2:\d+ end lines=/)) + 1
+        const heaps = (lines: string[]) => lines.map(l => `> ${l}\r\n`).join("") // as a board sends them
+        const stream = [
+            text.slice(0, cut),
+            heaps(framed(21, HAND_DUMP)),
+            text.slice(cut),
+            heaps(framed(22, LATER_DUMP)),
+            heaps(framed(23, HAND_DUMP).filter((_, i) => i !== 5)),
+        ]
+        const path = join(dir, "heap.rec")
+        const header = { format: "poolgc-monitor-recording", version: 1, started: "2026-12-04T18:00:00.000Z", source: "test" }
+        writeFileSync(path, [header, ...stream.map((data, t) => ({ t, data }))].map(x => JSON.stringify(x)).join("\n") + "\n")
+        const r = cli("--replay", path, "--fast")
+        expect(r.status).toBe(0)
+        expect(r.stdout.match(/^=== (heap )?dump \d+: whole, \d+ lines ===$/gm)).toEqual([
+            "=== dump 1: whole, 9 lines ===",
+            "=== dump 2: whole, 9 lines ===",
+            "=== heap dump 21: whole, 20 lines ===",
+            "=== dump 3: whole, 10 lines ===",
+            "=== dump 4: whole, 9 lines ===",
+            "=== dump 5: whole, 9 lines ===",
+            "=== dump 6: whole, 6 lines ===",
+            "=== heap dump 22: whole, 18 lines ===",
+        ])
+        expect(r.stdout).toContain("\nmonitor: heap dump 21: 12 objects (240 B), 2 roots, 1 temporary, 3 phantoms (120 B): #3073 #3329 #3585\n")
+        expect(r.stdout).toContain(
+            [
+                "monitor: heap dump 22: 13 objects (196 B), 2 roots, 0 temporaries, 3 phantoms (28 B): #2305 #4609 #5121",
+                "monitor: diff: heap dump 21 → heap dump 22",
+                "monitor: born and still reached (leak suspects): 3 objects, 80 B",
+                "monitor:   string 20 B × 2 = 40 B: #4097 #4353",
+                "monitor:   bytes 40 B × 1 = 40 B: #66817",
+                "monitor: born and already unreachable: 2 objects",
+                "monitor:   string 20 B × 1 = 20 B: #4609",
+                "monitor:   number 8 B × 1 = 8 B: #5121",
+                "monitor: freed: 4 objects, 160 B",
+                "monitor:   bytes 100 B × 1 = 100 B: #3585",
+                "monitor:   bytes 40 B × 1 = 40 B: #1281",
+                "monitor:   record Player 12 B × 1 = 12 B: #3329",
+                "monitor:   list 8 B × 1 = 8 B: #3073",
+                "monitor: kept: 8 objects",
+            ].join("\n")
+        )
+        expect(r.stdout).toContain("\nmonitor: heap dump 23 damaged: lost 1 line of 20 (5); still showing heap dump 22\n")
+        expect(r.stdout.match(/damaged/g)).toHaveLength(1)
         expect(r.stdout).toContain("\nmonitor-stats done\n")
     })
 
