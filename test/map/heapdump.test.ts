@@ -8,6 +8,7 @@
 import { describe, expect, test } from "vitest"
 import { heapDump, Pool } from "../../src/index"
 import type { Handle } from "../../src/index"
+import { parseHeap } from "../../monitor/protocol/heap.mjs"
 
 function fnv(texts: string[]): string {
     let h = 0x811c9dc5
@@ -169,6 +170,18 @@ describe("heapDump()", () => {
         // the lines in the format's order: header, kinds, roots, temporaries, objects
         const tags = d.texts.slice(1).map(t => t.split(" ")[1])
         expect(tags.join("")).toMatch(/^k+r+t+(o\+*)+$/)
+    })
+
+    test("the monitor's parser (monitor/protocol/heap.mjs) reads the story's dump to the same objects, roots and temporaries", async () => {
+        const s = storyPool()
+        const { d } = await dumpOf(s.pool)
+        const { graph, error } = parseHeap(d.texts)
+        expect(error).toBeNull()
+        expect(graph!.objects.map((o: { handle: number }) => o.handle)).toEqual(d.objs.map(o => o.handle))
+        expect(graph!.objects.map((o: { refs: number[] }) => o.refs)).toEqual(d.objs.map(o => o.refs))
+        expect(graph!.roots).toEqual(d.rootLines.map(([name, handle]) => ({ name, handle })))
+        expect(graph!.temps).toEqual(d.temps)
+        expect(graph!.torn).toBe(0)
     })
 
     test("dump numbers come from the counter memInfo() uses: a heap dump and a map dump never share one", async () => {
