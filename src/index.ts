@@ -9,3 +9,7 @@ export type { BitmapHandle, BytesHandle, Checked, Handle, HandleKind, HandleOf, 
 export { PoolError, MemoryError, HandleError, ArgumentError, CorruptionError, StepLimitError } from "./poolgc/errors"
 export { Verifier, verifyPool } from "./poolgc/verify"
 export { BLOCK, TYPE_LETTERS, TYPE_NAMES } from "./poolgc/layout"
+export { heapDump } from "./poolgc/heapdump"
+export type { HeapDumpReport } from "./poolgc/heapdump"
+export { whyAlive, WHY_SHOWN } from "./poolgc/whyalive"
+export type { AlivePath } from "./poolgc/whyalive"

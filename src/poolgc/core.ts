@@ -917,6 +917,16 @@ export class PoolCore {
         return this.head(h)
     }
 
+    /**
+     * The pool's own arrays, for heapDump() and whyAlive() (heapdump.ts,
+     * whyalive.ts): the named roots' names by slot (null: a free slot) and
+     * the record kinds by id - 1. Read them; never change them.
+     */
+    graphNames(): [string[], RecordKind[]] {
+        charge(C_CALL, "graphNames()")
+        return [this.rootNames, this.kinds]
+    }
+
     /** Blocks the object occupies, header included. */
     blocksOf(h: Handle): number {
         return (this.buf.getAt(this.head(h) + O_LEN, "u16") + OBJ_HEADER + BLOCK - 1) >> 4
