@@ -32,8 +32,9 @@ const OBJECT_RE = /^(\d+) (A|P|F|S|L|R\d+) (\d+) (\d+) ([L-])((?: \d+)*)$/
 const MORE_RE = /^(\d+)((?: \d+)+)$/
 
 /**
- * @typedef {{ id: number, name: string, fields: string[] }} HeapKind
- *   a record kind; `fields` in the kind's field order (a record's k-th ref is field k).
+ * @typedef {{ id: number, name: string, fields: string[], cut: boolean }} HeapKind
+ *   a record kind; `fields` in the kind's field order (a record's k-th ref is field k); `cut`: the
+ *   device cut the list short (`,...`), and the fields past it are named `#<k>`.
  * @typedef {{ handle: number, type: string, bytes: number, offset: number, long: boolean, refs: number[] }} HeapObject
  *   `type`: the map letter (`A`, `P`, `F`, `S`, `L`, or `R<kind id>`); `bytes`: its payload length;
  *   `offset`: its byte offset in the pool; `long`: long-lived; `refs`: a list's items in index order or a
@@ -85,7 +86,11 @@ export function parseHeap(texts) {
             if (!k) return fail(i, "(kind) is unreadable")
             const id = Number(k[1])
             if (g.kinds.some(x => x.id === id)) return fail(i, `repeats kind ${id}`)
-            g.kinds.push({ id, name: k[2], fields: k[3] === "-" ? [] : k[3].split(",") })
+            const fields = k[3] === "-" ? [] : k[3].split(",")
+            // a field list too long for its line ends with "..." (the device's writer cuts it)
+            const cut = fields.at(-1) === "..."
+            if (cut) fields.pop()
+            g.kinds.push({ id, name: k[2], fields, cut })
         } else if (tag === "r") {
             const r = ROOT_RE.exec(rest)
             if (!r || r[2] === "0") return fail(i, "(root) is unreadable")
@@ -117,8 +122,9 @@ export function parseHeap(texts) {
         }
         // a tag this reader does not know: skipped
     }
-    if (g.objects.length !== nObjects) return { graph: null, error: `line 0 says ${nObjects} objects, the dump has ${g.objects.length}` }
-    if (g.roots.length !== nRoots) return { graph: null, error: `line 0 says ${nRoots} roots, the dump has ${g.roots.length}` }
+    // (line 0's counts are the pool's at the dump's start: a torn dump may differ from them)
+    if (g.objects.length !== nObjects && !g.torn) return { graph: null, error: `line 0 says ${nObjects} objects, the dump has ${g.objects.length}` }
+    if (g.roots.length !== nRoots && !g.torn) return { graph: null, error: `line 0 says ${nRoots} roots, the dump has ${g.roots.length}` }
     if (g.kinds.length !== nKinds) return { graph: null, error: `line 0 says ${nKinds} kinds, the dump has ${g.kinds.length}` }
     for (const obj of g.objects) {
         const refsAllowed = obj.type === "L" || obj.type[0] === "R"
@@ -126,7 +132,10 @@ export function parseHeap(texts) {
         if (obj.type[0] === "R") {
             const kind = g.kinds.find(k => k.id === Number(obj.type.slice(1)))
             if (!kind) return { graph: null, error: `object ${obj.handle} is of kind ${obj.type.slice(1)}, which the dump does not define` }
-            if (obj.refs.length !== kind.fields.length)
+            if (kind.cut && obj.refs.length > kind.fields.length) {
+                // the fields past the cut are named by their index
+                for (let f = kind.fields.length; f < obj.refs.length; f++) kind.fields.push(`#${f}`)
+            } else if (obj.refs.length !== kind.fields.length)
                 return { graph: null, error: `object ${obj.handle} (${kind.name}) has ${obj.refs.length} fields, its kind ${kind.fields.length}` }
         }
         obj.refs.forEach((to, index) => {

@@ -38,8 +38,8 @@ describe("the heap dump parser", () => {
         const g = graphOf(HAND_DUMP)
         expect(g.total).toBe(4096)
         expect(g.kinds).toEqual([
-            { id: 1, name: "Player", fields: ["name", "items", "next"] },
-            { id: 2, name: "Empty", fields: [] },
+            { id: 1, name: "Player", fields: ["name", "items", "next"], cut: false },
+            { id: 2, name: "Empty", fields: [], cut: false },
         ])
         expect(g.roots).toEqual([
             { name: "game", handle: 257 },
@@ -72,6 +72,19 @@ describe("the heap dump parser", () => {
         expect(bad(swap(13, " o 1793 R5 12 320 - 2049 0 0"))).toBe("object 1793 is of kind 5, which the dump does not define")
         expect(bad(swap(3, "r game 257"))).toMatch(/line 3 is not a tagged line/)
         expect(bad([...HAND_DUMP, " torn 0"])).toMatch(/\(torn\) is unreadable/)
+    })
+
+    test("a torn dump may hold other counts than its line 0 (the pool's at the start); a cut field list names the rest by index", () => {
+        const swap = (i: number, t: string) => HAND_DUMP.map((x, k) => (k === i ? t : x))
+        const torn = parseHeap([...swap(0, "HEAP: objects: 11, roots: 3, kinds: 2, total: 4096"), " torn 2"])
+        expect(torn.error).toBeNull()
+        expect(torn.graph!.objects.length).toBe(12)
+        expect(torn.graph!.torn).toBe(2)
+        // the same counts in a clean dump are an error (above); a cut list: "name,..." for Player's three fields
+        const kindLine = HAND_DUMP.findIndex(t => t.startsWith(" k 1 "))
+        const cut = graphOf(swap(kindLine, " k 1 Player name,..."))
+        expect(cut.kinds[0]).toEqual({ id: 1, name: "Player", fields: ["name", "#1", "#2"], cut: true })
+        expect(parseHeap(swap(kindLine, " k 1 Player name,items")).error).toBe("object 257 (Player) has 3 fields, its kind 2")
     })
 
     test("a ref to a handle the dump does not hold is listed as dangling", () => {
