@@ -107,15 +107,16 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
     if (name === "bitmap-read-largest" || name === "bitmap-write-largest" || name === "each-readBitmap" || name === "each-writeBitmap") {
-        // the largest bitmap the pool holds (rows of 256 bytes at 8 bpp); its lower half
-        // copied to or from a Buffer of that size (a whole frame of a 32 KiB pool's bitmap
-        // does not fit in the VM's heap beside the pool): once (bitmap-*-largest), or EACH
-        // times (each-*)
+        // the largest bitmap the pool holds (rows of 256 bytes at 8 bpp); its lowest quarter
+        // copied to or from a Buffer of that size (a whole frame of a 32 KiB pool's bitmap,
+        // or half of one beside the step-limit test's own state, does not fit in the VM's
+        // heap beside the pool; a copy costs the same operations at any size): once
+        // (bitmap-*-largest), or EACH times (each-*)
         const pool = new Pool({ size: size })
         const rows = ((pool.stats().largestAllocatable - 8) / 256) | 0
         const bmp = pool.bitmap(256, rows, 8)
         pool.setRoot("bmp", bmp)
-        const band = rows >> 1
+        const band = rows >> 2
         const frame = Buffer.alloc(256 * band)
         await pause()
         const y0 = rows - band
