@@ -24,6 +24,6 @@ export const BOARDS: BoardSettings[] = [
     { id: "poolgc_esp32s3", name: "poolgc ESP32-S3 DevKitM", archId: "esp32s3", pool: 28672, vmHeapKB: 64, headroom: 16384, ledBeat: 0x002000, ledFail: 0xff0000 },
     { id: "poolgc_pico", name: "poolgc Raspberry Pi Pico", archId: "rp2040", pool: 28672, vmHeapKB: 64, headroom: 16384, ledBeat: 0x002000, ledFail: 0xff0000 },
     { id: "poolgc_pico_w", name: "poolgc Raspberry Pi Pico W", archId: "rp2040w", pool: 28672, vmHeapKB: 64, headroom: 16384, ledBeat: 0x002000, ledFail: 0xff0000 },
-    { id: "poolgc_xiao_esp32c3", name: "poolgc Seeed XIAO ESP32C3", archId: "esp32c3", pool: 29696, vmHeapKB: 64, headroom: 16384, ledBeat: 0x000000, ledFail: 0x000000 },
+    { id: "poolgc_xiao_esp32c3", name: "poolgc Seeed XIAO ESP32C3", archId: "esp32c3", pool: 28672, vmHeapKB: 64, headroom: 16384, ledBeat: 0x000000, ledFail: 0x000000 },
     { id: "wasm", name: "DeviceScript simulator", archId: "wasm", pool: 16384, vmHeapKB: 64, headroom: 16384, ledBeat: 0x000000, ledFail: 0x000000 },
 ]
