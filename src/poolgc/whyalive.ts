@@ -105,9 +105,10 @@ function label(buf: Buffer, kinds: RecordKind[], slot: number): string {
  * The breadth-first search from the roots to `target`, in slices: fills
  * `par`, the parent links. Returns 1 when the target was reached, 0 when the
  * search ended without it, -1 when the pool's counters moved across a
- * suspension (the search is void).
+ * suspension (the search is void). Exported for the step probes
+ * (test/vm/probes.ts).
  */
-async function search(buf: Buffer, target: number, par: Buffer, queue: Buffer): Promise<number> {
+export async function search(buf: Buffer, target: number, par: Buffer, queue: Buffer): Promise<number> {
     const start = counters(buf)
     const id = buf.getAt(H_POOLID, "u16")
     const hcap = buf.getAt(H_HCAP, "u16")
@@ -274,9 +275,9 @@ export async function whyAlive(pool: PoolCore, h: Handle, print?: boolean): Prom
  * object on it then links to the next, the object itself to END), then
  * walked from the root, each link checked (the referrer still holds the
  * object), in slices like the search. null when a link no longer holds or
- * the pool's counters moved: search again.
+ * the pool's counters moved: search again. Exported for the step probes.
  */
-async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], target: number, par: Buffer): Promise<AlivePath> {
+export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], target: number, par: Buffer): Promise<AlivePath> {
     const start = counters(buf)
     let n = 0
     let s = target
