@@ -49,15 +49,29 @@ export const WHY_SHOWN = 64
 const TRIES = 4
 /**
  * VM operations charged for a step of the search (an object taken from the
- * queue, a reference followed) and for a link of the path described. Upper
- * bounds: on a 32 KiB pool of 1,724 one-block records in a chain
- * (test/vm/heapgraph.vm.ts), the search passed with 250 an object and the
- * description panicked with 250 a link and passed with 500, so the real
- * costs are at most about 340 and 680 operations.
+ * queue, a reference followed) and for a link of the path described: upper
+ * bounds of tools/step-probe.mjs's figures at 32 KiB (test/vm/probes.ts).
+ * whyalive-fan, a list of 1,724 records expanded: a reference queued or left
+ * pending costs about 132 operations (104,254 measured in a slice charged
+ * about 48,000 at 60 a reference: 790 references), so 160 (21 % margin).
+ * whyalive-chain, a chain of 1-block records of two fields: about 360 an
+ * object with its two references (25,134 in a slice charged about 45,000 at
+ * 620 an object: 72 objects), of which the object's own part is at most
+ * about 230: 500 keeps its margin. C_LINK is not measured (no probe has
+ * a slice of path links alone); it was set by trial, and the step-limit
+ * test's whyalive-describe runs the whole description in full slices.
  */
 const C_OBJECT = 500
-const C_REF = 60
+const C_REF = 160
 const C_LINK = 1000
+/**
+ * A link of the path turned round (describe()), and the links between two
+ * looks at the meter. whyalive-describe: 59,153 operations for the turn of
+ * 1,724 links and at most 7 links described, about 31 a link turned, so 40
+ * (29 % margin).
+ */
+const C_TURN = 40
+const TURN = 128
 /** Operations the search spends between looks at the meter (it suspends when the share would be passed). */
 const CHUNK = 6000
 /** Queue entries (u16 slots); more objects at once wait as pending in their parent links. */
@@ -284,6 +298,14 @@ export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[]
     let next = END
     let code = 0
     for (;;) {
+        // (a look at the meter every TURN links: a path can be 2,048 objects long)
+        if (n % TURN === TURN - 1) {
+            meter.used += TURN * C_TURN
+            if (meter.limit > 0 && meter.used + CHUNK > meter.limit) {
+                await pause()
+                if (!same(start, counters(buf))) return null
+            }
+        }
         const p = par.getAt(s << 1, "u16") & LINK
         par.setAt(s << 1, "u16", next)
         n++
@@ -294,7 +316,7 @@ export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[]
         next = s + 1
         s = p - 1
     }
-    meter.used += n * C_REF
+    meter.used += (n % TURN) * C_TURN
     const handles: Handle[] = []
     const steps: string[] = []
     // the root holds the first object?

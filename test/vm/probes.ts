@@ -65,6 +65,7 @@ export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
  * handles at 32 KiB) or, "whyalive-fan", the fan (one list holding every record).
  * - "heapdump-lines": what a heap dump does between two of its suspensions:
  *   8 `o` lines formatted, charged, framed and printed through its pacer.
+ * - "heapdump-lines-wide": the same for one list's lines, each 120 characters.
  * - "heapdump-check": one slice of its second pass (CHECK_SLICE charged).
  * - "whyalive-chain", "whyalive-fan": whyAlive() of the record the search meets
  *   last (the chain's oldest; the fan list's last item), started with the meter
@@ -74,6 +75,32 @@ export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
  *   (after the search), whose first slice also turns the path round.
  */
 async function graphProbe(name: string, size: number, pause: Pause): Promise<() => any> {
+    if (name === "heapdump-lines-wide") {
+        // 8 lines of one list of size/16 references (2,048 at 32 KiB): its `o` line and `+` lines, each as full (120 characters) as a line gets
+        const pool = new Pool({ size: size })
+        const cap = size >> 4
+        const l = pool.list(cap)
+        pool.setRoot("l", l)
+        const x = pool.number(1)
+        for (let i = 0; i < cap; i++) {
+            if (i % 100 === 0) await pause()
+            pool.push(l, x)
+        }
+        await pause()
+        const names = pool.graphNames()
+        const w = new HeapLines(pool.buf, names[0], names[1], pool.id << POOL_SHIFT)
+        // past the summary and the root
+        for (let i = 0; i < 2; i++) w.next()
+        const p = new Pacer(undefined)
+        return async () => {
+            for (let i = 0; i < 8; i++) {
+                const text = w.next()
+                meter.used += C_HEAP_LINE + w.walk.skipped * C_SKIP
+                w.walk.skipped = 0
+                await p.out(w.frame(text))
+            }
+        }
+    }
     const pool = new Pool(everyBlockOptions(size))
     const count = name === "whyalive-fan" ? await buildFan(pool, pause) : await buildChain(pool, false, pause)
     await pause()
@@ -415,7 +442,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
             pool.compact()
         }
     }
-    if (name === "heapdump-lines" || name === "heapdump-check" || name === "whyalive-chain" || name === "whyalive-describe" || name === "whyalive-fan") {
+    if (name === "heapdump-lines" || name === "heapdump-lines-wide" || name === "heapdump-check" || name === "whyalive-chain" || name === "whyalive-describe" || name === "whyalive-fan") {
         const r = await graphProbe(name, size, pause)
         if (r) return r
     }
