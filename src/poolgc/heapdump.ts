@@ -16,7 +16,7 @@
  */
 import { ATB } from "./allocator"
 import { FNV_START, fnv1a, hex } from "./memmap"
-import { C_LINE, meter, rest } from "./meter"
+import { meter, rest } from "./meter"
 import { refSpan, word } from "./graph"
 import { H_ALLOCS, H_COMPACTIONS, H_DUMPS, H_FREES, H_NAMED, H_NBLOCKS, H_NCAP, H_DATA, H_SP, H_STACK, O_AUX, O_GEN, O_LEN, O_SLOT, OF_LONG, OF_SLOT, POOL_SHIFT, HANDLE_SHIFT, TYPE_LETTERS, T_MAX, T_RECORD } from "./layout"
 import type { PoolCore, RecordKind } from "./core"
@@ -45,16 +45,22 @@ const LINES_PER_SLICE = 8
 const PRINT_BYTES = 1024
 const DRAIN_BYTES_PER_MS = 64
 /**
- * What a line costs the VM at most, formatted, hashed and printed (C_LINE for
- * a map line), and each step of the walk over free space before an `o` line.
+ * What a line costs the VM at most, formatted, hashed and printed, and each
+ * step of the walk over free space before an `o` line. Measured
+ * (tools/step-probe.mjs): heapdump-lines, 8 `o` lines of 1-block records of
+ * two fields, 12,468 operations (1,559 a line); heapdump-lines-wide, a
+ * list's lines of 120 characters, 28,951 for the 8 formatted and 7 printed
+ * before the pacer's 1,024 bytes suspend it (4,136 a printed line): 4,500
+ * is 9 % above that.
  */
-export const C_HEAP_LINE = C_LINE + 1200
+export const C_HEAP_LINE = 4500
 export const C_SKIP = 24
 /**
  * The second pass: VM operations it spends a slice (its own estimate,
- * charged), and its costs. Upper bounds: the 32 KiB chain of 1,724 one-block
- * records (test/vm/heapgraph.vm.ts) passed at 160 an object, so an object
- * costs at most about 520 (131,072 operations over 250 objects).
+ * charged), and its costs. Measured (tools/step-probe.mjs, heapdump-check:
+ * the 32 KiB chain of 1-block records of two fields): a slice charged 40,000
+ * (about 88 objects at 400 + 24 + 2 x 16) spent 31,526, about 360 an object:
+ * 27 % margin.
  */
 export const CHECK_SLICE = 40000
 const C_CHECK_OBJECT = 400

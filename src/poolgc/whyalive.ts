@@ -53,7 +53,8 @@ const TRIES = 4
  * bounds of tools/step-probe.mjs's figures at 32 KiB (test/vm/probes.ts).
  * whyalive-fan, a list of 1,724 records expanded: a reference queued or left
  * pending costs about 132 operations (104,254 measured in a slice charged
- * about 48,000 at 60 a reference: 790 references), so 160 (21 % margin).
+ * about 48,000 at 60 a reference: 790 references; at 160, 37,719 for about
+ * 280), so 160 (21 % margin).
  * whyalive-chain, a chain of 1-block records of two fields: about 360 an
  * object with its two references (25,134 in a slice charged about 45,000 at
  * 620 an object: 72 objects), of which the object's own part is at most
@@ -66,11 +67,11 @@ const C_REF = 160
 const C_LINK = 1000
 /**
  * A link of the path turned round (describe()), and the links between two
- * looks at the meter. whyalive-describe: 59,153 operations for the turn of
- * 1,724 links and at most 7 links described, about 31 a link turned, so 40
- * (29 % margin).
+ * looks at the meter. whyalive-describe (the chain's 1,724 links): a slice
+ * that turned 1,152 links spent 47,550 operations, about 41 a link (the look
+ * at the meter included), so 50 (21 % margin).
  */
-const C_TURN = 40
+const C_TURN = 50
 const TURN = 128
 /** Operations the search spends between looks at the meter (it suspends when the share would be passed). */
 const CHUNK = 6000

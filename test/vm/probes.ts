@@ -38,6 +38,7 @@ export const PROBES = [
     "compact-lift",
     "phantoms-walk",
     "heapdump-lines",
+    "heapdump-lines-wide",
     "heapdump-check",
     "whyalive-chain",
     "whyalive-describe",
@@ -57,7 +58,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting or
  * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73]
 
 /**
  * The heap dump's and whyAlive()'s probes (src/poolgc/heapdump.ts, whyalive.ts),
