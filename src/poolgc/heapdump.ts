@@ -48,10 +48,9 @@ const DRAIN_BYTES_PER_MS = 64
  * What a line costs the VM at most, formatted, hashed and printed, and each
  * step of the walk over free space before an `o` line. Measured
  * (tools/step-probe.mjs): heapdump-lines, 8 `o` lines of 1-block records of
- * two fields, 12,468 operations (1,559 a line); heapdump-lines-wide, a
- * list's lines of 120 characters, 28,951 for the 8 formatted and 7 printed
- * before the pacer's 1,024 bytes suspend it (4,136 a printed line): 4,500
- * is 9 % above that.
+ * two fields, 12,468 operations (1,559 a line); heapdump-lines-wide, 8 of a
+ * list's lines of about 120 characters (its `o` line and 7 `+` lines),
+ * 28,951 (3,619 a line): 4,500 is 24 % above that.
  */
 export const C_HEAP_LINE = 4500
 export const C_SKIP = 24

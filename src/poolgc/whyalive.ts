@@ -147,7 +147,8 @@ export async function search(buf: Buffer, target: number, par: Buffer, queue: Bu
     let scan = -1
     for (;;) {
         if (cost > CHUNK) {
-            meter.used += cost
+            // (spent(), not a bare sum: it arms the count's reset at the caller's next suspension)
+            meter.spent(cost)
             cost = 0
             if (meter.limit > 0 && meter.used + CHUNK > meter.limit) {
                 await pause()
@@ -217,7 +218,7 @@ export async function search(buf: Buffer, target: number, par: Buffer, queue: Bu
         const link = from >= 0 ? from + 1 : i - 1 < ncap ? BY_ROOT + i - 1 : BY_TEMP + i - 1 - ncap
         if (c === target) {
             par.setAt(c << 1, "u16", link)
-            meter.used += cost
+            meter.spent(cost)
             return 1
         }
         // the roots' objects are level 0, the ones an object of level L reaches L + 1
@@ -233,7 +234,7 @@ export async function search(buf: Buffer, target: number, par: Buffer, queue: Bu
             pending[next & 1]++
         }
     }
-    meter.used += cost
+    meter.spent(cost)
     return 0
 }
 
@@ -301,7 +302,7 @@ export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[]
     for (;;) {
         // (a look at the meter every TURN links: a path can be 2,048 objects long)
         if (n % TURN === TURN - 1) {
-            meter.used += TURN * C_TURN
+            meter.spent(TURN * C_TURN)
             if (meter.limit > 0 && meter.used + CHUNK > meter.limit) {
                 await pause()
                 if (!same(start, counters(buf))) return null
@@ -317,7 +318,7 @@ export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[]
         next = s + 1
         s = p - 1
     }
-    meter.used += (n % TURN) * C_TURN
+    meter.spent((n % TURN) * C_TURN)
     const handles: Handle[] = []
     const steps: string[] = []
     // the root holds the first object?
@@ -337,7 +338,7 @@ export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[]
     // then each link: the object at position `at` holds the next
     for (let at = 1; at < n; at++) {
         if (cost > CHUNK) {
-            meter.used += cost
+            meter.spent(cost)
             cost = 0
             if (meter.limit > 0 && meter.used + CHUNK > meter.limit) {
                 await pause()
@@ -365,7 +366,7 @@ export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[]
         else if (at === 9) text += " -> ... (" + (n - 17) + " more)"
         s = c
     }
-    meter.used += cost
+    meter.spent(cost)
     text += " -> " + label(buf, kinds, target)
     return { phantom: false, length: n, handles: handles, steps: steps, text: text }
 }

@@ -66,7 +66,7 @@ export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
  * handles at 32 KiB) or, "whyalive-fan", the fan (one list holding every record).
  * - "heapdump-lines": what a heap dump does between two of its suspensions:
  *   8 `o` lines formatted, charged, framed and printed through its pacer.
- * - "heapdump-lines-wide": the same for one list's lines, each 120 characters.
+ * - "heapdump-lines-wide": the same for one list's lines, each about 120 characters.
  * - "heapdump-check": one slice of its second pass (CHECK_SLICE charged).
  * - "whyalive-chain", "whyalive-fan": whyAlive() of the record the search meets
  *   last (the chain's oldest; the fan list's last item), started with the meter
@@ -98,8 +98,9 @@ async function graphProbe(name: string, size: number, pause: Pause): Promise<() 
                 const text = w.next()
                 meter.used += C_HEAP_LINE + w.walk.skipped * C_SKIP
                 w.walk.skipped = 0
-                await p.out(w.frame(text))
+                await p.out(w.frame(text)) // (8 such lines stay within 1,024 bytes: no suspension)
             }
+            meter.spent(0)
         }
     }
     const pool = new Pool(everyBlockOptions(size))
@@ -120,12 +121,14 @@ async function graphProbe(name: string, size: number, pause: Pause): Promise<() 
                 w.walk.skipped = 0
                 await p.out(w.frame(text)) // (no suspension: the pacer's 8 lines and 1,024 bytes are not reached)
             }
+            meter.spent(0) // the count starts again at the next suspension, as after the dump's own rest()
         }
     }
     if (name === "heapdump-check") {
         const again = new Walk(buf, hid)
         return () => {
             again.check(CHECK_SLICE)
+            meter.spent(0)
         }
     }
     // the object the search meets last
