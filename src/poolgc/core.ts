@@ -274,6 +274,11 @@ export class PoolCore {
      * The retry rule's state (OWED_*): what has become of the collection (and
      * compaction) that an allocation refused with StepLimitError started. While
      * it is not OWED_NONE every allocation takes the general path, which keeps it.
+     * (Plain fields, as few as will do: the pool object's fields cost the 64 KB
+     * boards' VM heap out of proportion. After the demo with a 28,672-byte pool
+     * the largest free piece measured 17,804 bytes (tools/heap-probe.mjs); with
+     * one field more 16,908, and the board tests' 16 KiB headroom check failed;
+     * with these three fields in one sub-object 16,852.)
      */
     private owed = OWED_NONE
     /**
