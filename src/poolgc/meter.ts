@@ -239,3 +239,5 @@ export const C_LINE = 1800
 export const C_POISON_BLOCK = 40
 /** defineRecord(): per field name checked and per kind compared. */
 export const C_FIELD = 30
+/** readBitmap()/writeBitmap(): their checks and the copy, beyond C_ACCESS (the copy, one blitAt, costs the same at any size: about 356 operations a call in all, measured at 512 and 15,360 bytes; docs/bitmaps.md). */
+export const C_BAND = 200

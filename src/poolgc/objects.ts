@@ -19,7 +19,7 @@ import type { RecordKind } from "./core"
 import { ATB } from "./allocator"
 import { pushMark, shade } from "./collector"
 import { ArgumentError, CorruptionError, MemoryError } from "./errors"
-import { C_ACCESS, C_CALL, charge, C_FIELD, C_PIXEL, meter } from "./meter"
+import { C_ACCESS, C_BAND, C_CALL, charge, C_FIELD, C_PIXEL, meter } from "./meter"
 import {
     AT_MARK,
     BM_BPP,
@@ -368,6 +368,37 @@ export class ObjectPool extends PoolCore {
         buf.fillAt(p + BM_DATA, buf.getAt(p + BM_STRIDE, "u16") * buf.getAt(p + BM_HEIGHT, "u16"), byte & 0xff)
     }
 
+    /**
+     * Copies rows `y0` .. `y0 + rows - 1` (default: from row 0, every row
+     * from `y0` down) of a bitmap's pixel bytes into `dst` from offset 0,
+     * in the pool's own layout (docs/bitmaps.md: rows from the top, `stride`
+     * = ceil(width * bpp / 8) bytes each, the first pixel of a byte in its
+     * lowest bits, padding bits after a row's last pixel copied as they are),
+     * with one Buffer copy and no VM allocation. Returns the bytes copied,
+     * `rows * stride`. Bad input (rows out of range, a `dst` too small) is an
+     * ArgumentError before anything is written.
+     */
+    readBitmap(h: BitmapHandle, dst: Buffer, y0?: number, rows?: number): number {
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        const n = bitmapBand(this.buf, p, "readBitmap", dst, y0, rows)
+        dst.blitAt(0, this.buf, p + BM_DATA + (y0 === undefined ? 0 : y0 * this.buf.getAt(p + BM_STRIDE, "u16")), n)
+        return n
+    }
+
+    /**
+     * Copies `src` from offset 0 into rows `y0` .. `y0 + rows - 1` (default:
+     * from row 0, every row from `y0` down) of a bitmap, in readBitmap()'s
+     * layout: `rows * stride` bytes, which `src` must hold (it may hold more;
+     * the rest is not read). Returns the bytes copied. Bad input is an
+     * ArgumentError before anything is written.
+     */
+    writeBitmap(h: BitmapHandle, src: Buffer, y0?: number, rows?: number): number {
+        const p = this.typed(h, T_BITMAP) + OBJ_HEADER
+        const n = bitmapBand(this.buf, p, "writeBitmap", src, y0, rows)
+        this.buf.blitAt(p + BM_DATA + (y0 === undefined ? 0 : y0 * this.buf.getAt(p + BM_STRIDE, "u16")), src, 0, n)
+        return n
+    }
+
     // ------------------------------------------------------------------
     // lists
 
@@ -554,4 +585,23 @@ export class ObjectPool extends PoolCore {
         this.buf.setAt(at, "u32", v)
         if (v !== 0) shade(this.buf, v)
     }
+}
+
+/**
+ * The bytes of the band of rows `y0` .. `y0 + rows - 1` of the bitmap whose
+ * payload is at `p` in `buf`, checked (rows within the bitmap, `other` a
+ * Buffer that holds the band from offset 0) and charged to the slice meter
+ * (C_BAND, before the copy): readBitmap()'s and writeBitmap()'s checks.
+ */
+function bitmapBand(buf: Buffer, p: number, what: string, other: Buffer, y0: number, rows: number): number {
+    if (!(other instanceof Buffer)) throw new ArgumentError(what + ": the pixels' Buffer must be a Buffer, got " + other)
+    const ht = buf.getAt(p + BM_HEIGHT, "u16")
+    const from = y0 === undefined ? 0 : intArg(y0, what + " first row", 0, ht - 1)
+    const n = rows === undefined ? ht - from : intArg(rows, what + " rows", 0, ht - from)
+    const stride = buf.getAt(p + BM_STRIDE, "u16")
+    const bytes = n * stride
+    if (bytes > other.length)
+        throw new ArgumentError(what + ": " + n + " rows of " + stride + " bytes need a Buffer of " + bytes + " bytes, got " + other.length)
+    charge(C_BAND, what + "()")
+    return bytes
 }

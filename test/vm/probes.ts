@@ -50,6 +50,8 @@ export const PROBES = [
     "verify-census-atb",
     "verify-census-types",
     "verify-census-blocks",
+    "bitmap-read-largest",
+    "bitmap-write-largest",
 ]
 
 /**
@@ -58,7 +60,7 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting or
  * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73, 50, 50]
 
 /**
  * The heap dump's and whyAlive()'s probes (src/poolgc/heapdump.ts, whyalive.ts),
@@ -213,6 +215,25 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
     const name = colon < 0 ? probe : probe.slice(0, colon)
     const budget = colon < 0 ? undefined : parseInt(probe.slice(colon + 1))
     if (name === "empty") return () => {}
+    if (name === "bitmap-read-largest" || name === "bitmap-write-largest" || name === "each-readBitmap" || name === "each-writeBitmap") {
+        // the largest bitmap the pool holds (rows of 256 bytes at 8 bpp); its lowest quarter
+        // copied to or from a Buffer of that size (a whole frame of a 32 KiB pool's bitmap,
+        // or half of one beside the step-limit test's own state, does not fit in the VM's
+        // heap beside the pool; a copy costs the same operations at any size): once
+        // (bitmap-*-largest), or EACH times (each-*)
+        const pool = new Pool({ size: size })
+        const rows = ((pool.stats().largestAllocatable - 8) / 256) | 0
+        const bmp = pool.bitmap(256, rows, 8)
+        pool.setRoot("bmp", bmp)
+        const band = rows >> 2
+        const frame = Buffer.alloc(256 * band)
+        await pause()
+        const y0 = rows - band
+        if (name === "bitmap-read-largest") return () => pool.readBitmap(bmp, frame, y0, band)
+        if (name === "bitmap-write-largest") return () => pool.writeBitmap(bmp, frame, y0, band)
+        if (name === "each-readBitmap") return () => { for (let i = 0; i < EACH; i++) pool.readBitmap(bmp, frame, y0, band) }
+        return () => { for (let i = 0; i < EACH; i++) pool.writeBitmap(bmp, frame, y0, band) }
+    }
     if (name.indexOf("each-") === 0) {
         // measurements (not in PROBES): EACH calls of one cheap operation, for the
         // meter's charges (src/poolgc/meter.ts): ops / EACH is what one call costs
