@@ -16,7 +16,7 @@
  */
 import { ATB } from "./allocator"
 import { FNV_START, fnv1a, hex } from "./memmap"
-import { C_LINE, meter, rest } from "./meter"
+import { meter, rest } from "./meter"
 import { refSpan, word } from "./graph"
 import { H_ALLOCS, H_COMPACTIONS, H_DUMPS, H_FREES, H_NAMED, H_NBLOCKS, H_NCAP, H_DATA, H_SP, H_STACK, O_AUX, O_GEN, O_LEN, O_SLOT, OF_LONG, OF_SLOT, POOL_SHIFT, HANDLE_SHIFT, TYPE_LETTERS, T_MAX, T_RECORD } from "./layout"
 import type { PoolCore, RecordKind } from "./core"
@@ -45,18 +45,23 @@ const LINES_PER_SLICE = 8
 const PRINT_BYTES = 1024
 const DRAIN_BYTES_PER_MS = 64
 /**
- * What a line costs the VM at most, formatted, hashed and printed (C_LINE for
- * a map line), and each step of the walk over free space before an `o` line.
+ * What a line costs the VM at most, formatted, hashed and printed, and each
+ * step of the walk over free space before an `o` line. Measured
+ * (tools/step-probe.mjs): heapdump-lines, 8 `o` lines of 1-block records of
+ * two fields, 12,468 operations (1,559 a line); heapdump-lines-wide, 8 of a
+ * list's lines of about 120 characters (its `o` line and 7 `+` lines),
+ * 28,951 (3,619 a line): 4,500 is 24 % above that.
  */
-const C_HEAP_LINE = C_LINE + 1200
-const C_SKIP = 24
+export const C_HEAP_LINE = 4500
+export const C_SKIP = 24
 /**
  * The second pass: VM operations it spends a slice (its own estimate,
- * charged), and its costs. Upper bounds: the 32 KiB chain of 1,724 one-block
- * records (test/vm/heapgraph.vm.ts) passed at 160 an object, so an object
- * costs at most about 520 (131,072 operations over 250 objects).
+ * charged), and its costs. Measured (tools/step-probe.mjs, heapdump-check:
+ * the 32 KiB chain of 1-block records of two fields): a slice charged 40,000
+ * (about 88 objects at 400 + 24 + 2 x 16) spent 31,526, about 360 an object:
+ * 27 % margin.
  */
-const CHECK_SLICE = 40000
+export const CHECK_SLICE = 40000
 const C_CHECK_OBJECT = 400
 const C_CHECK_REF = 16
 
@@ -86,9 +91,9 @@ function census(buf: Buffer, roots: string[]): number[] {
  * A pass over the objects in ascending offset order, from block `b`: the
  * first pass formats each as it goes, the second only hashes. Both hash the
  * same words in the same order: handle, type word, length, offset, then
- * each reference.
+ * each reference. Exported for the step probes (test/vm/probes.ts).
  */
-class Walk {
+export class Walk {
     b: number
     hash = FNV_START
     /** The object whose references are being read: its handle, the next reference's offset, references left. */
@@ -192,8 +197,9 @@ class Walk {
 /**
  * Formats the dump's lines one at a time (next()), framed: `@<dump>:<line>`
  * and the running checksum of the texts, as memmap.ts's Dump does.
+ * Exported for the step probes (test/vm/probes.ts).
  */
-class HeapLines {
+export class HeapLines {
     readonly number: number
     line = 0
     crc = FNV_START
@@ -274,9 +280,10 @@ class HeapLines {
 /**
  * Prints lines paced as memInfo()'s are: at most LINES_PER_SLICE lines and
  * PRINT_BYTES bytes between positive sleeps, each sleep as long as the link
- * needs for the bytes written since the one before.
+ * needs for the bytes written since the one before. Exported for the step
+ * probes (test/vm/probes.ts).
  */
-class Pacer {
+export class Pacer {
     k = 0
     bytes = 0
     lines = 0

@@ -49,15 +49,30 @@ export const WHY_SHOWN = 64
 const TRIES = 4
 /**
  * VM operations charged for a step of the search (an object taken from the
- * queue, a reference followed) and for a link of the path described. Upper
- * bounds: on a 32 KiB pool of 1,724 one-block records in a chain
- * (test/vm/heapgraph.vm.ts), the search passed with 250 an object and the
- * description panicked with 250 a link and passed with 500, so the real
- * costs are at most about 340 and 680 operations.
+ * queue, a reference followed) and for a link of the path described: upper
+ * bounds of tools/step-probe.mjs's figures at 32 KiB (test/vm/probes.ts).
+ * whyalive-fan, a list of 1,724 records expanded: a reference queued or left
+ * pending costs about 132 operations (104,254 measured in a slice charged
+ * about 48,000 at 60 a reference: 790 references; at 160, 37,719 for about
+ * 280), so 160 (21 % margin).
+ * whyalive-chain, a chain of 1-block records of two fields: about 360 an
+ * object with its two references (25,134 in a slice charged about 45,000 at
+ * 620 an object: 72 objects), of which the object's own part is at most
+ * about 230: 500 keeps its margin. C_LINK is not measured (no probe has
+ * a slice of path links alone); it was set by trial, and the step-limit
+ * test's whyalive-describe runs the whole description in full slices.
  */
 const C_OBJECT = 500
-const C_REF = 60
+const C_REF = 160
 const C_LINK = 1000
+/**
+ * A link of the path turned round (describe()), and the links between two
+ * looks at the meter. whyalive-describe (the chain's 1,724 links): a slice
+ * that turned 1,152 links spent 47,550 operations, about 41 a link (the look
+ * at the meter included), so 50 (21 % margin).
+ */
+const C_TURN = 50
+const TURN = 128
 /** Operations the search spends between looks at the meter (it suspends when the share would be passed). */
 const CHUNK = 6000
 /** Queue entries (u16 slots); more objects at once wait as pending in their parent links. */
@@ -105,9 +120,10 @@ function label(buf: Buffer, kinds: RecordKind[], slot: number): string {
  * The breadth-first search from the roots to `target`, in slices: fills
  * `par`, the parent links. Returns 1 when the target was reached, 0 when the
  * search ended without it, -1 when the pool's counters moved across a
- * suspension (the search is void).
+ * suspension (the search is void). Exported for the step probes
+ * (test/vm/probes.ts).
  */
-async function search(buf: Buffer, target: number, par: Buffer, queue: Buffer): Promise<number> {
+export async function search(buf: Buffer, target: number, par: Buffer, queue: Buffer): Promise<number> {
     const start = counters(buf)
     const id = buf.getAt(H_POOLID, "u16")
     const hcap = buf.getAt(H_HCAP, "u16")
@@ -131,7 +147,8 @@ async function search(buf: Buffer, target: number, par: Buffer, queue: Buffer): 
     let scan = -1
     for (;;) {
         if (cost > CHUNK) {
-            meter.used += cost
+            // (spent(), not a bare sum: it arms the count's reset at the caller's next suspension)
+            meter.spent(cost)
             cost = 0
             if (meter.limit > 0 && meter.used + CHUNK > meter.limit) {
                 await pause()
@@ -201,7 +218,7 @@ async function search(buf: Buffer, target: number, par: Buffer, queue: Buffer): 
         const link = from >= 0 ? from + 1 : i - 1 < ncap ? BY_ROOT + i - 1 : BY_TEMP + i - 1 - ncap
         if (c === target) {
             par.setAt(c << 1, "u16", link)
-            meter.used += cost
+            meter.spent(cost)
             return 1
         }
         // the roots' objects are level 0, the ones an object of level L reaches L + 1
@@ -217,7 +234,7 @@ async function search(buf: Buffer, target: number, par: Buffer, queue: Buffer): 
             pending[next & 1]++
         }
     }
-    meter.used += cost
+    meter.spent(cost)
     return 0
 }
 
@@ -274,15 +291,23 @@ export async function whyAlive(pool: PoolCore, h: Handle, print?: boolean): Prom
  * object on it then links to the next, the object itself to END), then
  * walked from the root, each link checked (the referrer still holds the
  * object), in slices like the search. null when a link no longer holds or
- * the pool's counters moved: search again.
+ * the pool's counters moved: search again. Exported for the step probes.
  */
-async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], target: number, par: Buffer): Promise<AlivePath> {
+export async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], target: number, par: Buffer): Promise<AlivePath> {
     const start = counters(buf)
     let n = 0
     let s = target
     let next = END
     let code = 0
     for (;;) {
+        // (a look at the meter every TURN links: a path can be 2,048 objects long)
+        if (n % TURN === TURN - 1) {
+            meter.spent(TURN * C_TURN)
+            if (meter.limit > 0 && meter.used + CHUNK > meter.limit) {
+                await pause()
+                if (!same(start, counters(buf))) return null
+            }
+        }
         const p = par.getAt(s << 1, "u16") & LINK
         par.setAt(s << 1, "u16", next)
         n++
@@ -293,7 +318,7 @@ async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], targe
         next = s + 1
         s = p - 1
     }
-    meter.used += n * C_REF
+    meter.spent((n % TURN) * C_TURN)
     const handles: Handle[] = []
     const steps: string[] = []
     // the root holds the first object?
@@ -313,7 +338,7 @@ async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], targe
     // then each link: the object at position `at` holds the next
     for (let at = 1; at < n; at++) {
         if (cost > CHUNK) {
-            meter.used += cost
+            meter.spent(cost)
             cost = 0
             if (meter.limit > 0 && meter.used + CHUNK > meter.limit) {
                 await pause()
@@ -341,7 +366,7 @@ async function describe(buf: Buffer, roots: string[], kinds: RecordKind[], targe
         else if (at === 9) text += " -> ... (" + (n - 17) + " more)"
         s = c
     }
-    meter.used += cost
+    meter.spent(cost)
     text += " -> " + label(buf, kinds, target)
     return { phantom: false, length: n, handles: handles, steps: steps, text: text }
 }

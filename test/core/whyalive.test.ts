@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest"
 import { ArgumentError, HandleError, Pool, WHY_SHOWN, whyAlive } from "../../src/index"
 import type { Handle } from "../../src/index"
 import { rng } from "../support/rng"
+import { meter, SHARE } from "../../src/poolgc/meter"
 
 /** The references of `h` in index / field order, as the public API shows them (0 and dead ones left out). */
 function refsOf(pool: Pool, h: Handle): Handle[] {
@@ -234,6 +235,40 @@ describe("whyAlive()", () => {
         pool.delRoot("head")
         pool.setField(chain[99] as never, "next", chain[0])
         expect((await whyAlive(pool, chain[50])).phantom).toBe(true)
+    })
+
+    test("with the VM's share of a slice, a search and a description of 1,700 objects run in slices and give the same answer as without a limit", async () => {
+        const pool = new Pool({ size: 32768, handles: 2048 })
+        const Node = pool.defineRecord("Node", ["next"])
+        pool.disable()
+        const chain: Handle[] = []
+        for (let i = 0; i < 1700; i++) {
+            const h = pool.record(Node)
+            if (i > 0) pool.setField(h, "next", chain[i - 1])
+            chain.push(h)
+        }
+        pool.setRoot("head", chain[1699])
+        const free = await whyAlive(pool, chain[0])
+        const reset = meter.reset
+        let slices = 0
+        meter.limit = SHARE
+        meter.reset = function () {
+            slices++
+            reset.call(meter)
+        }
+        try {
+            meter.reset()
+            slices = 0
+            const sliced = await whyAlive(pool, chain[0])
+            expect(sliced).toEqual(free)
+            expect(sliced.length).toBe(1700)
+            // the search charges about 660 an object, the turn-round 50 a link and the description 1,000 a link
+            expect(slices).toBeGreaterThanOrEqual(Math.floor((1700 * (660 + 50 + 1000)) / SHARE))
+        } finally {
+            meter.reset = reset
+            meter.limit = 0
+            meter.reset()
+        }
     })
 
     test("a handle that names no live object is a HandleError; print writes the text to the console", async () => {

@@ -6,8 +6,11 @@
  */
 import { Pool, PoolOptions } from "../../src/index"
 import { startCycle, step } from "../../src/poolgc/collector"
-import { F_DRY, H_FLAGS, H_PHASE, PHASE_HOLD } from "../../src/poolgc/layout"
+import { F_DRY, H_FLAGS, H_HCAP, H_PHASE, PHASE_HOLD, POOL_SHIFT } from "../../src/poolgc/layout"
 import { Dump } from "../../src/poolgc/memmap"
+import { C_HEAP_LINE, C_SKIP, CHECK_SLICE, HeapLines, Pacer, Walk } from "../../src/poolgc/heapdump"
+import { meter } from "../../src/poolgc/meter"
+import { describe, search, whyAlive } from "../../src/poolgc/whyalive"
 import { buildChain, buildFan, everyBlockOptions, onlyRefusal, Pause } from "./shapes"
 
 /** The largest supported pool. */
@@ -34,6 +37,12 @@ export const PROBES = [
     "compact-fragmented",
     "compact-lift",
     "phantoms-walk",
+    "heapdump-lines",
+    "heapdump-lines-wide",
+    "heapdump-check",
+    "whyalive-chain",
+    "whyalive-describe",
+    "whyalive-fan",
     "verify-chain",
     "verify-fragmented",
     "verify-list",
@@ -51,7 +60,107 @@ export const PROBES = [
  * an allocation that fails after searching the whole table, collecting or
  * compacting and searching again: that one may use 60 %.
  */
-export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73, 50, 50]
+export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 73, 73, 73, 50, 50]
+
+/**
+ * The heap dump's and whyAlive()'s probes (src/poolgc/heapdump.ts, whyalive.ts),
+ * on the chain (every block a 1-block record referencing the one before: 2,048
+ * handles at 32 KiB) or, "whyalive-fan", the fan (one list holding every record).
+ * - "heapdump-lines": what a heap dump does between two of its suspensions:
+ *   8 `o` lines formatted, charged, framed and printed through its pacer.
+ * - "heapdump-lines-wide": the same for one list's lines, each about 120 characters.
+ * - "heapdump-check": one slice of its second pass (CHECK_SLICE charged).
+ * - "whyalive-chain", "whyalive-fan": whyAlive() of the record the search meets
+ *   last (the chain's oldest; the fan list's last item), started with the meter
+ *   at its share less WHY_SLICE, so its first slice charges up to WHY_SLICE
+ *   before it must suspend: that slice, its set-up included, is what is measured.
+ * - "whyalive-describe": the same for the description of the chain's whole path
+ *   (after the search), whose first slice also turns the path round.
+ */
+async function graphProbe(name: string, size: number, pause: Pause): Promise<() => any> {
+    if (name === "heapdump-lines-wide") {
+        // 8 lines of one list of size/16 references (2,048 at 32 KiB): its `o` line and `+` lines, each as full (120 characters) as a line gets
+        const pool = new Pool({ size: size })
+        const cap = size >> 4
+        const l = pool.list(cap)
+        pool.setRoot("l", l)
+        const x = pool.number(1)
+        for (let i = 0; i < cap; i++) {
+            if (i % 100 === 0) await pause()
+            pool.push(l, x)
+        }
+        await pause()
+        const names = pool.graphNames()
+        const w = new HeapLines(pool.buf, names[0], names[1], pool.id << POOL_SHIFT)
+        // past the summary and the root
+        for (let i = 0; i < 2; i++) w.next()
+        const p = new Pacer(undefined)
+        return async () => {
+            for (let i = 0; i < 8; i++) {
+                const text = w.next()
+                meter.used += C_HEAP_LINE + w.walk.skipped * C_SKIP
+                w.walk.skipped = 0
+                await p.out(w.frame(text)) // (8 such lines stay within 1,024 bytes: no suspension)
+            }
+            meter.spent(0)
+        }
+    }
+    const pool = new Pool(everyBlockOptions(size))
+    const count = name === "whyalive-fan" ? await buildFan(pool, pause) : await buildChain(pool, false, pause)
+    await pause()
+    const names = pool.graphNames()
+    const buf = pool.buf
+    const hid = pool.id << POOL_SHIFT
+    if (name === "heapdump-lines") {
+        const w = new HeapLines(buf, names[0], names[1], hid)
+        // past the summary, the kind and the root: into the objects
+        for (let i = 0; i < 3; i++) w.next()
+        const p = new Pacer(undefined)
+        return async () => {
+            for (let i = 0; i < 8; i++) {
+                const text = w.next()
+                meter.used += C_HEAP_LINE + w.walk.skipped * C_SKIP
+                w.walk.skipped = 0
+                await p.out(w.frame(text)) // (no suspension: the pacer's 8 lines and 1,024 bytes are not reached)
+            }
+            meter.spent(0) // the count starts again at the next suspension, as after the dump's own rest()
+        }
+    }
+    if (name === "heapdump-check") {
+        const again = new Walk(buf, hid)
+        return () => {
+            again.check(CHECK_SLICE)
+            meter.spent(0)
+        }
+    }
+    // the object the search meets last
+    let target = 0
+    if (name === "whyalive-fan") target = pool.get(pool.getRoot("fan"), count - 1)
+    else {
+        target = pool.getRoot("chain")
+        for (let i = 1; i < count; i++) {
+            if (i % 64 === 0) await pause()
+            target = pool.getField(target, "next")
+        }
+    }
+    await pause()
+    if (name === "whyalive-describe") {
+        const par = Buffer.alloc(buf.getAt(H_HCAP, "u16") << 1)
+        if ((await search(buf, target & 0xfff, par, Buffer.alloc(512))) !== 1) throw new Error("whyalive-describe: the search did not reach the chain's end")
+        await pause()
+        return async () => {
+            meter.used = meter.limit - WHY_SLICE
+            return await describe(buf, names[0], names[1], target & 0xfff, par)
+        }
+    }
+    return async () => {
+        meter.used = meter.limit - WHY_SLICE
+        return await whyAlive(pool, target)
+    }
+}
+
+/** What the whyAlive() probes leave of the meter's share for their first slice. */
+const WHY_SLICE = 48000
 
 function withBudget(o: PoolOptions, budget: number): PoolOptions {
     if (budget !== undefined) o.budget = budget
@@ -357,6 +466,10 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
         return () => {
             pool.compact()
         }
+    }
+    if (name === "heapdump-lines" || name === "heapdump-lines-wide" || name === "heapdump-check" || name === "whyalive-chain" || name === "whyalive-describe" || name === "whyalive-fan") {
+        const r = await graphProbe(name, size, pause)
+        if (r) return r
     }
     if (name === "compact-lift") {
         // long-lived one-block numbers from the top down, every other one dropped,
