@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest"
 import { ArgumentError, HandleError, Pool, WHY_SHOWN, whyAlive } from "../../src/index"
 import type { Handle } from "../../src/index"
 import { rng } from "../support/rng"
+import { guideStory } from "../support/story"
 import { meter, SHARE } from "../../src/poolgc/meter"
 
 /** The references of `h` in index / field order, as the public API shows them (0 and dead ones left out). */
@@ -186,16 +187,7 @@ describe("whyAlive()", () => {
 
     test("the guide's story: the bitmap's path from display, through the TileGrid the Group holds; a phantom after del", async () => {
         const pool = new Pool({ size: 8192 })
-        const TileGrid = pool.defineRecord("TileGrid", ["bitmap"])
-        const Group = pool.defineRecord("Group", ["items"])
-        const blinka = pool.bitmap(32, 32, 8)
-        const grid = pool.record(TileGrid)
-        pool.setField(grid, "bitmap", blinka)
-        const group = pool.record(Group)
-        const items = pool.list(2)
-        pool.setField(group, "items", items)
-        pool.push(items, grid)
-        pool.setRoot("display", group)
+        const { blinka, grid, group, items } = guideStory(pool)
         const why = await whyAlive(pool, blinka)
         expect(why).toEqual({
             phantom: false,

@@ -9,6 +9,7 @@ import { describe, expect, test } from "vitest"
 import { heapDump, Pool } from "../../src/index"
 import type { Handle } from "../../src/index"
 import { parseHeap } from "../../monitor/protocol/heap.mjs"
+import { guideStory } from "../support/story"
 
 function fnv(texts: string[]): string {
     let h = 0x811c9dc5
@@ -110,16 +111,7 @@ async function dumpOf(pool: Pool, during?: (line: string, i: number) => void) {
 /** The guide's story with extras: kinds, roots, a temporary, a phantom, a long-lived list of many items, a stale reference. */
 function storyPool() {
     const pool = new Pool({ size: 16384 })
-    const TileGrid = pool.defineRecord("TileGrid", ["bitmap"])
-    const Group = pool.defineRecord("Group", ["items"])
-    const blinka = pool.bitmap(32, 32, 8)
-    const grid = pool.record(TileGrid)
-    pool.setField(grid, "bitmap", blinka)
-    const group = pool.record(Group)
-    const items = pool.list(2)
-    pool.setField(group, "items", items)
-    pool.push(items, grid)
-    pool.setRoot("display", group)
+    const { TileGrid, blinka, grid, group, items } = guideStory(pool)
     pool.setRoot("score", pool.number(50))
     // a phantom, and a stale reference (to a freed number) in a record
     const lost = pool.record(TileGrid)

@@ -77,19 +77,25 @@ export const SHARE = [2, 60, 60, 60, 60, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
  * - "whyalive-describe": the same for the description of the chain's whole path
  *   (after the search), whose first slice also turns the path round.
  */
+/** A pool whose rooted list "l" holds size/16 references to one number (2,048 at 32 KiB), its capacity: full. */
+async function fullList(o: PoolOptions, pause: Pause): Promise<{ pool: Pool; l: number; x: number }> {
+    const pool = new Pool(o)
+    const cap = o.size >> 4
+    const l = pool.list(cap)
+    pool.setRoot("l", l)
+    const x = pool.number(1)
+    for (let i = 0; i < cap; i++) {
+        if (i % 100 === 0) await pause()
+        pool.push(l, x)
+    }
+    await pause()
+    return { pool: pool, l: l, x: x }
+}
+
 async function graphProbe(name: string, size: number, pause: Pause): Promise<() => any> {
     if (name === "heapdump-lines-wide") {
         // 8 lines of one list of size/16 references (2,048 at 32 KiB): its `o` line and `+` lines, each as full (120 characters) as a line gets
-        const pool = new Pool({ size: size })
-        const cap = size >> 4
-        const l = pool.list(cap)
-        pool.setRoot("l", l)
-        const x = pool.number(1)
-        for (let i = 0; i < cap; i++) {
-            if (i % 100 === 0) await pause()
-            pool.push(l, x)
-        }
-        await pause()
+        const { pool } = await fullList({ size: size }, pause)
         const names = pool.graphNames()
         const w = new HeapLines(pool.buf, names[0], names[1], pool.id << POOL_SHIFT)
         // past the summary and the root
@@ -602,16 +608,7 @@ export async function prepare(probe: string, pause: Pause, size?: number): Promi
     if (name === "push-grow-large") {
         // a full list of size/16 references (2,048 at 32 KiB): the next push moves
         // them all to a run twice as large
-        const pool = new Pool(withBudget({ size: size }, budget))
-        const cap = size >> 4
-        const l = pool.list(cap)
-        pool.setRoot("l", l)
-        const x = pool.number(1)
-        for (let i = 0; i < cap; i++) {
-            if (i % 100 === 0) await pause()
-            pool.push(l, x)
-        }
-        await pause()
+        const { pool, l, x } = await fullList(withBudget({ size: size }, budget), pause)
         return () => {
             pool.push(l, x)
         }
