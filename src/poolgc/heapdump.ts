@@ -168,7 +168,7 @@ export class Walk {
             if (this.refLeft === 0) {
                 this.skipped = 0
                 if (this.nextObject() < 0) {
-                    meter.used += cost + this.skipped * C_SKIP
+                    meter.spent(cost + this.skipped * C_SKIP)
                     return true
                 }
                 cost += C_CHECK_OBJECT + this.skipped * C_SKIP
@@ -189,7 +189,7 @@ export class Walk {
             this.refAt = at
             this.refLeft = left - n
         }
-        meter.used += cost
+        meter.spent(cost)
         return false
     }
 }
@@ -339,7 +339,7 @@ export async function heapDump(pool: PoolCore, sink?: (line: string) => void): P
         const p = new Pacer(sink)
         let text = w.next()
         while (text !== null) {
-            meter.used += C_HEAP_LINE + w.walk.skipped * C_SKIP
+            meter.spent(C_HEAP_LINE + w.walk.skipped * C_SKIP)
             w.walk.skipped = 0
             await p.out(w.frame(text))
             text = w.next()
