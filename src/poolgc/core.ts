@@ -605,8 +605,7 @@ export class PoolCore {
                 } else if (this.owed === OWED_GC_DONE) this.owed = OWED_COMPACT
                 throw meter.refusal("an allocation that needs a collection", C_STEP + this.budget * GC_UNIT_OPS)
             }
-            this.owed = OWED_NONE
-            this.slow &= ~SLOW_OWED
+            this.forgive()
             const err = this.outOfMemory(len, n, blk >= 0)
             // the public call ends here, having changed nothing it depends on: its finalisers run
             if (this.finalisers.due > 0) this.drain(0)
@@ -627,14 +626,17 @@ export class PoolCore {
         // (the fast path runs only without a threshold: the count is this path's)
         if (thresh > 0) buf.setAt(H_SINCE, "u32", buf.getAt(H_SINCE, "u32") + (n << 4))
         this.slotFound = isLong ? slot | OF_LONG : slot
-        // the refused allocation's retry found room, or the program has since used more
-        // than the collection freed: the next failure collects again
+        // the refused allocation's retry found room, or the free space has fallen below
+        // what it was at the refusal: the next failure collects again
         if (this.owed !== OWED_NONE)
-            if (((type << 16) | len) === this.owedTicket || buf.getAt(H_FREE, "u16") < this.owedFree) {
-                this.owed = OWED_NONE
-                this.slow &= ~SLOW_OWED
-            }
+            if (((type << 16) | len) === this.owedTicket || buf.getAt(H_FREE, "u16") < this.owedFree) this.forgive()
         return blk
+    }
+
+    /** Ends the retry rule: the next allocation that finds no room collects again, and the fast path is open. */
+    private forgive(): void {
+        this.owed = OWED_NONE
+        this.slow &= ~SLOW_OWED
     }
 
     /** The retry rule's step from OWED_GC to OWED_GC_DONE (or COMPACT to DONE) once the pool is idle again. */
@@ -1042,8 +1044,7 @@ export class PoolCore {
         const buf = this.buf
         if (buf[H_PHASE] !== PHASE_IDLE) return
         // (a new collection: whatever a refused allocation was owed is in it)
-        this.owed = OWED_NONE
-        this.slow &= ~SLOW_OWED
+        this.forgive()
         startCycle(buf)
         if (this.pinned !== 0) shade(buf, this.pinned)
     }
